@@ -1,0 +1,41 @@
+"""The `followup` command line. Each feature's commands live in `followup.commands.*`;
+this module builds the group and turns expected errors into one-line messages."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from followup.commands.accounts import account_group
+from followup.commands.core import db_group, user_group
+from followup.commands.pending import PENDING_COMMANDS
+from followup.errors import EXPECTED_ERRORS
+
+
+class FollowupGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except EXPECTED_ERRORS as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=FollowupGroup)
+@click.version_option(package_name="followup")
+def main() -> None:
+    """Tells you whom to follow up with, from your own mailbox."""
+
+
+main.add_command(db_group)
+main.add_command(user_group)
+main.add_command(account_group)
+# Feature commands: each feature registers its commands here, above the pending ones.
+
+for command in PENDING_COMMANDS:
+    if command.name not in main.commands:
+        main.add_command(command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

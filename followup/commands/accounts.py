@@ -1,0 +1,112 @@
+"""`followup account ...`: mail accounts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from sqlmodel import select
+
+from followup.commands.context import echo_json, json_option, read_secret, runtime
+from followups.accounts import create_account
+from followups.db import session_scope
+from followups.models import MailAccount, Security, User
+from followups.users import normalise_email
+
+
+@click.group("account")
+def account_group() -> None:
+    """Mailboxes connected to the service."""
+
+
+@account_group.command("add")
+@click.option("--user", "user_email", required=True, help="The owner (a user's email).")
+@click.option("--imap-host", default=None, help="IMAP server; omit for an import-only account.")
+@click.option("--port", type=int, default=None, help="IMAP port (993 for ssl, 143 otherwise).")
+@click.option("--security", type=click.Choice([s.value for s in Security]), default="ssl")
+@click.option("--insecure", is_flag=True, help="Skip TLS certificate verification.")
+@click.option("--login", default=None, help="IMAP login name.")
+@click.option("--address", "addresses", multiple=True, help="Your address or alias (repeat).")
+@click.option("--internal-domain", "internal_domains", multiple=True, help="A domain of your company (repeat).")
+@click.option("--oauth2-token-cmd", default=None, help="Command that prints a fresh XOAUTH2 access token.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First sync reaches back to this date (default: 90 days).")
+@click.option("--writeback", is_flag=True, help="Mark threads needing follow-up in the mailbox itself.")
+@json_option
+def account_add(user_email, imap_host, port, security, insecure, login, addresses,
+                internal_domains, oauth2_token_cmd, since, writeback, as_json) -> None:
+    """Connect a mailbox. The IMAP password is read from stdin."""
+    if imap_host and security == Security.NONE and not _is_loopback(imap_host):
+        raise click.UsageError("--security none is only allowed to a loopback address")
+    password = None
+    if imap_host and not oauth2_token_cmd:
+        password = read_secret("IMAP password")
+    rt = runtime()
+    with session_scope(rt.engine) as session:
+        user = session.exec(select(User).where(User.email == normalise_email(user_email))).first()
+        if user is None:
+            raise click.ClickException(f"no user {user_email!r} (add one with `followup user add`)")
+        account = create_account(
+            session, rt.settings.secret_key, user=user, addresses=list(addresses),
+            imap_host=imap_host, imap_port=port, security=security, verify_tls=not insecure,
+            login=login, password=password, oauth2_token_cmd=oauth2_token_cmd,
+            internal_domains=list(internal_domains),
+            sync_since=since.date() if since else None, writeback=writeback,
+        )
+        result = _account_summary(account)
+    if as_json:
+        echo_json(result)
+    else:
+        kind = f"IMAP {imap_host}" if imap_host else "import-only"
+        click.echo(f"account {result['id']} added ({kind}, addresses {', '.join(result['addresses'])})")
+
+
+@account_group.command("list")
+@json_option
+def account_list(as_json: bool) -> None:
+    """List accounts with their sync status."""
+    rt = runtime()
+    with session_scope(rt.engine) as session:
+        rows = [
+            _account_summary(a) | {"user": u.email}
+            for a, u in session.exec(
+                select(MailAccount, User).join(User).order_by(MailAccount.id)
+            )
+        ]
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("no accounts (add one with `followup account add`)")
+    for row in rows:
+        host = row["imap_host"] or "import-only"
+        error = f"  last error: {row['last_error']}" if row["last_error"] else ""
+        click.echo(f"{row['id']:>4}  {row['user']:<30} {', '.join(row['addresses']):<35} {host:<25} {row['sync_status']}{error}")
+
+
+def _account_summary(account: MailAccount) -> dict:
+    return {
+        "id": account.id,
+        "addresses": account.addresses,
+        "internal_domains": account.internal_domains,
+        "imap_host": account.imap_host,
+        "imap_port": account.imap_port,
+        "security": account.security,
+        "login": account.login,
+        "sync_status": account.sync_status,
+        "last_sync_at": account.last_sync_at.isoformat() if account.last_sync_at else None,
+        "last_error": account.last_error,
+        "writeback": account.writeback,
+    }
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+    import socket
+
+    try:
+        return all(
+            ipaddress.ip_address(info[4][0]).is_loopback
+            for info in socket.getaddrinfo(host, None)
+        )
+    except (OSError, ValueError):
+        return False

@@ -1,0 +1,83 @@
+"""Mail accounts: creation with the secret encrypted, lookup by id or address."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from followups.models import MailAccount, Security, User
+from followups.secrets import decrypt_secret, encrypt_secret
+from followups.users import normalise_email
+
+DEFAULT_PORTS = {Security.SSL: 993, Security.STARTTLS: 143, Security.NONE: 143}
+
+
+class AccountError(ValueError):
+    """An account cannot be created or found as asked."""
+
+
+def create_account(
+    session: Session,
+    secret_key: str,
+    *,
+    user: User,
+    addresses: list[str],
+    imap_host: str | None = None,
+    imap_port: int | None = None,
+    security: str = Security.SSL,
+    verify_tls: bool = True,
+    login: str | None = None,
+    password: str | None = None,
+    oauth2_token_cmd: str | None = None,
+    internal_domains: list[str] = (),
+    sync_since: date | None = None,
+    writeback: bool = False,
+    name: str = "",
+) -> MailAccount:
+    addresses = [normalise_email(a) for a in addresses] or [user.email]
+    if imap_host:
+        if not login:
+            raise AccountError("--login is required with --imap-host")
+        if password is None and not oauth2_token_cmd:
+            raise AccountError("a password (on stdin) or --oauth2-token-cmd is required")
+    account = MailAccount(
+        user_id=user.id,
+        name=name or addresses[0],
+        imap_host=imap_host or None,
+        imap_port=imap_port or (DEFAULT_PORTS[Security(security)] if imap_host else None),
+        security=Security(security),
+        verify_tls=verify_tls,
+        login=login,
+        auth_method="oauth2" if oauth2_token_cmd else "password",
+        oauth2_token_cmd=oauth2_token_cmd,
+        secret_encrypted=encrypt_secret(secret_key, password) if password else None,
+        addresses=sorted(set(addresses)),
+        internal_domains=sorted({d.strip().lower().lstrip("@") for d in internal_domains if d}),
+        sync_since=sync_since,
+        writeback=writeback,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def account_password(account: MailAccount, secret_key: str) -> str | None:
+    if account.secret_encrypted is None:
+        return None
+    return decrypt_secret(secret_key, account.secret_encrypted)
+
+
+def find_account(session: Session, ref: str | int) -> MailAccount:
+    """An account by its id or by one of its addresses."""
+    ref = str(ref).strip()
+    if ref.isdigit():
+        account = session.get(MailAccount, int(ref))
+    else:
+        wanted = ref.lower()
+        account = next(
+            (a for a in session.exec(select(MailAccount)) if wanted in a.addresses), None
+        )
+    if account is None:
+        raise AccountError(f"no account {ref!r}")
+    return account

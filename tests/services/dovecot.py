@@ -1,0 +1,488 @@
+"""A throwaway Dovecot IMAP server for tests, with its own config, users and Maildirs.
+
+``DovecotServer(tmpdir).start()`` writes ``tmpdir/dovecot.conf`` and runs
+``/usr/sbin/dovecot -F -c tmpdir/dovecot.conf`` on two free loopback ports: ``port``
+(plain IMAP, STARTTLS offered) and ``ssl_port`` (implicit TLS). Nothing in /etc is read,
+so Debian's packaged dovecot service (which may or may not be running on 143/993) never
+matters; we neither use nor stop it.
+
+Facts about Dovecot 2.3 (Debian 12) that this module relies on:
+
+- Installing: ``apt-get install -y dovecot-imapd`` gives ``/usr/sbin/dovecot``.
+  ``ensure_dovecot()`` does that when the binary is missing and we are root (running
+  ``apt-get update`` first only if the plain install fails); otherwise it fails with a
+  message naming the package. Debian's policy-rc.d in containers usually stops the
+  package's postinst from starting the system service; if it does start, it only holds
+  143/993, which we never use.
+- As root, Dovecot refuses to access mail as uid 0, so mail runs as ``nobody``
+  (userdb ``default_fields uid=… gid=…``), ``default_internal_user = dovecot``,
+  ``default_login_user = dovenull``. The auth process (user ``dovecot``) must read the
+  passwd-file and the ``imap`` process (user ``nobody``) must reach the home dirs, so every
+  parent of the temp dir must be traversable by others: a 0700 dir (mktemp, pytest's
+  ``/tmp/pytest-of-root``) gives "Temporary authentication failure" at LOGIN. The class
+  adds o+x to the parents that lack it and makes its own dir 0755.
+- ``passwd-file`` is checked for changes on every auth lookup, so ``add_user`` just appends
+  a line ``name:{PLAIN}password::::::``; no reload needed.
+- ``chroot =`` must be empty for ``imap-login`` and ``anvil`` (a chroot into our temp dir
+  would need a full tree there).
+- Default ``mail_max_userip_connections`` is 10 per user and IP; tests open many, so it is
+  raised to 1000 here.
+- The imap processes run as ``nobody`` and cannot write to the root-owned
+  ``stats-writer`` socket (a harmless warning in the log); its mode is opened up here.
+- Capabilities after login include IDLE, CONDSTORE, QRESYNC, SPECIAL-USE, MOVE, UIDPLUS,
+  MULTIAPPEND, ESEARCH; not X-GM-EXT-1, not COMPRESS. The hierarchy separator is "/".
+- Special-use mailboxes Sent, Drafts, Trash, Junk and Archive are declared with
+  ``auto = subscribe``: they exist (and are subscribed) for every user from the first login.
+- UIDVALIDITY is time-based: deleting and recreating a folder gives a new one.
+- Stopping: SIGTERM to the pid in ``base_dir/master.pid``, then wait until the ports refuse
+  connections. With ``-F`` the master is our child, so we also reap it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import os
+import pwd
+import grp
+import re
+import shutil
+import signal
+import ssl
+import stat
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from tests.services import LOOPBACK, free_port, port_accepts, wait_for_port
+
+DOVECOT_BINARY = "/usr/sbin/dovecot"
+"""Where Debian's dovecot-core puts the server binary."""
+
+DOVECOT_PACKAGE = "dovecot-imapd"
+"""The Debian package that brings the binary and the IMAP service."""
+
+DH_PARAMS = "/usr/share/dovecot/dh.pem"
+"""Diffie-Hellman parameters shipped by dovecot-core (``ssl_dh`` in 2.3)."""
+
+START_TIMEOUT = 20.0
+"""Seconds to wait for both listeners to accept connections after starting."""
+
+STOP_TIMEOUT = 15.0
+"""Seconds to wait for the master to exit and the ports to be free after SIGTERM."""
+
+SPECIAL_USE = {
+    "Sent": "\\Sent",
+    "Drafts": "\\Drafts",
+    "Trash": "\\Trash",
+    "Junk": "\\Junk",
+    "Archive": "\\Archive",
+}
+"""Mailboxes every user gets, with their RFC 6154 special-use attribute."""
+
+
+class DovecotUnavailable(RuntimeError):
+    """Dovecot is not installed and cannot be installed here."""
+
+
+class DovecotStartError(RuntimeError):
+    """Dovecot did not come up; the message carries the tail of its log."""
+
+
+def _apt_get(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    return subprocess.run(
+        ["apt-get", "-o", "DPkg::Lock::Timeout=600", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def apt_install(package: str, binary: str) -> None:
+    """Install a Debian *package* as root so that *binary* exists; raise on failure.
+
+    Tries the install first and runs ``apt-get update`` only when that fails (a fresh
+    container has empty package lists).
+    """
+    if os.geteuid() != 0:
+        raise DovecotUnavailable(
+            f"{binary} is missing; install it with `sudo apt-get install -y {package}` "
+            "(the test harness installs it by itself only when it runs as root)"
+        )
+    result = _apt_get("install", "-y", "--no-install-recommends", package)
+    if result.returncode != 0 or not os.path.exists(binary):
+        update = _apt_get("update")
+        result = _apt_get("install", "-y", "--no-install-recommends", package)
+        if result.returncode != 0 or not os.path.exists(binary):
+            raise DovecotUnavailable(
+                f"`apt-get install -y {package}` failed, so {binary} is missing:\n"
+                f"{update.stdout[-1500:]}\n{result.stdout[-3000:]}"
+            )
+
+
+def ensure_dovecot() -> str:
+    """Return the path of the dovecot binary, installing ``dovecot-imapd`` if root needs to."""
+    if not os.path.exists(DOVECOT_BINARY):
+        apt_install(DOVECOT_PACKAGE, DOVECOT_BINARY)
+    return DOVECOT_BINARY
+
+
+def make_self_signed_cert(directory: Path, common_name: str = "localhost") -> tuple[Path, Path]:
+    """Write ``cert.pem`` and ``key.pem`` (EC P-256, 10 years) into *directory*.
+
+    The certificate names DNS:localhost and IP:127.0.0.1 in subjectAltName and is its own
+    CA, so ``ssl.create_default_context(cafile=cert)`` verifies it for either name.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-nodes", "-days", "3650",
+            "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-keyout", str(key), "-out", str(cert),
+            "-subj", f"/CN={common_name}",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,digitalSignature,keyCertSign",
+            "-addext", "extendedKeyUsage=serverAuth",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    os.chmod(key, 0o600)
+    os.chmod(cert, 0o644)
+    return cert, key
+
+
+def make_traversable(path: Path) -> None:
+    """Add the others' execute bit to *path* and each of its parents that lacks it."""
+    for part in [path, *path.parents]:
+        mode = part.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            os.chmod(part, stat.S_IMODE(mode) | stat.S_IXOTH)
+
+
+_APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]")
+
+
+@dataclass(frozen=True)
+class MailIdentity:
+    """Which system user and group own the mail of every test user."""
+
+    uid: int
+    gid: int
+    internal_user: str
+    login_user: str
+
+
+def _mail_identity() -> MailIdentity:
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        return MailIdentity(nobody.pw_uid, nobody.pw_gid, "dovecot", "dovenull")
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    return MailIdentity(os.geteuid(), os.getegid(), me, me)
+
+
+class DovecotServer:
+    """A Dovecot IMAP server living entirely in *root_dir*.
+
+    Use as a context manager or call ``start()``/``stop()``. Attributes: ``host``,
+    ``port`` (plain IMAP), ``ssl_port`` (implicit TLS), ``cafile`` (the self-signed
+    certificate, to verify TLS against), ``users`` (name → password).
+    """
+
+    def __init__(self, root_dir: str | os.PathLike, host: str = LOOPBACK) -> None:
+        self.root = Path(root_dir).resolve()
+        self.host = host
+        self.port: int | None = None
+        self.ssl_port: int | None = None
+        self.users: dict[str, str] = {}
+        self.identity = _mail_identity()
+        self.base_dir = self.root / "run"
+        self.state_dir = self.root / "state"
+        self.home_root = self.root / "home"
+        self.passwd_file = self.root / "passwd"
+        self.config_file = self.root / "dovecot.conf"
+        self.log_file = self.root / "dovecot.log"
+        self.cafile: Path | None = None
+        self._process: subprocess.Popen | None = None
+        self._prepared = False
+
+    # ---- life cycle -------------------------------------------------------------------
+
+    def __enter__(self) -> "DovecotServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _prepare(self) -> None:
+        ensure_dovecot()
+        self.root.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.root, 0o755)
+        make_traversable(self.root)
+        for directory in (self.state_dir, self.home_root):
+            directory.mkdir(exist_ok=True)
+            os.chmod(directory, 0o755)
+        os.chown(self.home_root, self.identity.uid, self.identity.gid)
+        self.passwd_file.touch()
+        os.chmod(self.passwd_file, 0o644)
+        cert, key = make_self_signed_cert(self.root / "ssl")
+        self.cafile = cert
+        self._prepared = True
+
+    def config_text(self) -> str:
+        """The dovecot.conf this server runs with."""
+        ident = self.identity
+        dh = f"ssl_dh = <{DH_PARAMS}\n" if os.path.exists(DH_PARAMS) else ""
+        mailboxes = "".join(
+            f"  mailbox {name} {{\n    special_use = {attr}\n    auto = subscribe\n  }}\n"
+            for name, attr in SPECIAL_USE.items()
+        )
+        return f"""# Written by tests/services/dovecot.py; nothing from /etc is read.
+base_dir = {self.base_dir}
+state_dir = {self.state_dir}
+instance_name = followup-test-{self.port}
+log_path = {self.log_file}
+protocols = imap
+listen = {self.host}
+shutdown_clients = yes
+
+default_internal_user = {ident.internal_user}
+default_internal_group = {grp.getgrgid(pwd.getpwnam(ident.internal_user).pw_gid).gr_name}
+default_login_user = {ident.login_user}
+first_valid_uid = {min(ident.uid, 500)}
+first_valid_gid = {min(ident.gid, 1)}
+
+ssl = yes
+ssl_cert = <{self.cafile}
+ssl_key = <{self.root / "ssl" / "key.pem"}
+{dh}disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_verbose = yes
+
+mail_location = maildir:~/Maildir
+mail_fsync = never
+mail_max_userip_connections = 1000
+
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {self.passwd_file}
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {self.passwd_file}
+  default_fields = uid={ident.uid} gid={ident.gid} home={self.home_root}/%u
+}}
+
+namespace inbox {{
+  inbox = yes
+  separator = /
+  prefix =
+{mailboxes}}}
+
+protocol imap {{
+  mail_max_userip_connections = 1000
+}}
+
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = {self.host}
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    address = {self.host}
+    port = {self.ssl_port}
+    ssl = yes
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service stats {{
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+"""
+
+    def start(self) -> "DovecotServer":
+        """Write the config and start the server on free ports (kept across restarts)."""
+        if not self._prepared:
+            self._prepare()
+        keep_ports = self.port is not None
+        for attempt in range(3):
+            if not keep_ports:
+                self.port, self.ssl_port = free_port(self.host), free_port(self.host)
+                while self.ssl_port == self.port:
+                    self.ssl_port = free_port(self.host)
+            self.config_file.write_text(self.config_text())
+            try:
+                self._launch()
+                return self
+            except DovecotStartError:
+                if keep_ports or attempt == 2 or "in use" not in self.log_tail():
+                    raise
+        return self
+
+    def _launch(self) -> None:
+        log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
+        with open(self.root / "dovecot.stdout", "ab") as out:
+            self._process = subprocess.Popen(
+                [DOVECOT_BINARY, "-F", "-c", str(self.config_file)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        atexit.register(self.stop)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                break
+            if port_accepts(self.host, self.port) and port_accepts(self.host, self.ssl_port):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise DovecotStartError(
+            f"dovecot did not start on {self.host}:{self.port}/{self.ssl_port}:\n"
+            f"{self.log_tail(since=log_offset)}"
+        )
+
+    def log_tail(self, since: int = 0, chars: int = 4000) -> str:
+        """The end of the server log (and of its stdout), for error messages."""
+        text = ""
+        for path in (self.log_file, self.root / "dovecot.stdout"):
+            if path.exists():
+                with open(path, "rb") as fh:
+                    fh.seek(since if path == self.log_file else 0)
+                    text += fh.read().decode("utf-8", "replace")[-chars:]
+        return text
+
+    @property
+    def pid(self) -> int | None:
+        """The master's pid from ``base_dir/master.pid``, or None when not running."""
+        try:
+            return int((self.base_dir / "master.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self) -> None:
+        """SIGTERM the master (pid from master.pid), wait for it and for the ports to free."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        atexit.unregister(self.stop)
+        pid = self.pid or process.pid
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=STOP_TIMEOUT)
+        for port in (self.port, self.ssl_port):
+            if port is not None:
+                wait_for_port(self.host, port, up=False, timeout=STOP_TIMEOUT)
+
+    def restart(self) -> "DovecotServer":
+        """Stop and start again on the same ports; users and mail are kept."""
+        self.stop()
+        return self.start()
+
+    # ---- users and mail ---------------------------------------------------------------
+
+    def add_user(self, name: str, password: str) -> None:
+        """Create a user; takes effect at once (passwd-file is re-read when it changes)."""
+        if ":" in name or ":" in password or "\n" in name + password:
+            raise ValueError("user names and passwords may not contain ':' or newlines")
+        if not self._prepared:
+            self._prepare()
+        self.users[name] = password
+        self._write_passwd()
+
+    def set_password(self, name: str, password: str) -> None:
+        """Change a user's password (for tests of authentication failures)."""
+        if name not in self.users:
+            raise KeyError(name)
+        self.users[name] = password
+        self._write_passwd()
+
+    def _write_passwd(self) -> None:
+        # Written whole and renamed, so the auth process never reads half a file. Dovecot
+        # notices the change by mtime/inode, within the same second too.
+        tmp = self.passwd_file.with_suffix(".tmp")
+        tmp.write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in self.users.items()))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, self.passwd_file)
+
+    def home(self, user: str) -> Path:
+        """The user's home dir; mail is in ``home(user) / "Maildir"``."""
+        return self.home_root / user
+
+    def client(self, user: str, *, ssl_port: bool = False, timeout: float = 30.0):
+        """A logged-in ``imapclient.IMAPClient`` for *user* (plain IMAP unless *ssl_port*)."""
+        import imapclient
+
+        if ssl_port:
+            context = ssl.create_default_context(cafile=str(self.cafile))
+            conn = imapclient.IMAPClient(
+                "localhost", self.ssl_port, ssl=True, ssl_context=context, timeout=timeout
+            )
+        else:
+            conn = imapclient.IMAPClient(self.host, self.port, ssl=False, timeout=timeout)
+        try:
+            conn.login(user, self.users[user])
+        except Exception:
+            conn.shutdown()
+            raise
+        return conn
+
+    def append(
+        self,
+        user: str,
+        folder: str,
+        raw: bytes,
+        flags: Iterable[bytes | str] = (),
+        msg_time: dt.datetime | None = None,
+    ) -> int | None:
+        """APPEND *raw* to *folder*; return the new message's UID (from APPENDUID)."""
+        conn = self.client(user)
+        try:
+            response = conn.append(folder, raw, flags=tuple(flags), msg_time=msg_time)
+        finally:
+            conn.logout()
+        match = _APPENDUID.search(response if isinstance(response, bytes) else b"")
+        return int(match.group(2)) if match else None
+
+    def create_folder(self, user: str, folder: str) -> None:
+        conn = self.client(user)
+        try:
+            conn.create_folder(folder)
+            conn.subscribe_folder(folder)
+        finally:
+            conn.logout()
+
+    def delete_folder(self, user: str, folder: str) -> None:
+        conn = self.client(user)
+        try:
+            conn.delete_folder(folder)
+        finally:
+            conn.logout()
+
+    def remove_all(self) -> None:
+        """Stop the server and delete its directory."""
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
