@@ -21,8 +21,12 @@ Facts about Dovecot 2.3 (Debian 12) that this module relies on:
   parent of the temp dir must be traversable by others: a 0700 dir (mktemp, pytest's
   ``/tmp/pytest-of-root``) gives "Temporary authentication failure" at LOGIN. The class
   adds o+x to the parents that lack it and makes its own dir 0755.
-- ``passwd-file`` is checked for changes on every auth lookup, so ``add_user`` just appends
-  a line ``name:{PLAIN}password::::::``; no reload needed.
+- A ``passwd-file`` is re-checked (stat) at most once per second, so a user appended to a
+  shared file can fail LOGIN in that same second. Here each user has a file of its own
+  (``passwd/NAME`` holding ``name:{PLAIN}password::::::``; passdb/userdb ``args`` end in
+  ``%u``): a new user's file is read on first use, so ``add_user`` takes effect at once.
+  ``set_password`` of an existing user needs that second and waits it out.
+- ``auth_failure_delay`` (2 s by default) is set to 0, so wrong-password tests are fast.
 - ``chroot =`` must be empty for ``imap-login`` and ``anvil`` (a chroot into our temp dir
   would need a full tree there).
 - Default ``mail_max_userip_connections`` is 10 per user and IP; tests open many, so it is
@@ -33,6 +37,8 @@ Facts about Dovecot 2.3 (Debian 12) that this module relies on:
   MULTIAPPEND, ESEARCH; not X-GM-EXT-1, not COMPRESS. The hierarchy separator is "/".
 - Special-use mailboxes Sent, Drafts, Trash, Junk and Archive are declared with
   ``auto = subscribe``: they exist (and are subscribed) for every user from the first login.
+- SELECT reports HIGHESTMODSEQ only once CONDSTORE is enabled in the session
+  (``client.enable("CONDSTORE")``); ``STATUS (HIGHESTMODSEQ)`` works without it.
 - UIDVALIDITY is time-based: deleting and recreating a folder gives a new one.
 - Stopping: SIGTERM to the pid in ``base_dir/master.pid``, then wait until the ports refuse
   connections. With ``-F`` the master is our child, so we also reap it.
@@ -167,6 +173,8 @@ def make_traversable(path: Path) -> None:
             os.chmod(part, stat.S_IMODE(mode) | stat.S_IXOTH)
 
 
+_USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]*")
+
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]")
 
 
@@ -206,7 +214,7 @@ class DovecotServer:
         self.base_dir = self.root / "run"
         self.state_dir = self.root / "state"
         self.home_root = self.root / "home"
-        self.passwd_file = self.root / "passwd"
+        self.passwd_dir = self.root / "passwd"
         self.config_file = self.root / "dovecot.conf"
         self.log_file = self.root / "dovecot.log"
         self.cafile: Path | None = None
@@ -226,12 +234,10 @@ class DovecotServer:
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o755)
         make_traversable(self.root)
-        for directory in (self.state_dir, self.home_root):
+        for directory in (self.state_dir, self.home_root, self.passwd_dir):
             directory.mkdir(exist_ok=True)
             os.chmod(directory, 0o755)
         os.chown(self.home_root, self.identity.uid, self.identity.gid)
-        self.passwd_file.touch()
-        os.chmod(self.passwd_file, 0o644)
         cert, key = make_self_signed_cert(self.root / "ssl")
         self.cafile = cert
         self._prepared = True
@@ -265,6 +271,7 @@ ssl_key = <{self.root / "ssl" / "key.pem"}
 {dh}disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_verbose = yes
+auth_failure_delay = 0
 
 mail_location = maildir:~/Maildir
 mail_fsync = never
@@ -272,11 +279,11 @@ mail_max_userip_connections = 1000
 
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {self.passwd_file}
+  args = scheme=PLAIN username_format=%u {self.passwd_dir}/%u
 }}
 userdb {{
   driver = passwd-file
-  args = username_format=%u {self.passwd_file}
+  args = username_format=%u {self.passwd_dir}/%u
   default_fields = uid={ident.uid} gid={ident.gid} home={self.home_root}/%u
 }}
 
@@ -405,28 +412,41 @@ service stats {{
     # ---- users and mail ---------------------------------------------------------------
 
     def add_user(self, name: str, password: str) -> None:
-        """Create a user; takes effect at once (passwd-file is re-read when it changes)."""
-        if ":" in name or ":" in password or "\n" in name + password:
-            raise ValueError("user names and passwords may not contain ':' or newlines")
+        """Create a user; it can log in at once, without a reload.
+
+        Each user has a passwd-file of its own (``passwd/NAME``, the passdb path holds
+        ``%u``): Dovecot re-checks a passwd-file at most once per second, so appending to
+        one shared file is not seen by a login in the same second; a new file is read on
+        first use.
+        """
+        if not _USER_NAME.fullmatch(name):
+            raise ValueError(f"test user names match {_USER_NAME.pattern}: {name!r}")
+        if ":" in password or "\n" in password:
+            raise ValueError("passwords may not contain ':' or newlines")
         if not self._prepared:
             self._prepare()
         self.users[name] = password
-        self._write_passwd()
+        self._write_passwd(name)
 
     def set_password(self, name: str, password: str) -> None:
-        """Change a user's password (for tests of authentication failures)."""
+        """Change a user's password (for tests of authentication failures).
+
+        Takes up to a second to be seen (Dovecot's once-per-second passwd-file check), so
+        this waits for the next second before returning.
+        """
         if name not in self.users:
             raise KeyError(name)
         self.users[name] = password
-        self._write_passwd()
+        self._write_passwd(name)
+        time.sleep(1.1)
 
-    def _write_passwd(self) -> None:
-        # Written whole and renamed, so the auth process never reads half a file. Dovecot
-        # notices the change by mtime/inode, within the same second too.
-        tmp = self.passwd_file.with_suffix(".tmp")
-        tmp.write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in self.users.items()))
+    def _write_passwd(self, name: str) -> None:
+        # Written whole and renamed, so the auth process never reads half a file.
+        path = self.passwd_dir / name
+        tmp = self.passwd_dir / f".{name}.tmp"
+        tmp.write_text(f"{name}:{{PLAIN}}{self.users[name]}::::::\n")
         os.chmod(tmp, 0o644)
-        os.replace(tmp, self.passwd_file)
+        os.replace(tmp, path)
 
     def home(self, user: str) -> Path:
         """The user's home dir; mail is in ``home(user) / "Maildir"``."""
