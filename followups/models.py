@@ -238,6 +238,20 @@ class MessageLocation(SQLModel, table=True):
     deleted: bool = False
 
 
+class ThreadKey(SQLModel, table=True):
+    """A Message-ID the account has seen, stored or only referenced, and its thread.
+
+    JWZ threading's id table, persisted (written by inbox_sync.store): a reply arriving
+    before its parent, or a message linking two threads, finds the thread through it.
+    """
+
+    __table_args__ = (UniqueConstraint("account_id", "msgid"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="mailaccount.id", ondelete="CASCADE")
+    msgid: str = Field(max_length=1000)  # without <>
+    thread_id: int = Field(foreign_key="thread.id", index=True, ondelete="CASCADE")
+
+
 class Contact(SQLModel, table=True):
     """An external person the account corresponds with."""
 
