@@ -26,13 +26,13 @@ Facts about Dovecot 2.3 (Debian 12) that this module relies on:
   (``passwd/NAME`` holding ``name:{PLAIN}password::::::``; passdb/userdb ``args`` end in
   ``%u``): a new user's file is read on first use, so ``add_user`` takes effect at once.
   ``set_password`` of an existing user needs that second and waits it out.
-- ``auth_failure_delay`` (2 s by default) is set to 0, so wrong-password tests are fast.
+- ``auth_failure_delay`` (2 s by default) is set to 0, and the auth penalty is off
+  (``anvil-auth-penalty`` listener ``mode = 0``, Dovecot's documented switch): with it,
+  the first login from 127.0.0.1 after a failed one waited ~4 s.
 - ``chroot =`` must be empty for ``imap-login`` and ``anvil`` (a chroot into our temp dir
   would need a full tree there).
 - Default ``mail_max_userip_connections`` is 10 per user and IP; tests open many, so it is
   raised to 1000 here.
-- The imap processes run as ``nobody`` and cannot write to the root-owned
-  ``stats-writer`` socket (a harmless warning in the log); its mode is opened up here.
 - Capabilities after login include IDLE, CONDSTORE, QRESYNC, SPECIAL-USE, MOVE, UIDPLUS,
   MULTIAPPEND, ESEARCH; not X-GM-EXT-1, not COMPRESS. The hierarchy separator is "/".
 - Special-use mailboxes Sent, Drafts, Trash, Junk and Archive are declared with
@@ -41,7 +41,12 @@ Facts about Dovecot 2.3 (Debian 12) that this module relies on:
   (``client.enable("CONDSTORE")``); ``STATUS (HIGHESTMODSEQ)`` works without it.
 - UIDVALIDITY is time-based: deleting and recreating a folder gives a new one.
 - Stopping: SIGTERM to the pid in ``base_dir/master.pid``, then wait until the ports refuse
-  connections. With ``-F`` the master is our child, so we also reap it.
+  connections. With ``-F`` the master is our child, so we also reap it. The master closes
+  its listeners ~1.2 s after SIGTERM but exits only when every login process is gone, and
+  an imap-login still waiting on a client (even our port probe) lingers ~6 s; so after
+  1.5 s the remaining process group is SIGKILLed.
+- ``stats_writer_socket_path`` is emptied: otherwise login processes started as root wait
+  5 s for a stats-writer handshake at shutdown and log "Timeout waiting for handshake".
 """
 
 from __future__ import annotations
@@ -75,6 +80,9 @@ DH_PARAMS = "/usr/share/dovecot/dh.pem"
 
 START_TIMEOUT = 20.0
 """Seconds to wait for both listeners to accept connections after starting."""
+
+GRACE_SECONDS = 1.5
+"""Seconds the master gets to exit after SIGTERM before its process group is killed."""
 
 STOP_TIMEOUT = 15.0
 """Seconds to wait for the master to exit and the ports to be free after SIGTERM."""
@@ -258,6 +266,7 @@ log_path = {self.log_file}
 protocols = imap
 listen = {self.host}
 shutdown_clients = yes
+stats_writer_socket_path =
 
 default_internal_user = {ident.internal_user}
 default_internal_group = {grp.getgrgid(pwd.getpwnam(ident.internal_user).pw_gid).gr_name}
@@ -311,10 +320,8 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
-}}
-service stats {{
-  unix_listener stats-writer {{
-    mode = 0666
+  unix_listener anvil-auth-penalty {{
+    mode = 0
   }}
 }}
 """
@@ -385,7 +392,14 @@ service stats {{
         return self._process is not None and self._process.poll() is None
 
     def stop(self) -> None:
-        """SIGTERM the master (pid from master.pid), wait for it and for the ports to free."""
+        """SIGTERM the master (pid from master.pid); wait for the ports to free.
+
+        The master exits at once only when no login process is left: one still waiting for
+        its client (a half-open TLS handshake, a port probe) holds it up to ~6 s. After
+        ``GRACE_SECONDS`` the rest of the process group (the master runs in a session of
+        its own) is killed with SIGKILL; mail is on disk by then (each APPEND/STORE is
+        written before its tagged OK).
+        """
         process, self._process = self._process, None
         if process is None:
             return
@@ -396,10 +410,14 @@ service stats {{
         except ProcessLookupError:
             pass
         try:
-            process.wait(timeout=STOP_TIMEOUT)
+            process.wait(timeout=GRACE_SECONDS)
         except subprocess.TimeoutExpired:
+            pass
+        try:
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=STOP_TIMEOUT)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=STOP_TIMEOUT)
         for port in (self.port, self.ssl_port):
             if port is not None:
                 wait_for_port(self.host, port, up=False, timeout=STOP_TIMEOUT)
