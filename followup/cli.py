@@ -31,6 +31,9 @@ main.add_command(db_group)
 main.add_command(user_group)
 main.add_command(account_group)
 # Feature commands: each feature registers its commands here, above the pending ones.
+from followup.commands.sync import sync_command  # noqa: E402
+
+main.add_command(sync_command)
 
 for command in PENDING_COMMANDS:
     if command.name not in main.commands:

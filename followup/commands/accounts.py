@@ -8,7 +8,7 @@ import click
 from sqlmodel import select
 
 from followup.commands.context import echo_json, json_option, read_secret, runtime
-from followups.accounts import create_account
+from followups.accounts import create_account, find_account
 from followups.db import session_scope
 from followups.models import MailAccount, Security, User
 from followups.users import normalise_email
@@ -81,6 +81,31 @@ def account_list(as_json: bool) -> None:
         host = row["imap_host"] or "import-only"
         error = f"  last error: {row['last_error']}" if row["last_error"] else ""
         click.echo(f"{row['id']:>4}  {row['user']:<30} {', '.join(row['addresses']):<35} {host:<25} {row['sync_status']}{error}")
+
+
+@account_group.command("test")
+@click.argument("account_ref", metavar="ID")
+@json_option
+def account_test(account_ref, as_json: bool) -> None:
+    """Log in and show the server's capabilities and the folders that will be synced."""
+    from inbox_sync.imap_connection import ImapError
+    from inbox_sync.sync import SyncError, check_account
+
+    rt = runtime()
+    with session_scope(rt.engine) as session:
+        account_id = find_account(session, account_ref).id
+    try:
+        check = check_account(rt.engine, account_id, secret_key=rt.settings.secret_key)
+    except (ImapError, SyncError) as exc:
+        raise click.ClickException(f"account {account_id}: {exc}") from None
+    if as_json:
+        echo_json(check.to_dict())
+        return
+    click.echo(f"account {account_id}: logged in to {check.server} in {check.seconds:.2f} s")
+    click.echo(f"capabilities: {' '.join(check.capabilities)}")
+    click.echo("folders to sync:")
+    for folder in check.folders:
+        click.echo(f"  {folder['name']:<30} {folder['role']:<8} {folder['messages']} messages")
 
 
 def _account_summary(account: MailAccount) -> dict:
