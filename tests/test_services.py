@@ -222,3 +222,38 @@ def test_proxy_reset_and_per_connection_rule(dovecot, cutting_proxy):
     finally:
         sock.close()
     assert received == b"* OK "
+
+
+def test_private_redis_server_starts_and_stops(tmp_path):
+    import redis
+
+    from tests.services.redis_server import RedisServer, redis_answers
+
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        conn = redis.Redis(host=server.host, port=server.port)
+        assert conn.ping()
+        assert conn.config_get("save") == {"save": ""}
+        assert conn.config_get("appendonly") == {"appendonly": "no"}
+        conn.close()
+    finally:
+        server.stop()
+    assert not redis_answers(server.host, server.port)
+
+
+def test_concurrent_sessions_get_distinct_redis_databases(redis_service):
+    from tests.services.redis_server import acquire_redis
+
+    other = acquire_redis()  # as a second pytest session on this machine would
+    try:
+        assert other.url != redis_service.url
+    finally:
+        other.release()
+
+
+def test_missing_binary_without_root_says_what_to_install(monkeypatch):
+    from tests.services import dovecot as dovecot_module
+
+    monkeypatch.setattr(dovecot_module.os, "geteuid", lambda: 1000)
+    with pytest.raises(dovecot_module.DovecotUnavailable, match="apt-get install -y dovecot-imapd"):
+        dovecot_module.apt_install("dovecot-imapd", "/nonexistent/dovecot")
