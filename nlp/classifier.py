@@ -1,0 +1,179 @@
+"""The classifier as the rest of the product sees it: load once, classify text, get evidence.
+
+Which string the evidence offsets refer to
+------------------------------------------
+The model reads ``compose_input(subject, text)``: the subject, a blank line, then the
+message's own text (just the text when there is no subject). The web UI highlights evidence
+in the message's body, so :class:`Evidence` offsets are **character offsets into ``text``**
+(the body, ``Classification.classified_text``). Evidence found in the subject keeps its kind
+with a ``subject:`` prefix (``subject:order_number``) and offsets into the subject string;
+a span that would straddle the two is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp import architectures as _architectures  # noqa: F401  (registers the architecture)
+from nlp import evidence as _evidence  # noqa: F401  (registers the evidence factory)
+from nlp.evidence import SPANS_KEY
+from nlp.needs_reply import decide_needs_reply
+
+LABELS = ("inquiry", "sale", "complaint", "other")
+NEEDS_REPLY = "NEEDS_REPLY"
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+SUBJECT_PREFIX = "subject:"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A phrase that decided: its kind, its text and its character offsets."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    @staticmethod
+    def to_json(items: Iterable["Evidence"]) -> str:
+        """A list of evidence as a JSON string (for a text column)."""
+        return json.dumps([asdict(e) for e in items], ensure_ascii=False)
+
+    @staticmethod
+    def from_json(data: str | list | None) -> list["Evidence"]:
+        """The inverse of :meth:`to_json`; accepts the JSON string or the decoded list."""
+        if not data:
+            return []
+        items = json.loads(data) if isinstance(data, str) else data
+        return [Evidence(kind=d["kind"], text=d["text"], start=int(d["start"]), end=int(d["end"])) for d in items]
+
+
+def evidence_to_json(items: Iterable[Evidence]) -> str:
+    return Evidence.to_json(items)
+
+
+def evidence_from_json(data: str | list | None) -> list[Evidence]:
+    return Evidence.from_json(data)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What the classifier says about one message."""
+
+    label: str
+    confidence: float
+    needs_reply: bool
+    evidence: list[Evidence] = field(default_factory=list)
+    classified_text: str = ""  # the string the (non-subject) evidence offsets refer to
+    scores: dict[str, float] = field(default_factory=dict)
+    needs_reply_score: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "label": self.label,
+            "confidence": round(self.confidence, 4),
+            "needs_reply": self.needs_reply,
+            "needs_reply_score": round(self.needs_reply_score, 4),
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+            "evidence": [asdict(e) for e in self.evidence],
+        }
+
+
+def compose_input(subject: str | None, text: str | None) -> str:
+    """The string the model reads: subject, blank line, body (or the body alone)."""
+    text = text or ""
+    if subject and subject.strip():
+        return f"{subject}\n\n{text}"
+    return text
+
+
+def _body_offset(subject: str | None) -> int:
+    return len(subject) + 2 if subject and subject.strip() else 0
+
+
+def classification_from_doc(doc: Doc, subject: str | None, text: str | None) -> Classification:
+    """Turn a processed Doc of ``compose_input(subject, text)`` into a Classification."""
+    text = text or ""
+    offset = _body_offset(subject)
+    cats = {label: float(doc.cats.get(label, 0.0)) for label in LABELS}
+    label = max(LABELS, key=lambda k: cats[k])
+    evidence: list[Evidence] = []
+    seen = set()
+    for span in doc.spans.get(SPANS_KEY, []):
+        start, end, kind = span.start_char, span.end_char, span.label_
+        if offset and start >= offset:
+            start, end = start - offset, end - offset
+            value = text[start:end]
+        elif offset and end <= offset - 2:
+            kind = SUBJECT_PREFIX + kind
+            value = subject[start:end]
+        elif offset:
+            continue
+        else:
+            value = text[start:end]
+        key = (kind, start, end)
+        if key not in seen:
+            seen.add(key)
+            evidence.append(Evidence(kind=kind, text=value, start=start, end=end))
+    score = float(doc.cats.get(NEEDS_REPLY, 0.0))
+    needs = decide_needs_reply(score, [e.kind for e in evidence if not e.kind.startswith(SUBJECT_PREFIX)])
+    return Classification(label=label, confidence=cats[label], needs_reply=needs, evidence=evidence,
+                          classified_text=text, scores=cats, needs_reply_score=score)
+
+
+class Classifier:
+    """A loaded pipeline. Thread-safe for reading; one per process is enough."""
+
+    def __init__(self, nlp: Language):
+        self.nlp = nlp
+        meta = nlp.meta.get("followup", {}) if isinstance(nlp.meta, dict) else {}
+        self.model_version: str = meta.get("model_version", nlp.meta.get("version", "unknown"))
+        self._lock = threading.Lock()
+
+    def classify(self, subject: str | None, text: str | None) -> Classification:
+        return next(self.classify_many([(subject, text)]))
+
+    def classify_many(self, items: Iterable[tuple[str | None, str | None]],
+                      batch_size: int = 256) -> Iterator[Classification]:
+        """Classify (subject, text) pairs in batches through ``nlp.pipe``, in order."""
+        batch: list[tuple[str | None, str | None]] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                yield from self._run(batch, batch_size)
+                batch = []
+        if batch:
+            yield from self._run(batch, batch_size)
+
+    def _run(self, batch: list[tuple[str | None, str | None]], batch_size: int) -> list[Classification]:
+        texts = [compose_input(s, t) for s, t in batch]
+        with self._lock, self.nlp.memory_zone():
+            docs = self.nlp.pipe(texts, batch_size=batch_size)
+            return [classification_from_doc(doc, s, t) for doc, (s, t) in zip(docs, batch)]
+
+
+def load_pipeline(path: str | Path | None = None) -> Language:
+    """The spaCy pipeline saved at ``path`` (default: the one shipped in the package)."""
+    path = Path(path) if path else MODEL_DIR
+    if not (path / "config.cfg").exists():
+        raise FileNotFoundError(f"no trained classifier at {path}: run `followup nlp train`")
+    return spacy.load(path)
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str) -> Classifier:
+    return Classifier(load_pipeline(path))
+
+
+def load_classifier(path: str | Path | None = None) -> Classifier:
+    """The classifier at ``path`` (default: the shipped one), loaded once per process."""
+    return _cached(str(Path(path).resolve() if path else MODEL_DIR))

@@ -1,0 +1,323 @@
+"""Generate the team's training corpus: ``train.jsonl`` and ``dev.jsonl`` beside this file.
+
+    python -m nlp.corpus.generate            # rewrites both files (deterministic)
+
+Messages are composed from the hand-written fragments in :mod:`nlp.corpus.fragments`, in
+several registers: formal business email, casual chat, support tweets, short support-chat
+utterances, long complaint narratives, newsletters and automated notices. Every fifth
+fragment of each long list is reserved for the dev split, so the dev figure measures
+generalisation to sentences the model never saw, not recall of the training lines.
+
+Each line is ``{"text", "subject" (optional), "label" (optional), "needs_reply"}``, the same
+format ``followup nlp evaluate`` reads. Lines without a label are single sentences that train
+and measure the needs-reply component only.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+from nlp.corpus import fragments as F
+
+HERE = Path(__file__).resolve().parent
+TRAIN_DOCS = 4400
+DEV_DOCS = 1100
+TRAIN_SENTENCES = 3200
+DEV_SENTENCES = 800
+DEV_EVERY = 5  # every DEV_EVERY-th fragment of a long list is kept for dev
+
+REGISTERS = {
+    "inquiry": [("email", 35), ("casual", 15), ("tweet", 30), ("utterance", 20)],
+    "sale": [("email", 35), ("casual", 10), ("tweet", 20), ("utterance", 35)],
+    "complaint": [("email", 25), ("casual", 10), ("tweet", 30), ("utterance", 10), ("narrative", 25)],
+    "other": [("email", 45), ("bulk", 15), ("social", 15), ("utterance", 10), ("casual", 15)],
+}
+ASK = {"inquiry": F.INQUIRY_ASK, "sale": F.SALE_ASK, "complaint": F.COMPLAINT_ASK, "other": F.OTHER_ASK}
+TELL = {"inquiry": F.INQUIRY_TELL, "sale": F.SALE_TELL, "complaint": F.COMPLAINT_TELL, "other": F.OTHER_TELL}
+UTTER = {"inquiry": F.INQUIRY_UTTER, "sale": F.SALE_UTTER, "complaint": F.COMPLAINT_UTTER,
+         "other": F.OTHER_UTTER}
+# share of utterances that ask (support-chat requests are requests; "hello" is not)
+UTTER_ASKS = {"inquiry": True, "sale": True, "complaint": True, "other": False}
+
+
+class Picker:
+    """Chooses fragments, keeping every DEV_EVERY-th fragment of long lists for dev only."""
+
+    def __init__(self, rng: random.Random, split: str):
+        self.rng = rng
+        self.split = split
+
+    def pool(self, items: list[str]) -> list[str]:
+        if len(items) < 10:
+            return items
+        dev = [x for i, x in enumerate(items) if i % DEV_EVERY == DEV_EVERY - 1]
+        train = [x for i, x in enumerate(items) if i % DEV_EVERY != DEV_EVERY - 1]
+        return dev if self.split == "dev" else train
+
+    def one(self, items: list[str]) -> str:
+        return self.rng.choice(self.pool(items))
+
+    def some(self, items: list[str], k: int) -> list[str]:
+        pool = self.pool(items)
+        return self.rng.sample(pool, min(k, len(pool)))
+
+
+class Slots:
+    """Fills {slot} placeholders consistently within one message."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.domain_name = rng.choice(list(F.DOMAINS))
+        self.domain = F.DOMAINS[self.domain_name]
+        r = rng
+        self.values = {
+            "company": r.choice(self.domain["companies"]),
+            "handle": r.choice(self.domain["handles"]),
+            "product": r.choice(self.domain["products"]),
+            "service": r.choice(self.domain["services"]),
+            "unit": r.choice(self.domain["units"]),
+            "industry": self.domain_name if self.domain_name != "saas" else "software",
+            "first": r.choice(F.FIRST_NAMES),
+            "name": f"{r.choice(F.FIRST_NAMES)} {r.choice(F.LAST_NAMES)}",
+            "colleague": r.choice(F.FIRST_NAMES) if r.random() < 0.6
+            else f"{r.choice(F.FIRST_NAMES)} {r.choice(F.LAST_NAMES)}",
+            "me_first": r.choice(F.FIRST_NAMES),
+            "city": r.choice(F.CITIES),
+            "day": r.choice(F.WEEKDAYS),
+            "month": r.choice(F.MONTHS),
+        }
+        self.values["me"] = f"{self.values['me_first']} {r.choice(F.LAST_NAMES)}"
+
+    def order(self) -> str:
+        r = self.rng
+        n = r.randint(1000, 99999999)
+        return r.choice([f"#{n}", f"{n:08d}", f"SO-{n % 100000}", f"A{r.randint(10, 99)}-{n % 1000000}",
+                         f"no. {n % 1000000}", f"{n}", f"ORD{n % 1000000:06d}"])
+
+    def invoice(self) -> str:
+        r = self.rng
+        return r.choice([f"INV-{r.randint(2019, 2026)}-{r.randint(1, 9999):04d}", f"#{r.randint(1000, 99999)}",
+                         f"{r.randint(100000, 999999)}", f"INV{r.randint(1000, 9999)}"])
+
+    def amount(self) -> str:
+        r = self.rng
+        v = r.choice([r.randint(5, 99), r.randint(100, 999), r.randint(1000, 50000)])
+        cents = r.choice(["", f".{r.randint(0, 99):02d}"])
+        big = f"{v:,}"
+        return r.choice([f"${big}{cents}", f"€{v}{cents}", f"£{big}", f"USD {big}", f"{v} dollars",
+                         f"${v}", f"{big} EUR"])
+
+    def date(self) -> str:
+        r = self.rng
+        m = r.choice(F.MONTHS)
+        d = r.randint(1, 28)
+        return r.choice([f"{m} {d}", f"{d} {m}", f"{r.randint(1, 12)}/{d}", f"{r.choice(F.WEEKDAYS)}",
+                         f"next {r.choice(F.WEEKDAYS)}", f"2025-{r.randint(1, 12):02d}-{d:02d}",
+                         f"the {d}th", f"{m[:3]} {d}"])
+
+    def qty(self) -> str:
+        r = self.rng
+        return r.choice([str(r.randint(2, 12)), str(r.randint(10, 500)), str(r.choice([1000, 2500, 5000])),
+                         r.choice(["two", "three", "five", "ten", "a dozen", "fifty"])])
+
+    def fill(self, template: str) -> str:
+        def sub(m: re.Match) -> str:
+            key = m.group(1)
+            if key in ("order",):
+                return self.values.setdefault("order", self.order())
+            if key == "invoice":
+                return self.values.setdefault("invoice", self.invoice())
+            if key == "amount":
+                return self.amount()
+            if key == "date":
+                return self.date()
+            if key in ("qty", "qty2"):
+                return self.qty()
+            return self.values.get(key, m.group(0))
+
+        return re.sub(r"\{(\w+)\}", sub, template)
+
+
+# --------------------------------------------------------------------------- noise
+def typo(word: str, rng: random.Random) -> str:
+    if len(word) < 4 or not word.isalpha():
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.random()
+    if kind < 0.4:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    if kind < 0.7:
+        return word[:i] + word[i + 1:]
+    return word[:i] + word[i] + word[i:]
+
+
+def add_typos(text: str, rng: random.Random, rate: float) -> str:
+    return " ".join(typo(w, rng) if rng.random() < rate else w for w in text.split(" "))
+
+
+def casualise(text: str, rng: random.Random) -> str:
+    if rng.random() < 0.5:
+        text = text.lower()
+    if rng.random() < 0.4:
+        text = text.rstrip(".")
+    repl = [(r"\byou\b", "u"), (r"\bplease\b", "pls"), (r"\bthanks\b", "thx"), (r"\bare\b", "r"),
+            (r"\bbecause\b", "cuz"), (r"\bI am\b", "im"), (r"\bwant to\b", "wanna")]
+    for pat, new in repl:
+        if rng.random() < 0.3:
+            text = re.sub(pat, new, text, flags=re.I)
+    if rng.random() < 0.3:
+        text = add_typos(text, rng, 0.08)
+    return text
+
+
+# --------------------------------------------------------------------------- registers
+def _sentences(label: str, pick: Picker, rng: random.Random, n_ask: int, n_tell: int) -> tuple[list[str], bool]:
+    parts = [(s, True) for s in pick.some(ASK[label], n_ask)] + [(s, False) for s in pick.some(TELL[label], n_tell)]
+    rng.shuffle(parts)
+    return [p for p, _ in parts], any(a for _, a in parts)
+
+
+def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict:
+    slots = Slots(rng)
+    subject = None
+    needs = False
+    if register == "utterance":
+        text = slots.fill(pick.one(UTTER[label]))
+        needs = UTTER_ASKS[label]
+        if rng.random() < 0.3:
+            text = text + rng.choice(["?", ".", " please", " pls", "", " thanks"])
+        if rng.random() < 0.2:
+            text = add_typos(text, rng, 0.1)
+        if rng.random() < 0.25:
+            text = text[0].upper() + text[1:]
+    elif register == "narrative":
+        parts = [pick.one(F.NARRATIVE_OPEN)] + pick.some(F.NARRATIVE_MIDDLE, rng.randint(2, 6))
+        if rng.random() < 0.7:
+            parts.append(pick.one(F.NARRATIVE_CLOSE))
+        if rng.random() < 0.25:
+            parts.insert(rng.randint(1, len(parts)), pick.one(F.COMPLAINT_TELL))
+        text = " ".join(slots.fill(p) for p in parts)
+        needs = rng.random() < 0.15
+        if needs:
+            text += " " + slots.fill(pick.one(F.COMPLAINT_ASK))
+        if rng.random() < 0.1:
+            text = text.upper()
+    elif register == "bulk":
+        parts = pick.some(F.OTHER_BULK, rng.randint(2, 5))
+        text = "\n".join(slots.fill(p) for p in parts)
+        if rng.random() < 0.5:
+            subject = slots.fill(rng.choice(["{company} newsletter", "Weekly digest", "Last chance!",
+                                             "New arrivals", "Account notice", "Your {month} update"]))
+    elif register == "social":
+        parts = pick.some(F.OTHER_SOCIAL, rng.randint(1, 2))
+        text = " ".join(slots.fill(p) for p in parts)
+        if rng.random() < 0.4:
+            text += " " + rng.choice(F.EMOJI)
+    elif register == "tweet":
+        n_ask = rng.choice([0, 1, 1, 1]) if label != "inquiry" else 1
+        n_tell = rng.choice([0, 1, 1, 2]) if n_ask else rng.choice([1, 2])
+        sents, needs = _sentences(label, pick, rng, n_ask, n_tell)
+        text = " ".join(slots.fill(s) for s in sents)
+        text = casualise(text, rng) if rng.random() < 0.6 else text
+        handle = "@" + slots.values["handle"]
+        text = f"{handle} {text}" if rng.random() < 0.8 else f"{text} {handle}"
+        if rng.random() < 0.3:
+            text += " " + rng.choice(F.EMOJI)
+        if rng.random() < 0.2:
+            text += " " + rng.choice(F.HASHTAGS)
+        if rng.random() < 0.1:
+            text = text.upper()
+    else:  # email, casual
+        casual = register == "casual"
+        n_ask = rng.choice([0, 1, 1, 2])
+        if label == "inquiry":
+            n_ask = max(n_ask, 1)
+        n_tell = rng.choice([0, 1, 1, 2]) if n_ask else rng.choice([1, 2, 3])
+        sents, needs = _sentences(label, pick, rng, n_ask, n_tell)
+        if label == "complaint" and rng.random() < 0.3:
+            # the purchase that went wrong, told first
+            sents.insert(0, rng.choice(["I ordered the {product} on {date}.",
+                                        "We placed order {order} with you last month.",
+                                        "I bought a {product} from your {city} store.",
+                                        "I paid {amount} for {service}."]))
+        if label == "other" and rng.random() < 0.2:
+            sents.append(rng.choice(["The {company} deal is still on track.",
+                                     "Sales were up in {month}.",
+                                     "We expect the contract with {company} to close next quarter."]))
+        body = [slots.fill(s) for s in sents]
+        if rng.random() < 0.3:
+            body.insert(0, slots.fill(pick.one(F.FILLER)))
+        sep = " " if rng.random() < 0.6 else "\n"
+        text = sep.join(body)
+        greet_list = F.GREET_CASUAL if casual else F.GREET_FORMAL
+        close_list = F.CLOSE_CASUAL if casual else F.CLOSE_FORMAL
+        if rng.random() < (0.5 if casual else 0.7):
+            text = slots.fill(rng.choice(greet_list)) + "\n\n" + text
+        if rng.random() < (0.4 if casual else 0.6):
+            text = text + "\n\n" + slots.fill(rng.choice(close_list))
+        if casual:
+            text = casualise(text, rng)
+        elif rng.random() < 0.15:
+            text = add_typos(text, rng, 0.04)
+        if not casual and rng.random() < 0.55:
+            subject = slots.fill(rng.choice(F.SUBJECTS[label]))
+            if rng.random() < 0.25:
+                subject = rng.choice(["Re: ", "RE: ", "Fwd: ", "FW: "]) + subject
+        if not casual and rng.random() < 0.05:
+            text += ("\n\n---------- Forwarded message ----------\nFrom: " + slots.values["name"]
+                     + "\nSubject: " + slots.fill(rng.choice(F.SUBJECTS["other"])) + "\n\n"
+                     + slots.fill(pick.one(F.OTHER_TELL)))
+    row = {"text": text}
+    if subject:
+        row["subject"] = subject
+    row["label"] = label
+    row["needs_reply"] = bool(needs)
+    return row
+
+
+def sentence_rows(rng: random.Random, pick: Picker, n: int) -> list[dict]:
+    asks = F.NR_ASK + F.INQUIRY_ASK + F.SALE_ASK + F.COMPLAINT_ASK + F.OTHER_ASK
+    tells = (F.NR_TELL + F.OTHER_TELL + F.OTHER_BULK + F.OTHER_SOCIAL + F.SALE_TELL + F.COMPLAINT_TELL
+             + F.INQUIRY_TELL + F.NARRATIVE_MIDDLE + F.FILLER)
+    rows = []
+    for i in range(n):
+        slots = Slots(rng)
+        ask = rng.random() < 0.5
+        text = slots.fill(pick.one(asks if ask else tells))
+        if rng.random() < 0.25:
+            text = casualise(text, rng)
+        rows.append({"text": text, "needs_reply": ask})
+    return rows
+
+
+def build(split: str, n_docs: int, n_sentences: int, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    pick = Picker(rng, split)
+    labels = ["inquiry", "sale", "complaint", "other"]
+    rows = []
+    for i in range(n_docs):
+        label = labels[i % 4]
+        regs, weights = zip(*REGISTERS[label])
+        register = rng.choices(regs, weights)[0]
+        rows.append(compose(label, register, rng, pick))
+    rows += sentence_rows(rng, pick, n_sentences)
+    rng.shuffle(rows)
+    return rows
+
+
+def write(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    write(HERE / "train.jsonl", build("train", TRAIN_DOCS, TRAIN_SENTENCES, seed=13))
+    write(HERE / "dev.jsonl", build("dev", DEV_DOCS, DEV_SENTENCES, seed=29))
+
+
+if __name__ == "__main__":
+    main()

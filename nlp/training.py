@@ -1,0 +1,154 @@
+"""Build and train the pipeline reproducibly.
+
+The pipeline, on ``spacy.blank("en")``:
+
+1. ``textcat`` — exclusive classes inquiry / sale / complaint / other, a bag of lower-cased
+   unigrams and bigrams into a sparse linear layer (``followup.TextCatBOWLower.v1``);
+2. ``needs_reply`` — a ``textcat_multilabel`` with the one label ``NEEDS_REPLY``, same
+   architecture, trained on whole messages and on single sentences;
+3. ``evidence`` — the rule component ``followup_evidence_v1`` (no training).
+
+Training is seeded (``fix_random_seed`` plus a seeded shuffle), so the same corpus, extra
+examples and seed give the same weights.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import spacy
+from spacy.language import Language
+from spacy.training import Example
+from spacy.util import fix_random_seed, minibatch
+
+from nlp import architectures as _architectures  # noqa: F401
+from nlp import evidence as _evidence  # noqa: F401
+from nlp.classifier import LABELS, MODEL_DIR, NEEDS_REPLY, Classifier, compose_input
+from nlp.version import MODEL_VERSION
+
+CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+EPOCHS = 12
+BATCH_SIZE = 32
+NGRAM_SIZE = 2
+LENGTH = 2**17
+"""Rows of the hashed feature table: 2**17 keeps the shipped model near 2.5 MB."""
+FEEDBACK_WEIGHT = 3
+"""How many times each user correction is repeated in training: one correction outweighs a
+generic example, since it is about the team's own mail."""
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    """Rows of a JSONL file in the evaluate format; blank lines are skipped."""
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not JSON ({exc.msg})") from None
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                raise ValueError(f'{path}:{number}: expected an object with a "text" string')
+            label = row.get("label")
+            if label is not None and label not in LABELS:
+                raise ValueError(f"{path}:{number}: unknown label {label!r} (expected one of {', '.join(LABELS)})")
+            rows.append(row)
+    return rows
+
+
+def build_pipeline(length: int = LENGTH, ngram_size: int = NGRAM_SIZE) -> Language:
+    """An untrained pipeline with the three components."""
+    nlp = spacy.blank("en")
+    model = {"@architectures": "followup.TextCatBOWLower.v1", "exclusive_classes": True,
+             "ngram_size": ngram_size, "no_output_layer": False, "length": length}
+    textcat = nlp.add_pipe("textcat", config={"model": model})
+    for label in LABELS:
+        textcat.add_label(label)
+    nr_model = dict(model, exclusive_classes=False)
+    needs = nlp.add_pipe("textcat_multilabel", name="needs_reply", config={"model": nr_model})
+    needs.add_label(NEEDS_REPLY)
+    nlp.add_pipe("followup_evidence_v1", name="evidence")
+    return nlp
+
+
+@dataclass
+class TrainResult:
+    path: Path
+    n_label_examples: int
+    n_needs_reply_examples: int
+    n_extra: int
+    dev: dict | None
+
+
+def _examples(nlp: Language, rows: Iterable[dict]) -> tuple[list[Example], list[Example]]:
+    label_examples, reply_examples = [], []
+    for row in rows:
+        doc = nlp.make_doc(compose_input(row.get("subject"), row["text"]))
+        if row.get("label") in LABELS:
+            cats = {label: float(label == row["label"]) for label in LABELS}
+            label_examples.append(Example.from_dict(doc, {"cats": cats}))
+        if isinstance(row.get("needs_reply"), bool):
+            reply_examples.append(Example.from_dict(doc.copy(), {"cats": {NEEDS_REPLY: float(row["needs_reply"])}}))
+    return label_examples, reply_examples
+
+
+def train(output_dir: str | Path | None = None, extra_examples: list[dict] | None = None, seed: int = 0,
+          *, epochs: int = EPOCHS, corpus_dir: str | Path | None = None, length: int = LENGTH,
+          log: Callable[[str], None] | None = None) -> TrainResult:
+    """Train on the team corpus (plus ``extra_examples``, e.g. user corrections) and save.
+
+    ``extra_examples`` are rows in the evaluate format (``text``, optional ``subject``,
+    ``label`` and/or ``needs_reply``). Returns where the pipeline went and its dev scores.
+    """
+    from nlp.evaluation import evaluate
+
+    log = log or (lambda message: None)
+    output_dir = Path(output_dir) if output_dir else MODEL_DIR
+    corpus_dir = Path(corpus_dir) if corpus_dir else CORPUS_DIR
+    fix_random_seed(seed)
+    rng = random.Random(seed)
+
+    rows = read_jsonl(corpus_dir / "train.jsonl")
+    extra = list(extra_examples or [])
+    rows += [row for row in extra for _ in range(FEEDBACK_WEIGHT)]
+    nlp = build_pipeline(length=length)
+    label_examples, reply_examples = _examples(nlp, rows)
+    if not label_examples:
+        raise ValueError("no labelled examples to train on")
+    nlp.get_pipe("textcat").initialize(lambda: label_examples, nlp=nlp)
+    nlp.get_pipe("needs_reply").initialize(lambda: reply_examples or label_examples[:1], nlp=nlp)
+    optimizer = nlp.create_optimizer()
+
+    for epoch in range(epochs):
+        rng.shuffle(label_examples)
+        rng.shuffle(reply_examples)
+        losses: dict[str, float] = {}
+        for batch in minibatch(label_examples, size=BATCH_SIZE):
+            nlp.update(batch, sgd=optimizer, losses=losses, exclude=["needs_reply", "evidence"])
+        for batch in minibatch(reply_examples, size=BATCH_SIZE):
+            nlp.update(batch, sgd=optimizer, losses=losses, exclude=["textcat", "evidence"])
+        log(f"epoch {epoch + 1}/{epochs}: " + ", ".join(f"{k} loss {v:.3f}" for k, v in sorted(losses.items())))
+
+    nlp.meta.update({
+        "name": "followup_classifier",
+        "version": "0.1.0",
+        "description": "followup: inquiry / sale / complaint / other, needs-reply, evidence spans",
+        "followup": {"model_version": MODEL_VERSION, "seed": seed, "epochs": epochs,
+                     "n_extra_examples": len(extra), "length": length},
+    })
+    dev = None
+    dev_path = corpus_dir / "dev.jsonl"
+    if dev_path.exists():
+        dev = evaluate(Classifier(nlp), read_jsonl(dev_path))
+        nlp.meta["followup"]["dev"] = {k: dev[k] for k in ("macro_f1", "accuracy", "needs_reply_f1", "n")}
+        log(f"dev: macro-F1 {dev['macro_f1']:.3f}, needs-reply F1 {dev['needs_reply_f1']:.3f}")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(output_dir)
+    return TrainResult(path=output_dir, n_label_examples=len(label_examples),
+                       n_needs_reply_examples=len(reply_examples), n_extra=len(extra), dev=dev)
