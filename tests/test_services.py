@@ -99,6 +99,8 @@ def test_dovecot_tls_verifies_against_cafile(dovecot, imap_user, server_name):
     with imapclient.IMAPClient(server_name, dovecot.ssl_port, ssl=True, ssl_context=context, timeout=10) as client:
         client.login(imap_user.name, imap_user.password)
         assert client.select_folder("INBOX")[b"EXISTS"] == 0
+    with imap_user.client(tls=True) as client:
+        assert client.ssl and client.select_folder("INBOX")[b"EXISTS"] == 0
     # Without the CA the same server is refused: verification is really happening.
     with pytest.raises(ssl.SSLCertVerificationError):
         imapclient.IMAPClient(server_name, dovecot.ssl_port, ssl=True, ssl_context=ssl.create_default_context(), timeout=10)

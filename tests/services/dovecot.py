@@ -33,6 +33,8 @@ Facts about Dovecot 2.3 (Debian 12) that this module relies on:
   would need a full tree there).
 - Default ``mail_max_userip_connections`` is 10 per user and IP; tests open many, so it is
   raised to 1000 here.
+- Works unprivileged as well (tried as uid 65534): then mail, login and internal users are
+  all the current user.
 - Capabilities after login include IDLE, CONDSTORE, QRESYNC, SPECIAL-USE, MOVE, UIDPLUS,
   MULTIAPPEND, ESEARCH; not X-GM-EXT-1, not COMPRESS. The hierarchy separator is "/".
 - Special-use mailboxes Sent, Drafts, Trash, Junk and Archive are declared with
@@ -470,11 +472,15 @@ service anvil {{
         """The user's home dir; mail is in ``home(user) / "Maildir"``."""
         return self.home_root / user
 
-    def client(self, user: str, *, ssl_port: bool = False, timeout: float = 30.0):
-        """A logged-in ``imapclient.IMAPClient`` for *user* (plain IMAP unless *ssl_port*)."""
+    def client(self, user: str, *, tls: bool = False, timeout: float = 30.0):
+        """A logged-in ``imapclient.IMAPClient`` for *user*.
+
+        Plain IMAP on ``port`` by default; with *tls*, implicit TLS on ``ssl_port`` to
+        "localhost", verified against ``cafile``.
+        """
         import imapclient
 
-        if ssl_port:
+        if tls:
             context = ssl.create_default_context(cafile=str(self.cafile))
             conn = imapclient.IMAPClient(
                 "localhost", self.ssl_port, ssl=True, ssl_context=context, timeout=timeout

@@ -27,8 +27,8 @@ from typing import Iterable
 
 import pytest
 
-from tests.services.dovecot import DovecotServer
-from tests.services.redis_server import RedisForTests, acquire_redis
+from tests.services.dovecot import DovecotServer, DovecotStartError, DovecotUnavailable
+from tests.services.redis_server import RedisForTests, RedisUnavailable, acquire_redis
 from tests.services.tcp_proxy import CuttingProxy
 
 _user_numbers = itertools.count(1)
@@ -79,7 +79,11 @@ class ImapUser:
 def dovecot():
     """A Dovecot IMAP server on free loopback ports for the whole test session."""
     root = tempfile.mkdtemp(prefix="followup-dovecot-")
-    server = DovecotServer(root).start()
+    try:
+        server = DovecotServer(root).start()
+    except (DovecotUnavailable, DovecotStartError) as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(str(exc), pytrace=False)
     try:
         yield server
     finally:
@@ -100,7 +104,10 @@ def imap_user(dovecot: DovecotServer) -> ImapUser:
 @pytest.fixture(scope="session")
 def redis_service():
     """The ``RedisForTests`` behind ``redis_url`` (a shared or a private server)."""
-    handle: RedisForTests = acquire_redis()
+    try:
+        handle: RedisForTests = acquire_redis()
+    except RedisUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
     try:
         yield handle
     finally:
