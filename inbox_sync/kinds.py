@@ -1,0 +1,127 @@
+"""What kind of mail a message is, besides a person writing: auto-replies and out-of-office
+notices, bulk mail and newsletters, bounces, calendar invitations, no-reply senders.
+
+Detection never waits on these: they are flags on the message, decided from headers first
+(Auto-Submitted, X-Autoreply, Precedence, List-Id, multipart/report ...) and from the subject
+or sender only where senders leave no header.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from inbox_sync.headers import HeaderReader
+
+AUTO_REPLY_SUBJECT_RE = re.compile(
+    r"^\s*(?:"
+    r"auto(?:matic)?[ -]?(?:reply|response|answer)"
+    r"|out of (?:the )?office|ooo\b|away from (?:the|my) office|on vacation|on leave"
+    r"|abwesenheits?(?:notiz|nachricht|meldung)?|automatische antwort|nicht im b[üu]ro"
+    r"|r[ée]ponse automatique|absence du bureau|message d'absence|absent(?:e)? du bureau"
+    r"|respuesta autom[áa]tica|fuera de la oficina"
+    r"|risposta automatica|fuori ufficio"
+    r"|automatisch antwoord|afwezig"
+    r"|automatiskt svar|frånvaro|autosvar|automatisk svar|fravær"
+    r"|automaattinen vastaus|poissa"
+    r"|odpowied[źz] automatyczna|automatyczna odpowied[źz]"
+    r"|resposta autom[áa]tica|ausente"
+    r"|автоматический ответ|自動応答|自动回复"
+    r")",
+    re.IGNORECASE,
+)
+"""Subjects of auto-replies in several languages (some servers add no header at all)."""
+
+AUTO_REPLY_SUBJECT_PREFIX_RE = re.compile(r"^\s*(?:auto|automatic reply|autoreply)\s*:", re.I)
+
+BOUNCE_SENDER_RE = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.I)
+BOUNCE_SUBJECT_RE = re.compile(
+    r"(?:undeliver(?:able|ed)|delivery (?:status notification|failure|has failed|incomplete)"
+    r"|returned mail|failure notice|mail delivery (?:failed|failure|system)"
+    r"|unzustellbar|non remis|nicht zugestellt|could not be delivered)",
+    re.IGNORECASE,
+)
+NOREPLY_RE = re.compile(
+    r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|noreply|no-response|"
+    r"notifications?|notify|mailer|bounce[s]?|automated|auto-?confirm)(?:[-+_.][^@]*)?@",
+    re.IGNORECASE,
+)
+MASS_MAILER_HEADERS = (
+    "X-Campaign", "X-Campaignid", "X-Mailchimp-Campaign", "X-MC-User", "X-Mailgun-Tag",
+    "X-SG-EID", "X-SES-Outgoing", "X-Newsletter", "X-Mailer-RecptId", "X-CSA-Complaints",
+    "X-Listmember", "Feedback-ID", "X-Feedback-ID",
+)
+MASS_MAILERS = re.compile(
+    r"mailchimp|sendgrid|campaign monitor|constant ?contact|hubspot|marketo|mailjet|"
+    r"sendinblue|brevo|klaviyo|phplist|mailpoet|acoustic|salesforce marketing|exacttarget",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Kinds:
+    is_auto_reply: bool = False
+    is_bulk: bool = False
+    is_bounce: bool = False
+    is_calendar: bool = False
+    is_noreply: bool = False
+
+
+def classify_kinds(
+    headers: HeaderReader,
+    *,
+    subject: str,
+    from_addr: str,
+    content_types: frozenset[str],
+    top_type: str,
+) -> Kinds:
+    auto_submitted = headers.text("Auto-Submitted").lower()
+    precedence = headers.text("Precedence").lower()
+    x_auto = any(
+        headers.raw(name)
+        for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Response-Suppress-Sent")
+    )
+    ms_auto = headers.text("X-MS-Exchange-Generated-Message-Source").lower()
+    bounce = (
+        top_type == "multipart/report" and "message/delivery-status" in content_types
+    ) or bool(BOUNCE_SENDER_RE.match(from_addr)) or (
+        "message/delivery-status" in content_types
+    ) or (not from_addr and bool(BOUNCE_SUBJECT_RE.search(subject)))
+    if not bounce and BOUNCE_SUBJECT_RE.search(subject) and (
+        auto_submitted.startswith("auto-") or "postmaster" in from_addr
+    ):
+        bounce = True
+    auto_reply = not bounce and (
+        auto_submitted.startswith("auto-replied")
+        or x_auto
+        or "mailbox rules" in ms_auto
+        or precedence == "auto_reply"
+        or headers.text("X-Autoreply").lower() in ("yes", "true")
+        or bool(AUTO_REPLY_SUBJECT_RE.match(_strip_reply_prefix(subject)))
+        or bool(AUTO_REPLY_SUBJECT_PREFIX_RE.match(subject))
+    )
+    list_headers = any(headers.raw(name) for name in ("List-Id", "List-Unsubscribe", "List-Post"))
+    mailer = headers.text("X-Mailer") + " " + headers.text("X-Mailer-Name")
+    bulk = not bounce and (
+        list_headers
+        or precedence in ("bulk", "list", "junk")
+        or any(headers.raw(name) for name in MASS_MAILER_HEADERS)
+        or bool(MASS_MAILERS.search(mailer))
+        or (auto_submitted.startswith("auto-generated") and not auto_reply)
+    )
+    calendar = "text/calendar" in content_types or "application/ics" in content_types
+    noreply = bool(NOREPLY_RE.match(from_addr)) or bounce
+    return Kinds(
+        is_auto_reply=auto_reply,
+        is_bulk=bulk,
+        is_bounce=bounce,
+        is_calendar=calendar,
+        is_noreply=noreply,
+    )
+
+
+_REPLY_PREFIX_RE = re.compile(r"^\s*(?:(?:re|aw|sv|antw|vs|r)\s*:\s*)+", re.I)
+
+
+def _strip_reply_prefix(subject: str) -> str:
+    return _REPLY_PREFIX_RE.sub("", subject)

@@ -1,0 +1,267 @@
+"""One raw message (bytes) to a `ParsedMessage`: headers, dates, body text, own text,
+attachments and kind flags. `parse_message` never raises: whatever defeats the parser
+becomes a warning on the result, and a message always comes out with a Message-ID, a
+date and a content hash.
+
+* Headers: `email.policy.default`, with a compat32 decoding of any header it cannot read
+  (see `inbox_sync.headers`).
+* Date: the Date header; else the server's INTERNALDATE (or the mbox From_ line's date);
+  else the oldest hop of the Received chain; else the Unix epoch, with a warning.
+* Message-ID: the header; else a synthetic `<hash>@synthetic.followup.invalid` from the
+  content, stable across imports and folders.
+* Content hash: SHA-256 over the headers that identify a message (From, To, Cc, Date,
+  Subject, Message-ID) and the body, so the same message fetched from two folders or
+  imported twice hashes the same even when transport headers (Received, X-Status,
+  X-Gmail-Labels) differ, while two different messages that share a Message-ID do not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email import policy
+from email.message import Message as EmailMessage
+from email.parser import BytesParser
+
+from inbox_sync.body import Attachment, Body, extract_body
+from inbox_sync.headers import FUTURE_SLACK, HeaderReader
+from inbox_sync.kinds import Kinds, classify_kinds
+from inbox_sync.quotes import split_own_text
+
+SYNTHETIC_DOMAIN = "synthetic.followup.invalid"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+SNIPPET_LENGTH = 200
+MAX_TEXT = 200_000
+"""Body text beyond this many characters is cut (with a warning)."""
+
+_IDENTITY_HEADERS = ("from", "to", "cc", "date", "subject", "message-id")
+_WS_RE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    message_id: str
+    synthetic_id: bool
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    from_addr: str
+    from_name: str
+    to: tuple[tuple[str, str], ...]
+    cc: tuple[tuple[str, str], ...]
+    reply_to: tuple[tuple[str, str], ...]
+    subject: str
+    sent_at: datetime
+    date_source: str  # header | internal | received | none
+    text: str  # the whole readable body
+    own_text: str
+    quoted_text: str
+    snippet: str
+    html_only: bool
+    attachments: tuple[Attachment, ...]
+    kinds: Kinds
+    content_hash: str
+    size: int
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def to_addrs(self) -> list[str]:
+        return [a for _, a in self.to]
+
+    @property
+    def cc_addrs(self) -> list[str]:
+        return [a for _, a in self.cc]
+
+    @property
+    def participants(self) -> frozenset[str]:
+        addrs = {a for _, a in self.to} | {a for _, a in self.cc}
+        if self.from_addr:
+            addrs.add(self.from_addr)
+        return frozenset(addrs)
+
+    @property
+    def linked_ids(self) -> tuple[str, ...]:
+        ids = list(self.references)
+        if self.in_reply_to and self.in_reply_to not in ids:
+            ids.append(self.in_reply_to)
+        return tuple(i for i in ids if i != self.message_id)
+
+
+_PARSER = BytesParser(policy=policy.default)
+
+
+def parse_message(raw: bytes, *, internal_date: datetime | None = None) -> ParsedMessage:
+    """Parse one message; never raises on any input bytes."""
+    warnings: list[str] = []
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        raw = str(raw).encode("utf-8", errors="surrogateescape")
+    raw = bytes(raw)
+    try:
+        msg = _PARSER.parsebytes(raw)
+    except Exception as exc:  # noqa: BLE001 - the parser is lenient; never seen, still safe
+        warnings.append(f"MIME structure not parsable ({type(exc).__name__}); read as text")
+        msg = EmailMessage()
+        msg.set_payload(raw.decode("utf-8", errors="replace"))
+    try:
+        return _parse(msg, raw, internal_date, warnings)
+    except Exception as exc:  # noqa: BLE001 - the promise is: a message always comes out
+        warnings.append(f"message only partly parsed: {type(exc).__name__}: {exc}"[:300])
+        return _minimal(raw, internal_date, warnings)
+
+
+def _parse(msg: EmailMessage, raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
+    headers = HeaderReader(msg, warnings)
+    senders = headers.addresses("From") or headers.addresses("Sender")
+    from_name, from_addr = senders[0] if senders else ("", "")
+    if not senders:
+        warnings.append("no From address")
+    to = tuple(headers.addresses("To"))
+    cc = tuple(headers.addresses("Cc"))
+    reply_to = tuple(headers.addresses("Reply-To"))
+    subject = headers.text("Subject")[:2000]
+
+    sent_at, date_source = _date(headers, internal_date, warnings)
+
+    body = _body(msg, warnings)
+    text = body.text
+    if len(text) > MAX_TEXT:
+        warnings.append(f"body text cut at {MAX_TEXT} characters")
+        text = text[:MAX_TEXT]
+    own_text, quoted_text = split_own_text(text)
+
+    content_hash = _content_hash(msg, raw)
+    ids = headers.message_ids("Message-ID")
+    synthetic = not ids
+    message_id = ids[0] if ids else f"{content_hash[:32]}@{SYNTHETIC_DOMAIN}"
+    references = tuple(r for r in headers.message_ids("References") if r != message_id)[-100:]
+    in_reply_to_ids = headers.message_ids("In-Reply-To")
+    in_reply_to = next((i for i in in_reply_to_ids if i != message_id), None)
+
+    try:
+        top_type = msg.get_content_type()
+    except Exception:  # noqa: BLE001
+        top_type = "text/plain"
+    kinds = classify_kinds(
+        headers, subject=subject, from_addr=from_addr,
+        content_types=body.content_types, top_type=top_type,
+    )
+    for defect in _defects(msg):
+        if defect not in warnings:
+            warnings.append(defect)
+    return ParsedMessage(
+        message_id=message_id,
+        synthetic_id=synthetic,
+        in_reply_to=in_reply_to,
+        references=references,
+        from_addr=from_addr,
+        from_name=from_name[:300],
+        to=to,
+        cc=cc,
+        reply_to=reply_to,
+        subject=subject,
+        sent_at=sent_at,
+        date_source=date_source,
+        text=text,
+        own_text=own_text,
+        quoted_text=quoted_text,
+        snippet=_snippet(own_text or text),
+        html_only=body.html_only,
+        attachments=body.attachments,
+        kinds=kinds,
+        content_hash=content_hash,
+        size=len(raw),
+        warnings=tuple(warnings),
+    )
+
+
+def _body(msg: EmailMessage, warnings: list[str]) -> Body:
+    try:
+        return extract_body(msg, warnings)
+    except Exception as exc:  # noqa: BLE001 - a broken body must not lose the message
+        warnings.append(f"body not readable: {type(exc).__name__}")
+        return Body(text="", html_only=False, attachments=(), content_types=frozenset())
+
+
+def _date(headers: HeaderReader, internal_date, warnings: list[str]) -> tuple[datetime, str]:
+    internal = _aware(internal_date)
+    has_header = bool(headers.raw("Date"))
+    parsed = headers.date("Date")
+    if parsed is not None and internal is not None and parsed > internal + FUTURE_SLACK:
+        warnings.append("Date header is after the server received the message; INTERNALDATE used")
+        return internal, "internal"
+    if parsed is not None:
+        return parsed, "header"
+    warnings.append("Date header unreadable" if has_header else "no Date header")
+    if internal is not None:
+        return internal, "internal"
+    received = headers.received_dates()
+    if received:
+        return min(received), "received"
+    warnings.append("no date anywhere; the Unix epoch used")
+    return EPOCH, "none"
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _content_hash(msg: EmailMessage, raw: bytes) -> str:
+    digest = hashlib.sha256()
+    try:
+        items = msg._headers
+    except AttributeError:  # pragma: no cover
+        items = []
+    for name, value in items:
+        if name.lower() in _IDENTITY_HEADERS:
+            digest.update(name.lower().encode("ascii", "replace"))
+            digest.update(b":")
+            digest.update(_WS_RE.sub(" ", str(value)).strip().encode("utf-8", "surrogateescape"))
+            digest.update(b"\n")
+    digest.update(b"\n")
+    digest.update(_body_bytes(raw))
+    return digest.hexdigest()
+
+
+def _body_bytes(raw: bytes) -> bytes:
+    """The bytes after the header block, with line ends and trailing space normalised."""
+    raw = raw.replace(b"\r\n", b"\n")
+    _, sep, body = raw.partition(b"\n\n")
+    if not sep:
+        body = raw
+    return b"\n".join(line.rstrip() for line in body.rstrip().split(b"\n"))
+
+
+def _defects(msg: EmailMessage) -> list[str]:
+    names: list[str] = []
+    try:
+        for part in msg.walk():
+            for defect in getattr(part, "defects", ()):
+                name = f"MIME defect: {type(defect).__name__}"
+                if name not in names:
+                    names.append(name)
+    except Exception:  # noqa: BLE001
+        pass
+    return names
+
+
+def _snippet(text: str) -> str:
+    return _WS_RE.sub(" ", text).strip()[:SNIPPET_LENGTH]
+
+
+def _minimal(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
+    content_hash = hashlib.sha256(raw).hexdigest()
+    text = raw.decode("utf-8", errors="replace")[:MAX_TEXT]
+    sent_at = _aware(internal_date) or EPOCH
+    return ParsedMessage(
+        message_id=f"{content_hash[:32]}@{SYNTHETIC_DOMAIN}",
+        synthetic_id=True, in_reply_to=None, references=(), from_addr="", from_name="",
+        to=(), cc=(), reply_to=(), subject="", sent_at=sent_at,
+        date_source="internal" if internal_date else "none", text=text, own_text=text,
+        quoted_text="", snippet=_snippet(text), html_only=False, attachments=(), kinds=Kinds(),
+        content_hash=content_hash, size=len(raw), warnings=tuple(warnings),
+    )

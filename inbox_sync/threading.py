@@ -1,0 +1,176 @@
+"""Threading rules as pure functions: subject normalisation, the subject fallback, and a
+whole-mailbox JWZ-style threader used by tests and as the reference for the store.
+
+The store (`inbox_sync.store`) applies the same rules incrementally: it keeps JWZ's id table
+in the database (`ThreadKey`: every Message-ID the account has seen, stored or only
+referenced, and its thread), so a parent arriving after its children, or a message linking
+two threads, joins or merges them exactly as threading everything at once would.
+
+Order of evidence: Gmail's thread id where the sync provides it; else References and
+In-Reply-To; else the normalised subject, only for a reply or forward, only when the
+external participants overlap and the dates are within `SUBJECT_WINDOW`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Iterable
+
+SUBJECT_WINDOW = timedelta(days=30)
+"""A reply joins a thread by subject only within this time of the thread's messages."""
+
+_PREFIX_RE = re.compile(
+    r"^\s*(?:"
+    r"(?:re|aw|sv|vs|antw|antwort|wg|fw|fwd|tr|rv|enc|odp|r|ref|res|doorst|vl|vb|ynt|"
+    r"回复|转发|答复|返信|転送)"
+    r"\s*(?:\[\d+\]|\(\d+\))?\s*[:：]"
+    r"|\[[^\]]{1,60}\]"
+    r")\s*",
+    re.IGNORECASE,
+)
+_REPLY_RE = re.compile(
+    r"^\s*(?:\[[^\]]{1,60}\]\s*)*"
+    r"(?:re|aw|sv|vs|antw|antwort|wg|fw|fwd|tr|rv|enc|odp|r|ref|res|doorst|vl|vb|ynt|"
+    r"回复|转发|答复|返信|転送)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]",
+    re.IGNORECASE,
+)
+_TRAILER_RE = re.compile(r"\s*\((?:fwd|fw)\)\s*$", re.IGNORECASE)
+_WS_RE = re.compile(r"\s+")
+
+
+def normalise_subject(subject: str) -> str:
+    """The subject without reply/forward prefixes in any common language nor [list tags]."""
+    text = _WS_RE.sub(" ", subject or "").strip()
+    for _ in range(20):
+        stripped = _PREFIX_RE.sub("", text, count=1)
+        if stripped == text:
+            break
+        text = stripped
+    text = _TRAILER_RE.sub("", text)
+    return text.strip()[:1000]
+
+
+def is_reply_subject(subject: str) -> bool:
+    """True when the subject carries a reply or forward prefix."""
+    return bool(_REPLY_RE.match(subject or ""))
+
+
+def subject_key(subject: str) -> str:
+    """The normalised subject, lower-cased: what two subjects are compared by."""
+    return normalise_subject(subject).casefold()
+
+
+def subject_match(
+    *,
+    reply_subject: str,
+    reply_at: datetime,
+    reply_participants: frozenset[str],
+    thread_subject: str,
+    thread_first_at: datetime | None,
+    thread_last_at: datetime | None,
+    thread_participants: frozenset[str],
+) -> bool:
+    """Whether a reply without usable references joins a thread by its subject."""
+    key = subject_key(reply_subject)
+    if not key or key != subject_key(thread_subject):
+        return False
+    if not is_reply_subject(reply_subject):
+        return False
+    if not (reply_participants & thread_participants):
+        return False
+    first = thread_first_at or thread_last_at
+    last = thread_last_at or thread_first_at
+    if first is None:
+        return True
+    return first - SUBJECT_WINDOW <= reply_at <= last + SUBJECT_WINDOW
+
+
+@dataclass(frozen=True)
+class ThreadableMessage:
+    """What threading looks at."""
+
+    message_id: str
+    references: tuple[str, ...] = ()
+    in_reply_to: str | None = None
+    subject: str = ""
+    sent_at: datetime | None = None
+    participants: frozenset[str] = field(default_factory=frozenset)
+    gm_thrid: int | None = None
+
+    @property
+    def linked_ids(self) -> tuple[str, ...]:
+        ids = list(self.references)
+        if self.in_reply_to and self.in_reply_to not in ids:
+            ids.append(self.in_reply_to)
+        return tuple(ids)
+
+
+def thread_messages(messages: Iterable[ThreadableMessage]) -> list[frozenset[str]]:
+    """Group messages into threads (sets of Message-IDs); the result does not depend on order.
+
+    Union-find over Message-IDs: a message joins everything it references (parents that
+    were never seen still link their children); Gmail thread ids join theirs; replies whose
+    ids link nothing known join by subject (see `subject_match`).
+    """
+    messages = sorted(set(messages), key=lambda m: (m.message_id, m.references, m.subject))
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            if ra < rb:
+                parent[rb] = ra
+            else:
+                parent[ra] = rb
+
+    own_ids = {m.message_id for m in messages}
+    by_gm: dict[int, str] = {}
+    for m in messages:
+        find(m.message_id)
+        if m.gm_thrid is not None:
+            if m.gm_thrid in by_gm:
+                union(by_gm[m.gm_thrid], m.message_id)
+            else:
+                by_gm[m.gm_thrid] = m.message_id
+            continue
+        for ref in m.linked_ids:
+            union(m.message_id, ref)  # an unseen ref is a placeholder node linking its children
+
+    # Subject fallback: replies not linked to any other message by ids.
+    def linked(m: ThreadableMessage) -> bool:
+        return m.gm_thrid is not None or any(r in own_ids for r in m.linked_ids)
+
+    changed = True
+    while changed:
+        changed = False
+        for m in messages:
+            if linked(m) or not is_reply_subject(m.subject):
+                continue
+            for other in messages:
+                if other is m or find(other.message_id) == find(m.message_id):
+                    continue
+                if subject_key(other.subject) != subject_key(m.subject):
+                    continue
+                if m.sent_at is None or other.sent_at is None:
+                    continue
+                if not (m.participants & other.participants):
+                    continue
+                if abs(m.sent_at - other.sent_at) > SUBJECT_WINDOW:
+                    continue
+                union(m.message_id, other.message_id)
+                changed = True
+    result: dict[str, set[str]] = {}
+    for m in messages:
+        result.setdefault(find(m.message_id), set()).add(m.message_id)
+    return sorted((frozenset(g) for g in result.values()), key=lambda g: sorted(g))
