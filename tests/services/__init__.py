@@ -7,6 +7,8 @@ pytest fixtures that start them once per session are in ``fixtures`` and are loa
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import socket
 import time
 
@@ -42,3 +44,17 @@ def wait_for_port(host: str, port: int, *, up: bool, timeout: float = 15.0) -> b
             return True
         time.sleep(0.05)
     return port_accepts(host, port) == up
+
+
+def die_with_parent() -> None:
+    """``preexec_fn`` for servers we start: SIGTERM them when the test process dies.
+
+    Linux's PR_SET_PDEATHSIG, so a killed pytest (CI timeout, Ctrl-C twice) leaves no
+    server behind. It fires when the *thread* that started the child exits: start
+    servers from the main thread (pytest fixtures do).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except OSError:
+        pass

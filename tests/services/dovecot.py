@@ -69,7 +69,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from tests.services import LOOPBACK, free_port, port_accepts, wait_for_port
+from tests.services import LOOPBACK, die_with_parent, free_port, port_accepts, wait_for_port
 
 DOVECOT_BINARY = "/usr/sbin/dovecot"
 """Where Debian's dovecot-core puts the server binary."""
@@ -356,6 +356,7 @@ service anvil {{
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=die_with_parent,
             )
         atexit.register(self.stop)
         deadline = time.monotonic() + START_TIMEOUT

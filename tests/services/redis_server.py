@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.services import LOOPBACK, free_port, wait_for_port
+from tests.services import LOOPBACK, die_with_parent, free_port, wait_for_port
 from tests.services.dovecot import apt_install
 
 REDIS_BINARY = "redis-server"
@@ -106,7 +106,7 @@ class RedisServer:
                     "--daemonize", "no", "--protected-mode", "yes",
                 ],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=die_with_parent,
             )
             log.close()
             deadline = time.monotonic() + 15
