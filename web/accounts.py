@@ -1,0 +1,310 @@
+"""Connecting a mailbox (IMAP form with provider presets and a connection test), the
+account page (sync status, progress, last error) and removing an account with its data.
+
+The connection test runs with no database session open: the form's values (or the stored
+account's, decrypted) are copied into `ConnectionSettings` first. Passwords are never put
+back into a page: after a test the form asks for the password again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import func
+from sqlmodel import select
+
+from followups.accounts import AccountError, account_password, create_account
+from followups.models import FollowUpTask, MailAccount, Message, OPEN_STATUSES, Security, Thread
+from followups.secrets import SecretDecryptionError
+from followups.users import UserError
+from web.auth import signed_in_user
+from web.database import get_db, get_runtime
+from web.scoping import get_user_account_or_404, user_accounts
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+CONNECTION_TEST_TIMEOUT = 20.0
+"""Seconds a connection test from the web page may wait for the server."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    key: str
+    name: str
+    host: str
+    port: int
+    security: str
+    note: str = ""
+
+
+PROVIDERS = {
+    p.key: p
+    for p in (
+        Provider("gmail", "Gmail / Google Workspace", "imap.gmail.com", 993, "ssl",
+                 "Use an app password (Google Account → Security → App passwords)."),
+        Provider("outlook", "Outlook / Microsoft 365", "outlook.office365.com", 993, "ssl",
+                 "Microsoft 365 may require OAuth2: add the account with `followup account add --oauth2-token-cmd`."),
+        Provider("fastmail", "Fastmail", "imap.fastmail.com", 993, "ssl",
+                 "Use an app password (Settings → Privacy & Security → App passwords)."),
+        Provider("icloud", "iCloud Mail", "imap.mail.me.com", 993, "ssl",
+                 "Use an app-specific password from appleid.apple.com; the login is your iCloud address."),
+        Provider("yahoo", "Yahoo Mail", "imap.mail.yahoo.com", 993, "ssl",
+                 "Use an app password (Account security → Generate app password)."),
+        Provider("custom", "Other (custom IMAP server)", "", 993, "ssl", ""),
+    )
+}
+
+
+@dataclass
+class ConnectionResult:
+    ok: bool
+    message: str
+    folders: list[str]
+    synced: list[tuple[str, str]]  # (folder, role) the sync would read
+
+
+def check_connection(settings) -> ConnectionResult:
+    """Log in, list the folders and say which ones the sync would read."""
+    from inbox_sync.folders import plan_folders
+    from inbox_sync.imap_connection import ImapError, connect
+
+    try:
+        with connect(settings) as connection:
+            listing = connection.list_folders()
+            plans = plan_folders(listing, gmail=connection.is_gmail)
+    except ImapError as exc:
+        return ConnectionResult(False, str(exc), [], [])
+    names = sorted(
+        (name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name))
+        for _flags, _delim, name in listing
+    )
+    return ConnectionResult(
+        True, f"Connected to {settings.where} as {settings.login}; found {len(names)} folders.",
+        names, [(p.name, str(p.role)) for p in plans],
+    )
+
+
+def _form_settings(form):
+    """`ConnectionSettings` from the form, or a list of what is wrong with it."""
+    from inbox_sync.imap_connection import ConnectionSettings
+
+    errors = []
+    provider = PROVIDERS.get(form.get("provider", "custom"), PROVIDERS["custom"])
+    host = (form.get("imap_host") or provider.host).strip()
+    security = form.get("security") or provider.security
+    if provider.key != "custom":
+        host, security = provider.host, provider.security
+    if security not in {s.value for s in Security}:
+        errors.append("Choose SSL/TLS, STARTTLS or none.")
+    port_text = (form.get("imap_port") or "").strip()
+    if provider.key != "custom" or not port_text:
+        port = provider.port if security == "ssl" else 143
+    elif port_text.isdigit() and 0 < int(port_text) < 65536:
+        port = int(port_text)
+    else:
+        port = 0
+        errors.append("The port must be a number between 1 and 65535.")
+    if not host:
+        errors.append("Enter the IMAP server's host name.")
+    email = (form.get("email") or "").strip()
+    login = (form.get("login") or "").strip() or email
+    if not login:
+        errors.append("Enter your email address.")
+    password = form.get("password") or ""
+    if not password:
+        errors.append("Enter the password (or app password) for the mailbox.")
+    if errors:
+        return None, errors
+    return ConnectionSettings(
+        host=host, port=port, security=security, verify_tls=not form.get("insecure"),
+        login=login, password=password, timeout=CONNECTION_TEST_TIMEOUT,
+    ), []
+
+
+@bp.route("/")
+@login_required
+def index():
+    user = signed_in_user()
+    db = get_db()
+    accounts = db.exec(user_accounts(user)).all()
+    counts = dict(
+        db.exec(
+            select(Message.account_id, func.count())
+            .where(Message.account_id.in_([a.id for a in accounts]))
+            .group_by(Message.account_id)
+        ).all()
+    ) if accounts else {}
+    return render_template("accounts/index.html", accounts=accounts, counts=counts)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    user = signed_in_user()
+    form = request.form if request.method == "POST" else {"provider": request.args.get("provider", "gmail")}
+    errors: list[str] = []
+    result = None
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("action", "save")
+        settings, errors = _form_settings(request.form)
+        since = None
+        if request.form.get("sync_since"):
+            try:
+                since = date.fromisoformat(request.form["sync_since"])
+            except ValueError:
+                errors.append("The start date must be a date (YYYY-MM-DD).")
+        if not errors:
+            get_db().close()  # no transaction stays open across the network I/O below
+            result = check_connection(settings)
+            if action == "save" and result.ok:
+                db = get_db()
+                user = db.merge(user)
+                try:
+                    extra = [a for a in request.form.get("addresses", "").replace(",", " ").split() if a]
+                    email = (request.form.get("email") or settings.login).strip()
+                    account = create_account(
+                        db, get_runtime().settings.secret_key, user=user,
+                        addresses=[email, *extra] if "@" in email else extra,
+                        imap_host=settings.host, imap_port=settings.port, security=settings.security,
+                        verify_tls=settings.verify_tls, login=settings.login, password=settings.password,
+                        internal_domains=request.form.get("internal_domains", "").replace(",", " ").split(),
+                        sync_since=since, name=request.form.get("name", "").strip(),
+                    )
+                    db.commit()
+                except (AccountError, UserError) as exc:
+                    db.rollback()
+                    errors.append(str(exc).capitalize() + ".")
+                else:
+                    log.info("account %s connected for user %s", account.id, user.id)
+                    flash("Mailbox connected. The first sync starts now; this page shows its progress.")
+                    _start_sync(account.id)
+                    return redirect(url_for("accounts.show", account_id=account.id))
+            if not result.ok:
+                status = 400
+        else:
+            status = 400
+    return render_template(
+        "accounts/new.html", form=form, errors=errors, result=result, providers=PROVIDERS.values(),
+        securities=[s.value for s in Security],
+    ), status
+
+
+def _start_sync(account_id: int) -> bool:
+    """Start a sync of the account: an rq job when Redis is configured, else a thread of
+    this process (the embedded, one-machine setup). False when syncing is switched off."""
+    from flask import current_app
+
+    if not current_app.config.get("FOLLOWUP_START_SYNC", True):
+        return False
+    rt = get_runtime()
+    if rt.settings.redis_url:
+        from redis import Redis
+        from rq import Queue
+
+        Queue(connection=Redis.from_url(rt.settings.redis_url)).enqueue(
+            "followup.jobs.sync_account", account_id, job_timeout=3600
+        )
+        return True
+    from followup.jobs import sync_account
+
+    def run() -> None:
+        try:
+            sync_account(account_id, runtime=rt)
+        except Exception as exc:  # stored on the account by the sync; logged here too
+            log.warning("sync of account %s failed: %s", account_id, exc)
+
+    threading.Thread(target=run, name=f"sync-{account_id}", daemon=True).start()
+    return True
+
+
+@bp.route("/<int:account_id>")
+@login_required
+def show(account_id: int):
+    user = signed_in_user()
+    db = get_db()
+    account = get_user_account_or_404(db, user, account_id)
+    stats = {
+        "threads": db.exec(select(func.count()).select_from(Thread).where(Thread.account_id == account.id)).one(),
+        "messages": db.exec(select(func.count()).select_from(Message).where(Message.account_id == account.id)).one(),
+        "open_tasks": db.exec(
+            select(func.count()).select_from(FollowUpTask)
+            .where(FollowUpTask.account_id == account.id, FollowUpTask.status.in_(OPEN_STATUSES))
+        ).one(),
+    }
+    return render_template("accounts/show.html", account=account, stats=stats,
+                           progress=_progress(account.sync_progress))
+
+
+def _progress(progress: dict | None) -> dict | None:
+    """A percentage from the sync's progress record, when it says done/total."""
+    if not isinstance(progress, dict) or not progress:
+        return None
+    done = progress.get("done", progress.get("fetched"))
+    total = progress.get("total")
+    if isinstance(done, int) and isinstance(total, int) and total > 0:
+        return {"done": done, "total": total, "percent": min(100, round(100 * done / total))}
+    return None
+
+
+@bp.route("/<int:account_id>/test", methods=["POST"])
+@login_required
+def test(account_id: int):
+    """Test the stored account's connection again."""
+    from inbox_sync.imap_connection import ConnectionSettings, ImapError
+
+    user = signed_in_user()
+    db = get_db()
+    account = get_user_account_or_404(db, user, account_id)
+    try:
+        password = account_password(account, get_runtime().settings.secret_key)
+        settings = ConnectionSettings.for_account(account, password, timeout=CONNECTION_TEST_TIMEOUT)
+    except (SecretDecryptionError, ImapError) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("accounts.show", account_id=account.id))
+    db.close()
+    result = check_connection(settings)
+    if result.ok:
+        flash(result.message + " Synced: " + ", ".join(f"{n} ({r})" for n, r in result.synced) + ".")
+    else:
+        flash(result.message, "error")
+    return redirect(url_for("accounts.show", account_id=account_id))
+
+
+@bp.route("/<int:account_id>/sync", methods=["POST"])
+@login_required
+def sync_now(account_id: int):
+    account = get_user_account_or_404(get_db(), signed_in_user(), account_id)
+    if not account.imap_host:
+        flash("This account is import-only: use `followup import` to add mail.", "error")
+    elif _start_sync(account.id):
+        flash("Sync started; reload this page to see its progress.")
+    else:
+        flash("Syncing from the web is switched off here; run `followup sync`.", "error")
+    return redirect(url_for("accounts.show", account_id=account.id))
+
+
+@bp.route("/<int:account_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(account_id: int):
+    user = signed_in_user()
+    db = get_db()
+    account = get_user_account_or_404(db, user, account_id)
+    if request.method == "GET":
+        return render_template("accounts/delete.html", account=account)
+    if request.form.get("confirm") != "yes":
+        abort(400, description="Tick the box to confirm the removal.")
+    name = account.name
+    # The schema cascades from the account to its folders, threads, messages, contacts and tasks.
+    db.delete(account)
+    db.commit()
+    log.info("account %s removed by user %s", account_id, user.id)
+    flash(f"{name} and all its mail and follow-ups were removed.")
+    return redirect(url_for("accounts.index"))

@@ -1,0 +1,151 @@
+"""Signing in and out, and the first-run page that creates the first user.
+
+Flask-Login keeps the user id in the signed session cookie, together with a fingerprint of
+the password hash: changing the password signs out every other session. The first-run page
+exists only while there is no user at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from sqlalchemy import func
+from sqlmodel import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from followups.models import User
+from followups.users import MIN_PASSWORD_LENGTH, UserError, create_user, normalise_email, verify_password
+from web.database import get_db
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+# Checked against when the email is unknown, so that both paths cost the same.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class SignedInUser(UserMixin):
+    """The Flask-Login view of a `User` row; `.row` is the row itself."""
+
+    def __init__(self, row: User) -> None:
+        self.row = row
+
+    def get_id(self) -> str:
+        return f"{self.row.id}:{_fingerprint(self.row)}"
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.row.is_active)
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def signed_in_user() -> User:
+    """The signed-in user's row (the view must be `login_required`)."""
+    return current_user.row
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    ident, _, fingerprint = user_id.partition(":")
+    if not ident.isdigit():
+        return None
+    user = get_db().get(User, int(ident))
+    if user is None or not user.is_active or _fingerprint(user) != fingerprint:
+        return None
+    return SignedInUser(user)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in."
+    login_manager.session_protection = "basic"
+
+
+def no_users_yet() -> bool:
+    return get_db().exec(select(func.count()).select_from(User)).one() == 0
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an absolute URL (open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+            return target
+    return url_for("tasks.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if no_users_yet():
+        return redirect(url_for("auth.setup"))
+    if current_user.is_authenticated:
+        return redirect(url_for("tasks.index"))
+    error = None
+    email = ""
+    if request.method == "POST":
+        email = request.form.get("email", "").strip()
+        password = request.form.get("password", "")
+        user = None
+        try:
+            user = get_db().exec(select(User).where(User.email == normalise_email(email))).first()
+        except UserError:
+            pass
+        if user is not None and user.is_active and verify_password(user, password):
+            login_user(SignedInUser(user), remember=bool(request.form.get("remember")))
+            log.info("user %s signed in", user.id)
+            return redirect(_safe_next(request.args.get("next")))
+        if user is None:
+            check_password_hash(_DUMMY_HASH, password)
+        log.info("failed sign-in")
+        error = "Wrong email or password."
+    return render_template("auth/login.html", error=error, email=email), (401 if error else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash("You are signed out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """First run: create the first user (a team lead when a team name is given)."""
+    if not no_users_yet():
+        abort(404)
+    errors: list[str] = []
+    form = request.form
+    if request.method == "POST":
+        password = form.get("password", "")
+        if password != form.get("password2", ""):
+            errors.append("The two passwords differ.")
+        if not errors:
+            db = get_db()
+            try:
+                team = form.get("team", "").strip() or None
+                user = create_user(
+                    db, form.get("email", ""), password, team_name=team, lead=bool(team),
+                    display_name=form.get("display_name", "").strip(),
+                )
+                db.commit()
+            except UserError as exc:
+                db.rollback()
+                errors.append(str(exc).capitalize() + ".")
+            else:
+                login_user(SignedInUser(user))
+                flash("Welcome! Connect a mailbox to get your first follow-ups.")
+                return redirect(url_for("accounts.new"))
+    return render_template(
+        "auth/setup.html", errors=errors, form=form, min_length=MIN_PASSWORD_LENGTH
+    ), (400 if errors else 200)
+

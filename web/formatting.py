@@ -1,0 +1,114 @@
+"""The clock and the ways times, ages and labels are shown: Jinja filters and helpers.
+
+`now()` is the app's notion of the current time: `FOLLOWUP_NOW` when the app was started
+with a fixed time (the demo's `--now`, the tests), else the clock. Times are shown in the
+signed-in user's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask, current_app
+
+from followups.models import TaskKind
+
+KIND_TITLES = {
+    TaskKind.AWAITING_REPLY: "Awaiting reply",
+    TaskKind.NEEDS_REPLY: "Needs your reply",
+    TaskKind.POST_SALE_CHECKIN: "Post-sale check-in",
+    TaskKind.COMPLAINT: "Complaint",
+    TaskKind.DORMANT_CUSTOMER: "Dormant customer",
+    TaskKind.ANNIVERSARY: "Anniversary",
+}
+
+# Snoozed tasks wake up at this local hour.
+WAKE_HOUR = 8
+
+
+def now() -> datetime:
+    fixed = current_app.config.get("FOLLOWUP_NOW")
+    if fixed is not None:
+        return fixed if fixed.tzinfo else fixed.replace(tzinfo=timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def user_zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_morning(day: date, zone: ZoneInfo) -> datetime:
+    """WAKE_HOUR on `day` in `zone`, as aware UTC."""
+    return datetime.combine(day, time(WAKE_HOUR), tzinfo=zone).astimezone(timezone.utc)
+
+
+def snooze_until(choice: str, zone_name: str | None, at: datetime, on_date: str | None = None) -> datetime:
+    """When a snooze chosen as "tomorrow", "next_week" or "date" (with `on_date`) ends.
+
+    Raises ValueError with a message fit for the user when the choice is not usable.
+    """
+    zone = user_zone(zone_name)
+    today = at.astimezone(zone).date()
+    if choice == "tomorrow":
+        return local_morning(today + timedelta(days=1), zone)
+    if choice == "next_week":
+        return local_morning(today + timedelta(days=7 - today.weekday()), zone)
+    if choice == "date":
+        try:
+            day = date.fromisoformat((on_date or "").strip())
+        except ValueError:
+            raise ValueError("pick a date to snooze until") from None
+        if day <= today:
+            raise ValueError("the snooze date must be after today")
+        if day > today + timedelta(days=366):
+            raise ValueError("snooze for at most a year")
+        return local_morning(day, zone)
+    raise ValueError("choose tomorrow, next week or a date")
+
+
+def humanize_delta(delta: timedelta) -> str:
+    seconds = abs(delta.total_seconds())
+    if seconds < 3600:
+        return f"{max(1, int(seconds // 60))} min"
+    if seconds < 48 * 3600:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} days"
+
+
+def age(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return humanize_delta(now() - value)
+
+
+def time_left(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    delta = value - now()
+    if delta.total_seconds() >= 0:
+        return f"{humanize_delta(delta)} left"
+    return f"overdue by {humanize_delta(delta)}"
+
+
+def local_time(value: datetime | None, zone_name: str | None = None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(user_zone(zone_name)).strftime(fmt)
+
+
+def kind_title(kind: str) -> str:
+    try:
+        return KIND_TITLES[TaskKind(kind)]
+    except ValueError:
+        return kind.replace("_", " ").capitalize()
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(age=age, time_left=time_left, local_time=local_time, kind_title=kind_title)
+    app.jinja_env.globals.update(now=now, KIND_TITLES=KIND_TITLES)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,61 @@
+"""Mail text with the classifier's evidence marked, built safely.
+
+Mail is only ever shown as text: each piece of the message is escaped with markupsafe and
+the only markup added is `<mark>` around the evidence spans. Evidence items are
+`{kind, text, start, end}` with character offsets into the message's own text
+(`Message.body_text`); an item whose offsets do not match its text is looked up by its
+text instead, and one that cannot be found is left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    kind: str
+
+
+def evidence_spans(text: str, evidence: list[dict] | None) -> list[Span]:
+    """Non-overlapping spans in `text`, in order (the first, then the longest, wins)."""
+    found: list[Span] = []
+    for item in evidence or []:
+        if not isinstance(item, dict):
+            continue
+        kind = str(item.get("kind") or "evidence")
+        phrase = item.get("text")
+        start, end = item.get("start"), item.get("end")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
+                and (not phrase or text[start:end] == phrase)):
+            if not phrase or not isinstance(phrase, str):
+                continue
+            start = text.find(phrase)
+            if start < 0:
+                continue
+            end = start + len(phrase)
+        found.append(Span(start, end, kind))
+    found.sort(key=lambda s: (s.start, -(s.end - s.start)))
+    spans: list[Span] = []
+    for span in found:
+        if spans and span.start < spans[-1].end:
+            continue
+        spans.append(span)
+    return spans
+
+
+def highlight(text: str, evidence: list[dict] | None) -> Markup:
+    out = Markup()
+    pos = 0
+    for span in evidence_spans(text, evidence):
+        out += escape(text[pos:span.start])
+        out += Markup('<mark class="evidence" data-kind="{0}" title="{0}">{1}</mark>').format(
+            span.kind, text[span.start:span.end]
+        )
+        pos = span.end
+    out += escape(text[pos:])
+    return out

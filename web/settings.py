@@ -1,0 +1,169 @@
+"""The user's settings: thresholds per kind (business days), working week, time zone,
+holiday country, ignore list, the daily digest, write-back into the mailbox, and the API
+token (shown once, only its hash is kept)."""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from functools import lru_cache
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlmodel import delete, select
+
+from followups.models import IgnoreRule, MailAccount
+from followups.users import issue_api_token
+from web.auth import signed_in_user
+from web.database import get_db
+from web.scoping import user_accounts
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+# (field, label, help, minimum, maximum)
+NUMBER_FIELDS = (
+    ("awaiting_reply_days", "No reply to your mail after", "business days", 1, 60),
+    ("needs_reply_days", "A mail that asks you something, unanswered after", "business days", 0, 30),
+    ("complaint_response_days", "First response to a complaint within", "business days", 0, 30),
+    ("dormant_days", "A customer counts as dormant after", "days of silence", 14, 3650),
+    ("max_nudges", "Stop nudging about one thread after", "nudges", 1, 20),
+)
+MAX_IGNORE_RULES = 500
+
+
+@lru_cache(maxsize=1)
+def time_zones() -> list[str]:
+    return sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC")
+
+
+@lru_cache(maxsize=1)
+def holiday_countries() -> list[str]:
+    import holidays
+
+    return sorted(code for code in holidays.list_supported_countries() if len(code) == 2)
+
+
+def _render(user, errors=(), token=None, status=200):
+    db = get_db()
+    rules = db.exec(select(IgnoreRule).where(IgnoreRule.user_id == user.id).order_by(IgnoreRule.pattern)).all()
+    return render_template(
+        "settings/index.html", user=user, errors=list(errors), token=token,
+        number_fields=NUMBER_FIELDS, weekdays=WEEKDAYS, zones=time_zones(),
+        countries=holiday_countries(), ignore_text="\n".join(r.pattern for r in rules),
+        accounts=db.exec(user_accounts(user)).all(),
+        working=set((user.working_days or "").split(",")),
+    ), status
+
+
+@bp.route("/", methods=["GET"])
+@login_required
+def index():
+    return _render(signed_in_user())
+
+
+@bp.route("/", methods=["POST"])
+@login_required
+def save():
+    db = get_db()
+    user = db.merge(signed_in_user())
+    form = request.form
+    errors = []
+    values = {}
+    for name, label, unit, low, high in NUMBER_FIELDS:
+        raw = form.get(name, "").strip()
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            errors.append(f"“{label}” must be a whole number from {low} to {high}.")
+        else:
+            values[name] = int(raw)
+    days = sorted({d for d in form.getlist("working_days") if d in {str(i) for i in range(7)}})
+    if not days:
+        errors.append("Choose at least one working day.")
+    zone = form.get("timezone", "UTC")
+    if zone not in time_zones():
+        errors.append("Choose a time zone from the list.")
+    country = form.get("holiday_country", "").strip().upper() or None
+    if country and country not in holiday_countries():
+        errors.append("Choose a holiday country from the list, or none.")
+    hour = form.get("digest_hour", "8")
+    if not hour.isdigit() or not 0 <= int(hour) <= 23:
+        errors.append("The digest hour must be from 0 to 23.")
+    patterns, pattern_errors = _parse_ignore_list(form.get("ignore", ""))
+    errors.extend(pattern_errors)
+    if errors:
+        db.rollback()
+        return _render(user, errors, status=400)
+    for name, value in values.items():
+        setattr(user, name, value)
+    user.working_days = ",".join(days)
+    user.timezone = zone
+    user.holiday_country = country
+    user.digest_enabled = bool(form.get("digest_enabled"))
+    user.digest_hour = int(hour)
+    db.exec(delete(IgnoreRule).where(IgnoreRule.user_id == user.id))
+    for pattern in patterns:
+        db.add(IgnoreRule(user_id=user.id, pattern=pattern))
+    db.commit()
+    flash("Settings saved. They apply from the next detection run.")
+    return redirect(url_for("settings.index"))
+
+
+def _parse_ignore_list(text: str) -> tuple[list[str], list[str]]:
+    """One sender (`someone@x.com`) or domain (`x.com`, `@x.com`) a line."""
+    patterns: list[str] = []
+    errors: list[str] = []
+    for line in text.replace(",", "\n").splitlines():
+        item = line.strip().lower()
+        if not item:
+            continue
+        if item.startswith("@"):
+            item = item[1:]
+        local, _, domain = item.rpartition("@")
+        if " " in item or "." not in domain or (not local and "@" in item) or len(item) > 320:
+            errors.append(f"“{line.strip()[:100]}” is neither an address nor a domain.")
+            continue
+        if item not in patterns:
+            patterns.append(item)
+    if len(patterns) > MAX_IGNORE_RULES:
+        errors.append(f"The ignore list holds at most {MAX_IGNORE_RULES} entries.")
+    return patterns, errors
+
+
+@bp.route("/writeback", methods=["POST"])
+@login_required
+def writeback():
+    db = get_db()
+    user = signed_in_user()
+    enabled = {int(v) for v in request.form.getlist("writeback") if v.isdigit()}
+    for account in db.exec(select(MailAccount).where(MailAccount.user_id == user.id)):
+        account.writeback = account.id in enabled
+        db.add(account)
+    db.commit()
+    flash("Write-back saved: threads that need a follow-up get a keyword in your mailbox.")
+    return redirect(url_for("settings.index"))
+
+
+@bp.route("/token", methods=["POST"])
+@login_required
+def token():
+    """A new API token, shown on this response only; the previous one stops working."""
+    db = get_db()
+    user = db.merge(signed_in_user())
+    new_token = issue_api_token(user)
+    db.commit()
+    log.info("user %s issued a new API token", user.id)
+    return _render(user, token=new_token)
+
+
+@bp.route("/token/revoke", methods=["POST"])
+@login_required
+def revoke_token():
+    db = get_db()
+    user = db.merge(signed_in_user())
+    user.api_token_hash = None
+    db.commit()
+    flash("API token revoked.")
+    return redirect(url_for("settings.index"))

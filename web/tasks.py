@@ -1,0 +1,188 @@
+"""The follow-ups list (the default page) and the actions on a task.
+
+The list shows the signed-in user's open follow-ups, most urgent first (priority, then due
+date), one page at a time. Each row's actions (done, snooze, dismiss, mute) post a plain
+form; with htmx the same form posts in the background and the row leaves the list.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func
+from sqlmodel import select
+
+from followups.models import Contact, FollowUpTask, Label, Message, TaskKind, TaskStatus, Thread
+from web.auth import _safe_next, signed_in_user
+from web.database import get_db
+from web.formatting import local_time, now, snooze_until
+from web.scoping import get_user_task_or_404, mine_clause, open_clause, user_accounts
+from web.task_actions import TaskActionError, apply_action
+
+bp = Blueprint("tasks", __name__)
+
+AGE_CHOICES = {"2": 2, "7": 7, "30": 30}
+VIEW_CHOICES = ("open", "snoozed", "closed")  # and "all" for the API
+CLOSED_STATUSES = (TaskStatus.DONE, TaskStatus.DISMISSED, TaskStatus.RESOLVED, TaskStatus.EXPIRED)
+
+
+def open_counts() -> dict[str, int]:
+    """Open follow-ups on the signed-in user's list, per kind (cached for the request)."""
+    if "open_counts" not in g:
+        user = signed_in_user()
+        rows = get_db().exec(
+            select(FollowUpTask.kind, func.count())
+            .where(mine_clause(user), open_clause(now()))
+            .group_by(FollowUpTask.kind)
+        ).all()
+        g.open_counts = {kind: count for kind, count in rows}
+    return g.open_counts
+
+
+@bp.app_context_processor
+def _nav_counts():
+    if current_user.is_authenticated and not request.path.startswith(("/api/", "/static/")):
+        return {"nav_counts": open_counts}
+    return {"nav_counts": None}
+
+
+def _filters() -> dict:
+    args = request.args
+    filters = {
+        "kind": args.get("kind") if args.get("kind") in {k.value for k in TaskKind} else "",
+        "label": args.get("label") if args.get("label") in {l.value for l in Label} else "",
+        "account": args.get("account", type=int),
+        "age": args.get("age") if args.get("age") in AGE_CHOICES else "",
+        "view": args.get("view") if args.get("view") in VIEW_CHOICES else "open",
+    }
+    page = args.get("page", 1, type=int)
+    filters["page"] = page if page and page > 0 else 1
+    return filters
+
+
+def list_query(user, filters: dict, at, scope=None):
+    """The rows of the list: the task and what a row shows, in one query. `scope` is the
+    condition on tasks (default: the user's own list, `mine_clause`)."""
+    sent_at = func.coalesce(Message.sent_at, Thread.last_message_at, FollowUpTask.created_at)
+    query = (
+        select(
+            FollowUpTask.id, FollowUpTask.kind, FollowUpTask.status, FollowUpTask.due_at,
+            FollowUpTask.priority, FollowUpTask.nudge, FollowUpTask.reason, FollowUpTask.thread_id,
+            FollowUpTask.snooze_until, FollowUpTask.assignee_id, FollowUpTask.closed_at,
+            FollowUpTask.account_id,
+            Thread.subject, Message.label, Message.from_name, Message.from_addr,
+            Contact.name.label("contact_name"), Contact.email.label("contact_email"),
+            Contact.company, sent_at.label("sent_at"),
+        )
+        .select_from(FollowUpTask)
+        .outerjoin(Thread, Thread.id == FollowUpTask.thread_id)
+        .outerjoin(Message, Message.id == FollowUpTask.trigger_message_id)
+        .outerjoin(Contact, Contact.id == FollowUpTask.contact_id)
+        .where(mine_clause(user) if scope is None else scope)
+    )
+    if filters["view"] == "open":
+        query = query.where(open_clause(at)).order_by(
+            FollowUpTask.priority.desc(), FollowUpTask.due_at, FollowUpTask.id
+        )
+    elif filters["view"] == "snoozed":
+        query = query.where(
+            FollowUpTask.status == TaskStatus.SNOOZED, FollowUpTask.snooze_until > at
+        ).order_by(FollowUpTask.snooze_until, FollowUpTask.id)
+    elif filters["view"] == "closed":
+        query = query.where(FollowUpTask.status.in_(CLOSED_STATUSES)).order_by(
+            FollowUpTask.closed_at.desc(), FollowUpTask.id.desc()
+        )
+    else:
+        query = query.order_by(FollowUpTask.id)
+    if filters["kind"]:
+        query = query.where(FollowUpTask.kind == filters["kind"])
+    if filters["label"]:
+        query = query.where(Message.label == filters["label"])
+    if filters["account"]:
+        query = query.where(FollowUpTask.account_id == filters["account"])
+    if filters["age"]:
+        query = query.where(sent_at <= at - timedelta(days=AGE_CHOICES[filters["age"]]))
+    return query
+
+
+@bp.route("/")
+@login_required
+def index():
+    user = signed_in_user()
+    filters = _filters()
+    per_page = int(current_app.config["TASKS_PER_PAGE"])
+    at = now()
+    rows = get_db().exec(
+        list_query(user, filters, at).limit(per_page + 1).offset((filters["page"] - 1) * per_page)
+    ).all()
+    has_next = len(rows) > per_page
+    accounts = get_db().exec(user_accounts(user)).all()
+    template = "tasks/_list.html" if _is_htmx() and request.headers.get("HX-Target") == "task-list" else "tasks/index.html"
+    return render_template(
+        template, rows=rows[:per_page], filters=filters, has_next=has_next, accounts=accounts,
+        kinds=list(TaskKind), labels=list(Label), ages=AGE_CHOICES, user=user,
+        page_args=_page_args(filters),
+    )
+
+
+def _page_args(filters: dict) -> dict:
+    return {k: v for k, v in filters.items() if v and k != "page" and not (k == "view" and v == "open")}
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@bp.route("/tasks/<int:task_id>", methods=["POST"])
+@login_required
+def act(task_id: int):
+    """One action on one task: `action` is done, snooze_tomorrow, snooze_next_week,
+    snooze_date (with `on_date`), dismiss or mute."""
+    user = signed_in_user()
+    db = get_db()
+    task = get_user_task_or_404(db, user, task_id)
+    action = request.form.get("action", "")
+    at = now()
+    until = None
+    try:
+        if action.startswith("snooze_"):
+            until = snooze_until(action.removeprefix("snooze_"), user.timezone, at, request.form.get("on_date"))
+            action = "snooze"
+        apply_action(db, task, action, user, until=until, at=at)
+        db.commit()
+    except (TaskActionError, ValueError) as exc:
+        db.rollback()
+        message = str(exc)
+        if _is_htmx():  # the row stays; the message goes to the status area
+            body = render_template("tasks/_message.html", message=message, error=True)
+            return body, 200, {"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"}
+        flash(message[:1].upper() + message[1:] + ".", "error")
+        return redirect(_safe_next(request.form.get("next")))
+    message = _done_message(action, until, user)
+    if _is_htmx():
+        g.pop("open_counts", None)
+        return render_template("tasks/_acted.html", message=message)
+    flash(message)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+def _done_message(action: str, until, user) -> str:
+    return {
+        "done": "Marked as done.",
+        "dismiss": "Dismissed; noted that no follow-up was needed.",
+        "mute": "Thread muted; it will not bring follow-ups any more.",
+        "snooze": f"Snoozed until {local_time(until, user.timezone)}." if until else "Snoozed.",
+    }[action]
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET"])
+@login_required
+def show(task_id: int):
+    """A task has no page of its own: its thread is where it is read."""
+    task = get_user_task_or_404(get_db(), signed_in_user(), task_id)
+    if task.thread_id is None:
+        abort(404)
+    return redirect(url_for("threads.show", thread_id=task.thread_id, _anchor=f"task-{task.id}"))
+

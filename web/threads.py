@@ -1,0 +1,81 @@
+"""The thread view: the messages in order, each with its label, confidence and evidence,
+and the follow-ups on the thread. Relabelling a message stores a `LabelFeedback` row for
+the classifier to learn from; the model's own label stays as it was."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlmodel import select
+
+from followups.models import FollowUpTask, Label, LabelFeedback, MailAccount, Message
+from web.auth import signed_in_user
+from web.database import get_db
+from web.highlight import highlight
+from web.scoping import get_user_message_or_404, get_user_thread_or_404, visible_task_clause
+from web.task_actions import TaskActionError, _detection
+
+bp = Blueprint("threads", __name__, url_prefix="/threads")
+
+
+@bp.route("/<int:thread_id>")
+@login_required
+def show(thread_id: int):
+    user = signed_in_user()
+    db = get_db()
+    thread = get_user_thread_or_404(db, user, thread_id)
+    messages = db.exec(
+        select(Message).where(Message.thread_id == thread.id).order_by(Message.sent_at, Message.id)
+    ).all()
+    feedback = {}
+    if messages:
+        for row in db.exec(
+            select(LabelFeedback)
+            .where(LabelFeedback.user_id == user.id,
+                   LabelFeedback.message_id.in_([m.id for m in messages]))
+            .order_by(LabelFeedback.created_at, LabelFeedback.id)
+        ):
+            feedback[row.message_id] = row
+    tasks = db.exec(
+        select(FollowUpTask)
+        .where(FollowUpTask.thread_id == thread.id, visible_task_clause(user))
+        .order_by(FollowUpTask.due_at)
+    ).all()
+    account = db.get(MailAccount, thread.account_id)
+    return render_template(
+        "threads/show.html", thread=thread, messages=messages, feedback=feedback, tasks=tasks,
+        account=account, labels=list(Label), highlight=highlight, user=user,
+        own=account is not None and account.user_id == user.id,
+    )
+
+
+@bp.route("/messages/<int:message_id>/label", methods=["POST"])
+@login_required
+def relabel(message_id: int):
+    user = signed_in_user()
+    db = get_db()
+    message = get_user_message_or_404(db, user, message_id)
+    label = request.form.get("label", "")
+    if label not in {l.value for l in Label}:
+        abort(400, description="Choose one of the labels.")
+    db.add(LabelFeedback(message_id=message.id, user_id=user.id, label=label))
+    db.commit()
+    flash(f"Thanks: the message is noted as {label}; the classifier learns from it.")
+    return redirect(url_for("threads.show", thread_id=message.thread_id, _anchor=f"message-{message.id}"))
+
+
+@bp.route("/<int:thread_id>/mute", methods=["POST"])
+@login_required
+def mute(thread_id: int):
+    user = signed_in_user()
+    db = get_db()
+    thread = get_user_thread_or_404(db, user, thread_id)
+    try:
+        _detection().mute_thread(db, thread, user)
+        db.commit()
+    except TaskActionError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    else:
+        flash("Thread muted; it will not bring follow-ups any more.")
+    return redirect(url_for("threads.show", thread_id=thread.id))
