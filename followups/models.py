@@ -177,6 +177,8 @@ class Thread(SQLModel, table=True):
     muted: bool = False
     # Set when its messages change; detection clears it. Lets detection run incrementally.
     needs_detection: bool = Field(default=True, index=True)
+    # When detection must look again although no mail came (a due date, a nudge, an expiry).
+    detect_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 
 
