@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 from nlp.corpus import fragments as F
+from nlp.corpus import fragments_more as M
 
 HERE = Path(__file__).resolve().parent
 TRAIN_DOCS = 4400
@@ -30,11 +31,17 @@ DEV_SENTENCES = 800
 DEV_EVERY = 5  # every DEV_EVERY-th fragment of a long list is kept for dev
 
 REGISTERS = {
-    "inquiry": [("email", 35), ("casual", 15), ("tweet", 30), ("utterance", 20)],
-    "sale": [("email", 35), ("casual", 10), ("tweet", 20), ("utterance", 35)],
-    "complaint": [("email", 25), ("casual", 10), ("tweet", 30), ("utterance", 10), ("narrative", 25)],
-    "other": [("email", 45), ("bulk", 15), ("social", 15), ("utterance", 10), ("casual", 15)],
+    "inquiry": [("email", 30), ("casual", 10), ("tweet", 35), ("utterance", 25)],
+    "sale": [("email", 30), ("casual", 10), ("tweet", 25), ("utterance", 35)],
+    "complaint": [("email", 25), ("casual", 10), ("tweet", 30), ("utterance", 15), ("narrative", 20)],
+    "other": [("email", 20), ("colleague", 25), ("news", 8), ("bulk", 10), ("social", 10), ("tweet", 12),
+              ("utterance", 8), ("casual", 7)],
 }
+TWEETS = {"inquiry": M.TWEET_INQUIRY, "sale": M.TWEET_SALE, "complaint": M.TWEET_COMPLAINT, "other": M.TWEET_OTHER}
+ACTIONS = {"inquiry": M.INQUIRY_ACTIONS, "sale": M.SALE_ACTIONS, "complaint": M.COMPLAINT_ACTIONS,
+           "other": M.OTHER_ACTIONS}
+ASKS = re.compile(r"\?|\b(please|pls|can you|could you|can i|fix it|sort it out|i want|i'd like|need to|want to"
+                  r"|send me|would you)\b", re.IGNORECASE)
 ASK = {"inquiry": F.INQUIRY_ASK, "sale": F.SALE_ASK, "complaint": F.COMPLAINT_ASK, "other": F.OTHER_ASK}
 TELL = {"inquiry": F.INQUIRY_TELL, "sale": F.SALE_TELL, "complaint": F.COMPLAINT_TELL, "other": F.OTHER_TELL}
 UTTER = {"inquiry": F.INQUIRY_UTTER, "sale": F.SALE_UTTER, "complaint": F.COMPLAINT_UTTER,
@@ -184,7 +191,19 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
     slots = Slots(rng)
     subject = None
     needs = False
-    if register == "utterance":
+    if register == "utterance" and rng.random() < 0.6:
+        action = pick.one(ACTIONS[label])
+        action = action.replace("{thing}", rng.choice(M.THINGS)).replace("{trip}", rng.choice(M.TRIPS))
+        action = action.replace("{room}", rng.choice(M.ROOMS)).replace("{plan}", rng.choice(M.PLANS))
+        text = slots.fill(rng.choice(M.LEADS) + action)
+        if rng.random() < 0.3:
+            text = add_typos(text, rng, 0.15)
+        if rng.random() < 0.3:
+            text = text[0].upper() + text[1:]
+        if rng.random() < 0.3:
+            text += rng.choice(["?", ".", " please", " asap", ", can you help?", " thx", " now"])
+        needs = True
+    elif register == "utterance":
         text = slots.fill(pick.one(UTTER[label]))
         needs = UTTER_ASKS[label]
         if rng.random() < 0.3:
@@ -194,7 +213,7 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
         if rng.random() < 0.25:
             text = text[0].upper() + text[1:]
     elif register == "narrative":
-        parts = [pick.one(F.NARRATIVE_OPEN)] + pick.some(F.NARRATIVE_MIDDLE, rng.randint(2, 6))
+        parts = [pick.one(F.NARRATIVE_OPEN)] + pick.some(F.NARRATIVE_MIDDLE + M.NARRATIVE_MORE, rng.randint(2, 6))
         if rng.random() < 0.7:
             parts.append(pick.one(F.NARRATIVE_CLOSE))
         if rng.random() < 0.25:
@@ -216,6 +235,52 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
         text = " ".join(slots.fill(p) for p in parts)
         if rng.random() < 0.4:
             text += " " + rng.choice(F.EMOJI)
+    elif register == "tweet" and (label == "other" or rng.random() < 0.5):
+        text = slots.fill(pick.one(TWEETS[label]))
+        if rng.random() < 0.3:
+            extra = pick.one(TWEETS[label])
+            text += rng.choice([" ", ". ", "! "]) + slots.fill(extra)
+        needs = bool(ASKS.search(text))
+        if rng.random() < 0.4:
+            text = text[0].upper() + text[1:]
+        handle = "@" + slots.values["handle"]
+        text = f"{handle} {text}" if rng.random() < 0.75 else f"{text} {handle}"
+        if rng.random() < 0.3:
+            text += " " + rng.choice(F.EMOJI)
+        if rng.random() < 0.15:
+            text += " " + rng.choice(F.HASHTAGS)
+        if rng.random() < 0.15:
+            text += " https://t.co/" + "".join(rng.choice("abcdefghijkLMNOPQ0123456789") for _ in range(10))
+    elif register == "colleague":
+        n_ask = rng.choice([0, 0, 1, 1, 2])
+        n_tell = rng.choice([1, 1, 2, 3]) if n_ask < 2 else rng.choice([0, 1])
+        parts = ([(x, True) for x in pick.some(M.COLLEAGUE_ASK + F.OTHER_ASK, n_ask)]
+                 + [(x, False) for x in pick.some(M.COLLEAGUE_TELL + F.OTHER_TELL, n_tell)])
+        rng.shuffle(parts)
+        needs = any(a for _, a in parts)
+        body = [slots.fill(x) for x, _ in parts] or [slots.fill(pick.one(M.COLLEAGUE_TELL))]
+        if rng.random() < 0.3:
+            body.append(slots.fill(pick.one(M.NEWS)))
+        text = (" " if rng.random() < 0.6 else "  ").join(body)
+        if rng.random() < 0.4:
+            text = slots.values["first"] + rng.choice([",\n\n", " -- ", ", "]) + text
+        if rng.random() < 0.5:
+            text += rng.choice(["\n\n", "  ", " "]) + slots.values["me_first"]
+        if rng.random() < 0.8:
+            subject = rng.choice(["Re: ", "RE: ", "", "FW: ", "Fwd: "]) + slots.fill(rng.choice([
+                "{month} forecast", "staff meeting", "organizational announcement", "draft comments",
+                "Project {city}", "hearing schedule", "{first}'s promotion", "budget", "interview schedule",
+                "conference call", "{city} trip", "regulatory update", "job description", "lunch",
+                "testimony draft", "request", "follow up", "deal review", "press release", "agenda"]))
+    elif register == "news":
+        parts = pick.some(M.NEWS, rng.randint(2, 5))
+        text = " ".join(slots.fill(x) for x in parts)
+        if rng.random() < 0.5:
+            text = slots.fill(rng.choice(["FYI. ", "Interesting article. ", "See below. ", "{first} -- worth a read. ",
+                                          "You may have seen this already. "])) + text
+        subject = rng.choice(["Fw: ", "FW: ", "", "Re: "]) + slots.fill(rng.choice(
+            ["press clips {month}", "{company} in the news", "market update", "Daily energy news",
+             "article", "{city} power crisis", "news summary"]))
     elif register == "tweet":
         n_ask = rng.choice([0, 1, 1, 1]) if label != "inquiry" else 1
         n_tell = rng.choice([0, 1, 1, 2]) if n_ask else rng.choice([1, 2])
@@ -279,9 +344,9 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
 
 
 def sentence_rows(rng: random.Random, pick: Picker, n: int) -> list[dict]:
-    asks = F.NR_ASK + F.INQUIRY_ASK + F.SALE_ASK + F.COMPLAINT_ASK + F.OTHER_ASK
+    asks = F.NR_ASK + F.INQUIRY_ASK + F.SALE_ASK + F.COMPLAINT_ASK + F.OTHER_ASK + M.COLLEAGUE_ASK + M.COLLEAGUE_ASK
     tells = (F.NR_TELL + F.OTHER_TELL + F.OTHER_BULK + F.OTHER_SOCIAL + F.SALE_TELL + F.COMPLAINT_TELL
-             + F.INQUIRY_TELL + F.NARRATIVE_MIDDLE + F.FILLER)
+             + F.INQUIRY_TELL + F.NARRATIVE_MIDDLE + F.FILLER + M.COLLEAGUE_TELL + M.NEWS + M.NARRATIVE_MORE)
     rows = []
     for i in range(n):
         slots = Slots(rng)
