@@ -336,7 +336,7 @@ def classify_error(exc: BaseException, settings: ConnectionSettings, doing: str 
     if isinstance(exc, ssl.SSLCertVerificationError):
         return TLSError(
             f"the TLS certificate of {settings.host} could not be verified: "
-            f"{exc.verify_message or exc.reason} (use --insecure only if you trust this network)"
+            f"{getattr(exc, 'verify_message', None) or getattr(exc, 'reason', None) or exc} (use --insecure only if you trust this network)"
         )
     if isinstance(exc, ssl.SSLEOFError) or (isinstance(exc, ssl.SSLError) and established):
         return DroppedConnectionError(f"the TLS connection to {where} was lost during {doing}: {exc}")

@@ -23,7 +23,7 @@ next network round trip, so a crash or a dropped connection resumes where it sto
           ▼
     done: uidnext, highestmodseq, last_synced_at := what EXAMINE said; COMMIT
 
-- A message is never stored twice: `inbox_sync.store.store_message` dedupes on
+- A message is never stored twice: `inbox_sync.store.store_messages` dedupes on
   (Message-ID, content hash) and MessageLocation is unique on (folder, uidvalidity, uid);
   after a UIDVALIDITY change the refetched messages only gain new locations.
 - The first sync reaches back to the account's `sync_since` (default: 90 days before the
@@ -409,7 +409,7 @@ class FolderSync:
         changes = {}
         for uid, data in response.items():
             if b"FLAGS" in data:
-                changes[int(uid)] = (_flag_strings(data[b"FLAGS"]), data.get(b"MODSEQ"))
+                changes[int(uid)] = (sorted(set(_flag_strings(data[b"FLAGS"]))), data.get(b"MODSEQ"))
         if not changes:
             return
         with session_scope(self.engine) as session:
@@ -484,17 +484,18 @@ class FolderSync:
         return out
 
     def _store_batch(self, uidvalidity: int, batch: list[int], messages: list[FetchedMessage]) -> None:
-        from inbox_sync.store import store_message
+        from inbox_sync.store import StoreItem, store_messages
 
         with session_scope(self.engine) as session:
             account = session.get(MailAccount, self.account_id)
             folder = session.get(Folder, self.folder_id)
-            for item in messages:
-                result = store_message(
-                    session, account, item.raw, folder=folder, uid=item.uid, uidvalidity=uidvalidity,
-                    flags=item.flags, modseq=item.modseq, internal_date=item.internal_date,
-                    gm_msgid=item.gm_msgid, gm_thrid=item.gm_thrid,
-                )
+            items = [
+                StoreItem(raw=m.raw, folder=folder, uid=m.uid, uidvalidity=uidvalidity, flags=m.flags,
+                          modseq=m.modseq, internal_date=m.internal_date, gm_msgid=m.gm_msgid,
+                          gm_thrid=m.gm_thrid)
+                for m in messages
+            ]
+            for item, result in zip(messages, store_messages(session, account, items)):
                 self.report.fetched += 1
                 self.report.created += int(bool(result.created))
                 self.report.locations_added += int(bool(result.location_added))
