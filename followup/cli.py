@@ -34,6 +34,10 @@ main.add_command(account_group)
 from followup.commands.sync import sync_command  # noqa: E402
 
 main.add_command(sync_command)
+from followup.commands.web import demo_command, serve_command  # noqa: E402
+
+main.add_command(serve_command)
+main.add_command(demo_command)
 
 for command in PENDING_COMMANDS:
     if command.name not in main.commands:
