@@ -70,6 +70,19 @@ def test_dovecot_append_search_fetch(imap_user):
     assert data[b"INTERNALDATE"].astimezone(dt.timezone.utc) == when.replace(tzinfo=dt.timezone.utc)
 
 
+def test_dovecot_append_many(imap_user):
+    when = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
+    template = make_message(subject="Order NUMBER")
+    messages = [template.replace(b"NUMBER", str(i).encode()) for i in range(600)]
+    messages[5] = {"msg": messages[5], "flags": [b"\\Answered"], "date": when}
+    uids = imap_user.append_many("INBOX", messages, batch=250)
+    assert uids == list(range(1, 601))
+    with imap_user.client() as client:
+        client.select_folder("INBOX", readonly=True)
+        assert client.search(["SUBJECT", "Order 599"]) == [600]
+        assert b"\\Answered" in client.get_flags([6])[6]
+
+
 def test_dovecot_users_do_not_share_mail(dovecot, imap_user):
     imap_user.append("INBOX", make_message())
     dovecot.add_user("neighbour-" + imap_user.name, "pw")

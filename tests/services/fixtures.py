@@ -68,6 +68,10 @@ class ImapUser:
         """APPEND one message; return its UID."""
         return self.server.append(self.name, folder, raw, flags=flags, msg_time=msg_time)
 
+    def append_many(self, folder: str, messages: Iterable[bytes | dict], batch: int = 500) -> list[int]:
+        """MULTIAPPEND many messages; return their UIDs in order."""
+        return self.server.append_many(self.name, folder, messages, batch=batch)
+
     def create_folder(self, folder: str) -> None:
         self.server.create_folder(self.name, folder)
 

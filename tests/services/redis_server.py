@@ -58,8 +58,14 @@ class RedisUnavailable(RuntimeError):
 def redis_answers(host: str, port: int, timeout: float = 0.5) -> bool:
     """Tell whether a Redis on (*host*, *port*) answers PING."""
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
-    client = redis.Redis(host=host, port=port, socket_timeout=timeout, socket_connect_timeout=timeout)
+    # redis-py 8 retries a refused connection 3 times with backoff (~1.5 s): not here.
+    client = redis.Redis(
+        host=host, port=port, socket_timeout=timeout, socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+    )
     try:
         return bool(client.ping())
     except (redis.RedisError, OSError):
