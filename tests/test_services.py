@@ -144,7 +144,11 @@ def test_dovecot_restart_keeps_mail():
             server.add_user("alice", "secret")
             uid = server.append("alice", "INBOX", make_message(subject="kept"))
             port, ssl_port, pid = server.port, server.ssl_port, server.pid
+            open_session = server.client("alice")
+            open_session.select_folder("INBOX")
             server.restart()
+            with pytest.raises((IMAPClientAbortError, OSError)):
+                open_session.noop()
             assert (server.port, server.ssl_port) == (port, ssl_port)
             assert server.pid != pid
             with server.client("alice") as client:

@@ -442,7 +442,13 @@ service anvil {{
                 wait_for_port(self.host, port, up=False, timeout=STOP_TIMEOUT)
 
     def restart(self) -> "DovecotServer":
-        """Stop and start again on the same ports; users and mail are kept."""
+        """Stop and start again on the same ports; users and mail are kept.
+
+        Open client sessions are dropped: their next command raises
+        ``IMAPClientAbortError`` ("socket error: EOF"). Do not restart the session-wide
+        ``dovecot`` fixture (other tests' connections would break): make a server of
+        your own for that.
+        """
         self.stop()
         return self.start()
 
