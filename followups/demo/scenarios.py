@@ -1,0 +1,492 @@
+"""The demo mailbox's story: one function per kind of situation a rep meets.
+
+Each function writes one thread (or a few messages) through `Demo` and records what
+detection should make of it with `Demo.expect`, relative to the default settings
+(awaiting reply after 5 business days, needs reply after 1, post-sale check-in 2 to 7 days
+after a sale, dormant after 90 days without mail).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from followups.demo import phrases as P
+from followups.demo.mail import REPLY_PREFIX, Clock, Mail, MailFactory, base_subject
+from followups.demo.people import (COLLEAGUE, NEWSLETTERS, NOTIFIERS, PRODUCTS, REP, Company,
+                                   Person, build_companies)
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What one demo thread is, and the task detection should give it (None: no task)."""
+    kind: str
+    company: str
+    contact: str
+    subject: str
+    thread_root: str
+    expected_task: str | None
+    note: str
+
+
+class Demo:
+    def __init__(self, now: datetime, seed: int):
+        self.rng = random.Random(seed)
+        self.clock = Clock(now, self.rng)
+        self.factory = MailFactory(self.rng)
+        self.mails: list[Mail] = []
+        self.threads = 0
+        self.scenarios: list[Scenario] = []
+        self.companies = build_companies()
+        self.rng.shuffle(self.companies)
+        self._next = 0
+        self._orders = 4100 + self.rng.randrange(500)
+
+    # --- picking -------------------------------------------------------------------------
+    def company(self) -> Company:
+        """The next company in turn; the first two (dormant, anniversary) are used once only."""
+        index = self._next if self._next < len(self.companies) else \
+            2 + (self._next - 2) % (len(self.companies) - 2)
+        self._next += 1
+        return self.companies[index]
+
+    def any_contact(self) -> Person:
+        return self.rng.choice(self.rng.choice(self.companies[2:]).people)
+
+    def contact(self, company: Company | None = None) -> Person:
+        company = company or self.company()
+        return self.rng.choice(company.people)
+
+    def deal(self, contact: Person) -> dict:
+        product, price, qty = self.rng.choice(PRODUCTS)
+        qty = max(1, int(qty * self.rng.choice([0.5, 1, 1, 2])))
+        self._orders += self.rng.randint(3, 40)
+        return {"product": product, "qty": qty, "price": price, "total": f"{price * qty:,}",
+                "quote": f"Q-{self._orders - 1000}", "order": f"SO-{self._orders}",
+                "weekday": self.rng.choice(WEEKDAYS), "company": contact.company,
+                "first": contact.first}
+
+    def say(self, options: list[str], facts: dict) -> str:
+        return self.rng.choice(options).format(**facts)
+
+    # --- recording ------------------------------------------------------------------------
+    def add(self, mail: Mail) -> Mail:
+        if mail.date > self.clock.now:
+            raise AssertionError(f"demo message dated after now: {mail.subject} {mail.date}")
+        self.mails.append(mail)
+        return mail
+
+    def conversation(self, contact: Person, subject: str, rep: Person = REP,
+                     cc: list[Person] = ()) -> "Conversation":
+        self.threads += 1
+        return Conversation(self, contact, subject, rep, list(cc))
+
+    def expect(self, kind: str, convo: "Conversation", task: str | None, note: str) -> None:
+        self.scenarios.append(Scenario(kind, convo.contact.company, convo.contact.email,
+                                       base_subject(convo.subject), convo.mails[0].message_id,
+                                       task, note))
+
+
+class Conversation:
+    """A thread between one contact and a rep; each write replies to the previous mail."""
+
+    def __init__(self, demo: Demo, contact: Person, subject: str, rep: Person, cc: list[Person]):
+        self.demo, self.contact, self.subject, self.rep, self.cc = demo, contact, subject, rep, cc
+        self.mails: list[Mail] = []
+        self.last: Mail | None = None
+
+    def write(self, sender: Person, to: list[Person], day: date, own: str, **options) -> Mail:
+        demo = self.demo
+        when = demo.clock.at(day, sender.tz, after=self.last.date if self.last else None)
+        subject = self.subject
+        if self.last is not None:
+            subject = REPLY_PREFIX[sender.client] + base_subject(self.subject)
+        options.setdefault("html_part", sender.client in ("outlook", "outlook_de"))
+        options.setdefault("with_references", sender.client != "outlook_de")
+        cc = [p for p in self.cc + [self.rep, self.contact] if p not in to and p != sender]
+        mail = demo.factory.compose(sender, to, subject, own, when, parent=self.last,
+                                    cc=cc, **options)
+        self.mails.append(demo.add(mail))
+        self.last = mail
+        return mail
+
+    def customer(self, day: date, own: str, **options) -> Mail:
+        return self.write(self.contact, [self.rep], day, own, **options)
+
+    def rep_says(self, day: date, own: str, **options) -> Mail:
+        return self.write(self.rep, [self.contact], day, own, **options)
+
+    def away(self, facts: dict) -> Mail:
+        """The contact's out-of-office answer to the last mail (not a real reply)."""
+        demo, last = self.demo, self.last
+        when = (last.date + timedelta(seconds=demo.rng.randint(20, 240))).astimezone(
+            ZoneInfo(self.contact.tz))
+        own = demo.say(P.OUT_OF_OFFICE, facts)
+        mail = demo.factory.auto_reply(self.contact, last, own, when)
+        self.mails.append(demo.add(mail))
+        return mail
+
+
+# --- before the sale -------------------------------------------------------------------------
+def inquiry_answered_and_closed(demo: Demo, kind: str, age: int) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS[kind], facts))
+    convo.customer(demo.clock.bday(age), demo.say(P.INQUIRIES[kind], facts))
+    facts["first"] = contact.first
+    convo.rep_says(demo.clock.bday(age), demo.say(P.ANSWERS[kind], facts))
+    convo.customer(demo.clock.bday(age - 1), demo.say(P.CLOSINGS, facts))
+    demo.expect(f"{kind} inquiry, answered, customer closed it", convo, None,
+                f"rep answered, customer wrote 'thanks' {age - 1} business days ago")
+
+
+def inquiry_unanswered(demo: Demo, kind: str, age: int) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS[kind], facts))
+    convo.customer(demo.clock.bday(age), demo.say(P.INQUIRIES[kind], facts))
+    demo.expect(f"{kind} inquiry, unanswered", convo, "needs_reply",
+                f"customer asked {age} business day(s) ago, no answer")
+
+
+def demo_offered_waiting(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["demo"], facts))
+    convo.customer(demo.clock.bday(3), demo.say(P.INQUIRIES["demo"], facts))
+    convo.rep_says(demo.clock.bday(2), demo.say(P.ANSWERS["demo"], facts))
+    demo.expect("demo inquiry, rep proposed a date 2 business days ago", convo, None,
+                "awaiting_reply only once 5 business days pass")
+
+
+def quote_no_reply(demo: Demo, age: int, attach: bool = False) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["quote"], facts))
+    convo.customer(demo.clock.bday(age + 2), demo.say(P.INQUIRIES["quote"], facts))
+    text = demo.say(P.ANSWERS["quote"], facts) + "\n\n" + demo.say(P.QUOTE_FOLLOWUP_QUESTION, facts)
+    attachment = None
+    if attach:
+        text = text.replace("below", "attached")
+        attachment = (f"{facts['quote']}.pdf", "application/pdf", _fake_pdf(facts))
+    convo.rep_says(demo.clock.bday(age), text, attachment=attachment)
+    task = "awaiting_reply" if age >= 5 else None
+    note = f"rep sent the quote {age} business days ago, no reply"
+    if age >= 10:
+        note += " (second nudge due: another 5 business days passed)"
+    demo.expect(f"quote, no reply for {age} business days", convo, task, note)
+
+
+def quote_with_reminder(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["quote"], facts))
+    convo.customer(demo.clock.bday(11), demo.say(P.INQUIRIES["quote"], facts))
+    convo.rep_says(demo.clock.bday(10), demo.say(P.ANSWERS["quote"], facts) + "\n\n"
+                   + demo.say(P.QUOTE_FOLLOWUP_QUESTION, facts))
+    convo.rep_says(demo.clock.bday(3), demo.say(P.REMINDERS, facts))
+    demo.expect("quote, rep sent a reminder 3 business days ago", convo, None,
+                "the rep's own reminder is not a reply: the clock restarts from it (3 < 5)")
+
+
+def quote_with_out_of_office(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["quote"], facts))
+    convo.customer(demo.clock.bday(8), demo.say(P.INQUIRIES["quote"], facts))
+    convo.rep_says(demo.clock.bday(7), demo.say(P.ANSWERS["quote"], facts) + "\n\n"
+                   + demo.say(P.QUOTE_FOLLOWUP_QUESTION, facts))
+    convo.away(facts)
+    demo.expect("quote, out-of-office auto-reply, then silence", convo, "awaiting_reply",
+                "sent 7 business days ago; the auto-reply is not a reply (contact away)")
+
+
+def answered_by_colleague(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["availability"], facts),
+                              cc=[COLLEAGUE])
+    convo.customer(demo.clock.bday(3), demo.say(P.INQUIRIES["availability"], facts))
+    convo.write(COLLEAGUE, [contact], demo.clock.bday(2), demo.say(P.ANSWERS["availability"], facts))
+    demo.expect("availability inquiry answered by the colleague (Cc: demo)", convo, None,
+                "an internal colleague answered")
+
+
+# --- the sale and after -----------------------------------------------------------------------
+def sale(demo: Demo, days_ago: int | tuple[int, int], customer_thanks: bool = False,
+         rep_thanks: bool = False, contact: Person | None = None,
+         record: bool = True) -> "Conversation":
+    """Inquiry, quote, order, confirmation. `days_ago` as (lo, hi): the first weekday in
+    that range of calendar days not yet used by another recent sale."""
+    contact = contact or demo.contact()
+    facts = demo.deal(contact)
+    clock = demo.clock
+    if isinstance(days_ago, tuple):
+        confirmed = _free_weekday(demo, *days_ago)
+    else:
+        confirmed = clock.cday(days_ago)
+    start = _business_days_before(confirmed, 4)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["quote"], facts))
+    convo.customer(start, demo.say(P.INQUIRIES["quote"], facts))
+    convo.rep_says(_business_days_before(confirmed, 3), demo.say(P.ANSWERS["quote"], facts))
+    convo.customer(_business_days_before(confirmed, 1), demo.say(P.ORDERS, facts))
+    convo.rep_says(confirmed, demo.say(P.CONFIRMATIONS, facts))
+    actual = (clock.today - confirmed).days
+    if rep_thanks:
+        convo.rep_says(min(_business_days_after(confirmed, 1), clock.bday(1)),
+                       demo.say(P.REP_THANKS, facts))
+    if customer_thanks:
+        convo.customer(min(_business_days_after(confirmed, 2), clock.bday(1)),
+                       demo.say(P.CUSTOMER_THANKS, facts))
+    if record:
+        if customer_thanks:
+            task, note = None, f"sale {actual} days ago; the customer already wrote after it"
+        elif actual < 2:
+            task, note = "post_sale_checkin", f"sale {actual} day(s) ago: task due in {2 - actual} day(s)"
+        elif actual <= 7:
+            task, note = "post_sale_checkin", f"sale {actual} days ago: check-in due now"
+        else:
+            task, note = None, f"sale {actual} days ago: the 2-7 day check-in window has passed"
+        if rep_thanks:
+            note += "; the rep sent a thank-you note (no question, not awaiting a reply)"
+        demo.expect(f"order confirmed {actual} days ago", convo, task, note)
+    return convo
+
+
+def _free_weekday(demo: Demo, lo: int, hi: int) -> date:
+    used = {s.note for s in demo.scenarios}
+    candidates = [demo.clock.today - timedelta(days=age) for age in range(lo, hi + 1)]
+    weekdays = [day for day in candidates if day.weekday() < 5] or [demo.clock.cday(lo)]
+    for day in weekdays:
+        if not any(f"sale {(demo.clock.today - day).days} day" in note for note in used):
+            return day
+    return weekdays[0]
+
+
+def _business_days_before(day: date, n: int) -> date:
+    while n:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
+def _business_days_after(day: date, n: int) -> date:
+    while n:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
+# --- complaints -------------------------------------------------------------------------------
+def complaint(demo: Demo, kind: str, age: int, answered: bool = False, closed: bool = False,
+              priority: str = "normal") -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.COMPLAINT_SUBJECTS[kind], facts))
+    convo.customer(demo.clock.bday(age), demo.say(P.COMPLAINTS[kind], facts))
+    if answered:
+        convo.rep_says(demo.clock.bday(age), demo.say(P.COMPLAINT_ANSWERS, facts))
+    if closed:
+        convo.customer(demo.clock.bday(age - 1), demo.say(P.CLOSINGS, facts))
+    if answered:
+        demo.expect(f"{kind} complaint, answered" + (", customer closed it" if closed else ""),
+                    convo, None, "resolved: the customer says all sorted" if closed
+                    else "complaint task resolved by the rep's answer")
+    else:
+        demo.expect(f"{kind} complaint, unanswered", convo, "complaint",
+                    f"{priority} priority; customer wrote {age} business day(s) ago")
+
+
+def repeat_complaint(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.COMPLAINT_SUBJECTS["defect"], facts))
+    convo.customer(demo.clock.bday(16), demo.say(P.COMPLAINTS["defect"], facts))
+    answer = convo.rep_says(demo.clock.bday(16), demo.say(P.COMPLAINT_ANSWERS, facts))
+    convo.customer(demo.clock.bday(14), demo.say(P.CLOSINGS, facts))
+    convo.last = answer  # the second complaint replies to the rep's answer
+    convo.customer(demo.clock.bday(1), demo.say(P.REPEAT_COMPLAINT, facts))
+    demo.expect("repeat complaint in the same thread", convo, "complaint",
+                "high priority: the customer complains again after it was closed (reopen)")
+
+
+# --- long silences ----------------------------------------------------------------------------
+def dormant_customer(demo: Demo) -> None:
+    contact = demo.contact()
+    old = sale(demo, 210, customer_thanks=True, contact=contact, record=False)
+    last = sale(demo, 120, customer_thanks=True, contact=contact, record=False)
+    demo.scenarios.append(Scenario(
+        "dormant customer", contact.company, contact.email, base_subject(last.subject),
+        last.mails[0].message_id, "dormant_customer",
+        f"last sale about 120 days ago, nothing since (earlier thread {old.mails[0].message_id})"))
+
+
+def first_sale_anniversary(demo: Demo) -> None:
+    contact = demo.contact()
+    clock = demo.clock
+    facts = demo.deal(contact)
+    first_day = clock.today - timedelta(days=363)
+    while first_day.weekday() >= 5:
+        first_day -= timedelta(days=1)
+    anniversary = date(first_day.year + 1, first_day.month,
+                       28 if (first_day.month, first_day.day) == (2, 29) else first_day.day)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["quote"], facts))
+    convo.customer(_business_days_before(first_day, 3), demo.say(P.INQUIRIES["quote"], facts))
+    convo.rep_says(_business_days_before(first_day, 2), demo.say(P.ANSWERS["quote"], facts))
+    convo.customer(_business_days_before(first_day, 1), demo.say(P.ORDERS, facts))
+    convo.rep_says(first_day, demo.say(P.CONFIRMATIONS, facts))
+    convo.customer(_business_days_after(first_day, 3), demo.say(P.CUSTOMER_THANKS, facts))
+    history(demo, contact, 24)
+    demo.expect("first-sale anniversary", convo, "anniversary",
+                f"first order confirmed {first_day.isoformat()}, one year ago in "
+                f"{(anniversary - clock.today).days} day(s); "
+                "recent mail 24 days ago, so not dormant")
+
+
+# --- everyday traffic -------------------------------------------------------------------------
+def history(demo: Demo, contact: Person, age_days: int) -> None:
+    """A settled exchange some weeks ago: question, answer, follow-up, closing."""
+    facts = demo.deal(contact)
+    topic, lines = demo.rng.choice(P.HISTORY_TOPICS)
+    convo = demo.conversation(contact, topic.format(**facts))
+    day = demo.clock.cday(age_days)
+    for index, line in enumerate(lines):
+        writer = convo.customer if index % 2 == 0 else convo.rep_says
+        writer(day, line.format(**facts))
+        if demo.rng.random() < 0.4:
+            day = min(_business_days_after(day, 1), demo.clock.bday(1))
+    convo.customer(day, demo.say(P.CLOSINGS, facts))
+
+
+def internal_chatter(demo: Demo, topic_index: int, age: int) -> None:
+    facts = demo.deal(demo.any_contact())
+    topic, lines = P.INTERNAL_TOPICS[topic_index]
+    first, second = (REP, COLLEAGUE) if topic_index % 2 == 0 else (COLLEAGUE, REP)
+    convo = demo.conversation(second, topic.format(**facts), rep=first)
+    day = demo.clock.bday(age)
+    for index, line in enumerate(lines):
+        sender, receiver = (first, second) if index % 2 == 0 else (second, first)
+        convo.write(sender, [receiver], day, line.format(**facts))
+    demo.expect("internal chatter between the two reps", convo, None, "internal-only thread")
+
+
+def forward_to_colleague(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    original = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["price"], facts))
+    original.customer(demo.clock.bday(6), demo.say(P.INQUIRIES["price"], facts))
+    original.rep_says(demo.clock.bday(6), demo.say(P.ANSWERS["price"], facts))
+    original.customer(demo.clock.bday(5), demo.say(P.CLOSINGS, facts))
+    demo.expect("price inquiry, answered and closed", original, None, "closed by the customer")
+    first = original.mails[0]
+    fwd = demo.conversation(COLLEAGUE, "Fwd: " + first.subject, rep=REP)
+    header = ("---------- Forwarded message ---------\n"
+              f"From: {contact.name} <{contact.email}>\n"
+              f"Date: {first.date.strftime('%a, %-d %b %Y at %H:%M')}\n"
+              f"Subject: {first.subject}\nTo: {REP.name} <{REP.email}>\n\n")
+    fwd.write(REP, [COLLEAGUE], demo.clock.bday(5),
+              f"FYI - {contact.company} might order more next quarter.\n\n{header}{first.text}")
+    fwd.write(COLLEAGUE, [REP], demo.clock.bday(5), "Thanks, noted.")
+    demo.expect("a customer mail forwarded to the colleague (Fwd:)", fwd, None, "internal-only")
+
+
+def bounce_then_resend(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    local, domain = contact.email.split("@")
+    typo = Person(contact.name, f"{local[:-2]}{local[-1]}{local[-2]}@{domain}", contact.title,
+                  contact.company, contact.tz, contact.client, contact.phone)
+    bad = demo.conversation(typo, f"Checking in - {facts['product']}")
+    bad.rep_says(demo.clock.bday(2), demo.say(P.CHECKINS, facts))
+    bounced = demo.factory.bounce(bad.last, demo.clock.at(demo.clock.bday(2), "UTC",
+                                                         after=bad.last.date))
+    demo.threads += 1
+    demo.add(bounced)
+    demo.expect("mail to a mistyped address bounced (multipart/report)", bad, None,
+                f"bounce {bounced.message_id} from MAILER-DAEMON; never a task")
+    good = demo.conversation(contact, bad.subject)
+    good.rep_says(demo.clock.bday(2), demo.say(P.CHECKINS, facts))
+    good.customer(demo.clock.bday(1), f"All good with the {facts['product']}, thanks for asking. "
+                  "We'll be in touch when we need more.")
+    demo.expect("check-in resent to the right address, customer answered", good, None,
+                "the customer's answer needs no reply")
+
+
+def newsletters(demo: Demo) -> None:
+    for index, (name, address, list_id, tz) in enumerate(NEWSLETTERS):
+        for issue in range(5):
+            subject, text = P.NEWSLETTER_ISSUES[(index + issue) % len(P.NEWSLETTER_ISSUES)]
+            when = demo.clock.at(demo.clock.bday(2 + issue * 5 + index), tz)
+            demo.threads += 1
+            demo.add(demo.factory.bulk(name, address, list_id, REP, subject, text, when))
+
+
+def notifications(demo: Demo) -> None:
+    for index in range(8):
+        name, address, what = NOTIFIERS[index % len(NOTIFIERS)]
+        facts = {"order": f"PG{demo.rng.randrange(10**8):08d}",
+                 "weekday": demo.rng.choice(WEEKDAYS)}
+        subject, text = P.NOTIFICATIONS[what]
+        when = demo.clock.at(demo.clock.bday(1 + index * 2), "UTC")
+        demo.threads += 1
+        demo.add(demo.factory.notification(name, address, REP, subject.format(**facts),
+                                           text.format(**facts), when,
+                                           auto_generated=index % 2 == 0))
+
+
+def _fake_pdf(facts: dict) -> bytes:
+    text = f"Quote {facts['quote']}: {facts['qty']} x {facts['product']} = GBP {facts['total']}"
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+            b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>>endobj\n"
+            b"4 0 obj<</Length " + str(len(stream)).encode() + b">>stream\n" + stream
+            + b"\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def tell_the_story(demo: Demo) -> None:
+    """Every scenario, in a fixed order (the order decides who gets which company)."""
+    dormant_customer(demo)
+    first_sale_anniversary(demo)
+    for kind, age in (("price", 4), ("availability", 7)):
+        inquiry_answered_and_closed(demo, kind, age)
+    for kind, age in (("price", 1), ("quote", 2), ("demo", 3), ("availability", 1)):
+        inquiry_unanswered(demo, kind, age)
+    demo_offered_waiting(demo)
+    quote_no_reply(demo, 3)
+    quote_no_reply(demo, 6, attach=True)
+    quote_no_reply(demo, 12)
+    quote_with_reminder(demo)
+    quote_with_out_of_office(demo)
+    answered_by_colleague(demo)
+    sale(demo, (1, 3))
+    sale(demo, (2, 4), rep_thanks=True)
+    sale(demo, (4, 6))
+    sale(demo, (3, 6), customer_thanks=True)
+    sale(demo, (8, 10))
+    sale(demo, (10, 14))
+    complaint(demo, "late", 1, priority="normal")
+    complaint(demo, "defect", 3, answered=True, closed=True)
+    complaint(demo, "refund", 2, priority="high (refund, cancel)")
+    complaint(demo, "billing", 1, priority="normal")
+    complaint(demo, "polite", 2, priority="low")
+    complaint(demo, "late", 2, answered=True)
+    repeat_complaint(demo)
+    bounce_then_resend(demo)
+    forward_to_colleague(demo)
+    for index in range(len(P.INTERNAL_TOPICS)):
+        internal_chatter(demo, index, 1 + index * 3)
+    newsletters(demo)
+    notifications(demo)
+    # Settled history: every company has at least one, older than the open scenarios.
+    for index, company in enumerate(demo.companies[2:]):
+        history(demo, demo.rng.choice(company.people), 18 + (index * 7) % 60)
+        if index % 3 == 0:
+            sale(demo, 14 + (index * 5) % 60, customer_thanks=True,
+                 contact=demo.rng.choice(company.people), record=False)
