@@ -1,0 +1,90 @@
+"""The shipped classifier on clear examples: labels, needs-reply, the public interface."""
+
+import dataclasses
+
+import pytest
+
+import nlp
+from nlp import Classification, Evidence, compose_input, load_classifier
+
+
+@pytest.fixture(scope="module")
+def clf():
+    return load_classifier()
+
+
+@pytest.mark.parametrize("subject,text,label", [
+    ("Quote request", "Hello, could you send me a quote for 200 units of the stainless valves? "
+     "We also need to know your lead time to Denver.", "inquiry"),
+    ("", "@BlueJetHelp what's the baggage allowance on the basic fare?", "inquiry"),
+    ("PO 5521", "Please go ahead with the order for 40 cartons of pallet wrap as quoted. "
+     "Our purchase order is attached.", "sale"),
+    ("", "i want to buy a new router", "sale"),
+    ("Damaged delivery", "My order #48213 arrived damaged and nobody has answered my emails. "
+     "I want a refund.", "complaint"),
+    ("", "@FiberOneHelp internet down again for the third time this week, what am I paying for",
+     "complaint"),
+    ("Re: staff meeting", "Looks good to me. I talked with the legal team yesterday and they "
+     "are comfortable with the draft filing.", "other"),
+    ("Out of office", "I am currently out of the office and will return on Monday.", "other"),
+])
+def test_clear_examples(clf, subject, text, label):
+    assert clf.classify(subject, text).label == label
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Can you send the invoice?", True),
+    ("Please call me back when you get a chance.", True),
+    ("Let me know what times work for a demo.", True),
+    ("Thanks, all good!", False),
+    ("I am out of the office until Monday.", False),
+    ("Your order has shipped.", False),
+])
+def test_needs_reply(clf, text, expected):
+    assert clf.classify("", text).needs_reply is expected
+
+
+def test_classification_shape(clf):
+    result = clf.classify("Order 4471", "Where is my order #48213? It was due on March 3.")
+    assert isinstance(result, Classification)
+    assert result.label in nlp.LABELS
+    assert 0.0 <= result.confidence <= 1.0
+    assert result.classified_text == "Where is my order #48213? It was due on March 3."
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.label = "other"  # type: ignore[misc]
+    assert isinstance(nlp.MODEL_VERSION, str) and nlp.MODEL_VERSION
+    assert clf.model_version == nlp.MODEL_VERSION
+
+
+def test_classify_many_keeps_order_and_matches_classify(clf):
+    items = [("", "i want a refund, the blender is broken"), ("Lunch?", "Are you free for lunch on Friday?"),
+             ("", "how much is the pro plan"), ("", "i want to order 3 pairs of running shoes")] * 40
+    many = list(clf.classify_many(items, batch_size=16))
+    assert len(many) == len(items)
+    for item, result in zip(items[:4], many[:4]):
+        single = clf.classify(*item)
+        assert (single.label, single.needs_reply, single.evidence) == (result.label, result.needs_reply, result.evidence)
+
+
+def test_load_is_cached():
+    assert load_classifier() is load_classifier()
+
+
+def test_compose_input():
+    assert compose_input("Hi", "body") == "Hi\n\nbody"
+    assert compose_input("", "body") == "body"
+    assert compose_input(None, "body") == "body"
+
+
+def test_evidence_json_round_trip(clf):
+    evidence = clf.classify("", "Please send invoice INV-2024-0113 for $1,240.00 by Friday.").evidence
+    assert evidence
+    assert Evidence.from_json(Evidence.to_json(evidence)) == evidence
+    assert nlp.evidence_from_json(nlp.evidence_to_json(evidence)) == evidence
+    assert Evidence.from_json(None) == [] and Evidence.from_json("") == []
+
+
+def test_empty_text(clf):
+    result = clf.classify("", "")
+    assert result.label in nlp.LABELS
+    assert result.evidence == []

@@ -1,0 +1,76 @@
+"""The commands through click's CliRunner: evaluate's output format, classify."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from followup.commands.nlp import classify_command, nlp_group
+
+ROWS = [
+    {"text": "Could you send me a quote for 20 desks?", "label": "inquiry", "needs_reply": True},
+    {"text": "My order arrived broken and I want a refund.", "subject": "Broken", "label": "complaint",
+     "needs_reply": False},
+    {"text": "i want to buy a new router", "label": "sale"},
+    {"text": "Thanks, all good!", "needs_reply": False},
+]
+
+
+@pytest.fixture()
+def data(tmp_path):
+    path = tmp_path / "data.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n\n")
+    return path
+
+
+def test_evaluate_json(data):
+    result = CliRunner().invoke(nlp_group, ["evaluate", "--data", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output.strip().splitlines()[-1])
+    assert payload["n"] == 4 and payload["n_labelled"] == 3 and payload["n_needs_reply"] == 3
+    assert 0.0 <= payload["macro_f1"] <= 1.0
+    assert set(payload["per_label"]) == {"inquiry", "sale", "complaint", "other"}
+    assert set(payload["per_label"]["inquiry"]) == {"precision", "recall", "f1", "support"}
+    assert 0.0 <= payload["needs_reply_f1"] <= 1.0
+    assert payload["confusion"]["labels"] == ["inquiry", "sale", "complaint", "other"]
+    assert sum(map(sum, payload["confusion"]["matrix"])) == 3
+    assert "macro_f1" in payload["baseline"] and "needs_reply_f1" in payload["baseline"]
+
+
+def test_evaluate_nulls_when_keys_absent(tmp_path):
+    path = tmp_path / "nolabels.jsonl"
+    path.write_text(json.dumps({"text": "hello there"}) + "\n")
+    result = CliRunner().invoke(nlp_group, ["evaluate", "--data", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output.strip().splitlines()[-1])
+    assert payload["macro_f1"] is None and payload["needs_reply_f1"] is None and payload["n"] == 1
+
+
+def test_evaluate_human_output_shows_baseline(data):
+    result = CliRunner().invoke(nlp_group, ["evaluate", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.output and "baseline" in result.output and "confusion" in result.output
+
+
+def test_evaluate_bad_line_is_a_clear_error(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "ok", "label": "spam"}\n')
+    result = CliRunner().invoke(nlp_group, ["evaluate", "--data", str(path)])
+    assert result.exit_code != 0 and "unknown label" in result.output
+
+
+def test_classify_json_and_stdin():
+    runner = CliRunner()
+    result = runner.invoke(classify_command, ["--json", "--subject", "Order 77812", "-"],
+                           input="The lamp from order #48213 arrived damaged. Can you replace it?")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["label"] == "complaint" and payload["needs_reply"] is True
+    assert {"kind", "text", "start", "end"} <= set(payload["evidence"][0])
+    human = runner.invoke(classify_command, ["how much is the pro plan?"])
+    assert human.exit_code == 0 and "label: inquiry" in human.output
+
+
+def test_classify_empty_input_fails():
+    result = CliRunner().invoke(classify_command, ["-"], input="")
+    assert result.exit_code != 0

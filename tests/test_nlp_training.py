@@ -1,0 +1,72 @@
+"""Train → save → load offline round trip on a tiny corpus, and reproducibility."""
+
+import json
+import socket
+
+import pytest
+
+import nlp
+from nlp.classifier import load_pipeline
+
+ROWS = {
+    "inquiry": ["How much does the {} cost?", "Do you have the {} in stock?", "Can I get a quote for the {}?"],
+    "sale": ["I want to order the {}.", "Please renew my {} subscription.", "We paid the invoice for the {}."],
+    "complaint": ["The {} arrived broken, I want a refund.", "My {} never arrived, terrible service.",
+                  "I was charged twice for the {}."],
+    "other": ["Thanks for lunch, see you at the {} offsite.", "The {} meeting moved to 4pm.",
+              "Happy birthday from the {} team!"],
+}
+THINGS = ["desk", "router", "plan", "sofa", "ticket", "valve"]
+
+
+def write_corpus(folder):
+    folder.mkdir()
+    for split in ("train", "dev"):
+        with (folder / f"{split}.jsonl").open("w") as fh:
+            for label, templates in ROWS.items():
+                for t in templates:
+                    for thing in THINGS:
+                        text = t.format(thing)
+                        fh.write(json.dumps({"text": text, "label": label,
+                                             "needs_reply": "?" in text or text.startswith("Please")}) + "\n")
+            fh.write(json.dumps({"text": "Could you call me back?", "needs_reply": True}) + "\n")
+            fh.write(json.dumps({"text": "See you soon.", "needs_reply": False}) + "\n")
+    return folder
+
+
+@pytest.fixture()
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("network access during an offline test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_train_save_load_offline(tmp_path, no_network):
+    corpus = write_corpus(tmp_path / "corpus")
+    extra = [{"text": "The widget squeaks and I am fed up with it.", "label": "complaint"},
+             {"text": "No reply needed here.", "needs_reply": False}]
+    result = nlp.train(tmp_path / "model", extra_examples=extra, seed=0, epochs=4, corpus_dir=corpus, length=2**12)
+    assert (tmp_path / "model" / "config.cfg").exists()
+    assert result.n_extra == 2 and result.dev is not None and result.dev["macro_f1"] is not None
+
+    clf = nlp.load_classifier(tmp_path / "model")
+    assert clf.model_version == nlp.MODEL_VERSION
+    assert clf.classify("", "The sofa arrived broken, I want a refund.").label == "complaint"
+    assert clf.classify("", "How much does the desk cost?").label == "inquiry"
+    assert [p.name if hasattr(p, "name") else n for n, p in load_pipeline(tmp_path / "model").pipeline] == [
+        "textcat", "needs_reply", "evidence"]
+
+
+def test_training_is_reproducible(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus")
+    for name in ("a", "b"):
+        nlp.train(tmp_path / name, seed=3, epochs=3, corpus_dir=corpus, length=2**12)
+    for component in ("textcat", "needs_reply"):
+        assert (tmp_path / "a" / component / "model").read_bytes() == (tmp_path / "b" / component / "model").read_bytes()
+
+
+def test_missing_model_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nlp train"):
+        load_pipeline(tmp_path)
