@@ -75,7 +75,7 @@ def assign_to(task_id: int):
     if assignee is None or assignee.id not in {u.id for u in teammates(db, user)}:
         abort(400, description="Choose a member of your team.")
     try:
-        assign(db, task, assignee, user)
+        assign(db, task, assignee, user, at=now())
         db.commit()
     except TaskActionError as exc:
         db.rollback()

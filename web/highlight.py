@@ -3,8 +3,9 @@
 Mail is only ever shown as text: each piece of the message is escaped with markupsafe and
 the only markup added is `<mark>` around the evidence spans. Evidence items are
 `{kind, text, start, end}` with character offsets into the message's own text
-(`Message.body_text`); an item whose offsets do not match its text is looked up by its
-text instead, and one that cannot be found is left out.
+(`Message.body_text`), except those whose kind starts with `subject:`, which point into the
+subject (see the docstring of `nlp.classifier`). An item whose offsets do not match its
+text is looked up by its text instead, and one that cannot be found is left out.
 """
 
 from __future__ import annotations
@@ -21,13 +22,20 @@ class Span:
     kind: str
 
 
-def evidence_spans(text: str, evidence: list[dict] | None) -> list[Span]:
-    """Non-overlapping spans in `text`, in order (the first, then the longest, wins)."""
+SUBJECT_PREFIX = "subject:"
+
+
+def evidence_spans(text: str, evidence: list[dict] | None, *, subject: bool = False) -> list[Span]:
+    """Non-overlapping spans in `text`, in order (the first, then the longest, wins).
+    `subject` picks the evidence found in the subject instead of the body."""
     found: list[Span] = []
     for item in evidence or []:
         if not isinstance(item, dict):
             continue
         kind = str(item.get("kind") or "evidence")
+        if kind.startswith(SUBJECT_PREFIX) != subject:
+            continue
+        kind = kind.removeprefix(SUBJECT_PREFIX)
         phrase = item.get("text")
         start, end = item.get("start"), item.get("end")
         if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
@@ -48,10 +56,11 @@ def evidence_spans(text: str, evidence: list[dict] | None) -> list[Span]:
     return spans
 
 
-def highlight(text: str, evidence: list[dict] | None) -> Markup:
+def highlight(text: str, evidence: list[dict] | None, *, subject: bool = False) -> Markup:
     out = Markup()
     pos = 0
-    for span in evidence_spans(text, evidence):
+    text = text or ""
+    for span in evidence_spans(text, evidence, subject=subject):
         out += escape(text[pos:span.start])
         out += Markup('<mark class="evidence" data-kind="{0}" title="{0}">{1}</mark>').format(
             span.kind, text[span.start:span.end]

@@ -1,8 +1,9 @@
 """What a user can do to a task from the UI or the API, in one place.
 
-The state changes themselves (events, feedback, reopening) belong to detection
-(`followups.detection`); this module checks the request and calls them, so the HTML views,
-the htmx views and the JSON API behave the same.
+The state changes themselves (events, "not needed" feedback, what detection respects)
+belong to the domain (`followups.tasks`); this module checks the request and calls them
+with the app's notion of now, so the HTML views, the htmx views and the JSON API behave
+the same.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ class TaskActionError(ValueError):
     """The action cannot be applied (message fit for the user)."""
 
 
-def _detection():
+def _domain():
     try:
-        from followups import detection
+        from followups import tasks
     except ImportError as exc:  # the detection feature has not landed in this build
         raise TaskActionError(f"task actions are unavailable: {exc}") from None
-    return detection
+    return tasks
 
 
 def apply_action(
@@ -41,23 +42,35 @@ def apply_action(
         raise TaskActionError(f"unknown action {action!r}")
     if task.status not in OPEN_STATUSES:
         raise TaskActionError(f"this follow-up is already {task.status}")
-    detection = _detection()
-    if action == "done":
-        detection.complete_task(session, task, actor)
-    elif action == "dismiss":
-        detection.dismiss_task(session, task, actor)
-    elif action == "snooze":
-        if until is None:
-            raise TaskActionError("a snooze needs a time to wake up")
-        if at is not None and until <= at:
-            raise TaskActionError("the snooze must end in the future")
-        detection.snooze_task(session, task, until, actor)
-    elif action == "mute":
-        if task.thread_id is None:
-            raise TaskActionError("this follow-up has no thread to mute")
-        thread = session.get(Thread, task.thread_id)
-        detection.mute_thread(session, thread, actor)
+    domain = _domain()
+    try:
+        if action == "done":
+            domain.complete_task(session, task, actor, at=at)
+        elif action == "dismiss":
+            domain.dismiss_task(session, task, actor, at=at)
+        elif action == "snooze":
+            if until is None:
+                raise TaskActionError("a snooze needs a time to wake up")
+            domain.snooze_task(session, task, until, actor, at=at)
+        elif action == "mute":
+            if task.thread_id is None:
+                raise TaskActionError("this follow-up has no thread to mute")
+            domain.mute_thread(session, session.get(Thread, task.thread_id), actor, at=at)
+    except domain.TaskError as exc:
+        raise TaskActionError(str(exc)) from None
 
 
-def assign(session: Session, task: FollowUpTask, assignee: User, actor: User) -> None:
-    _detection().assign_task(session, task, assignee, actor)
+def mute(session: Session, thread: Thread, actor: User, *, at: datetime | None = None) -> None:
+    domain = _domain()
+    try:
+        domain.mute_thread(session, thread, actor, at=at)
+    except domain.TaskError as exc:
+        raise TaskActionError(str(exc)) from None
+
+
+def assign(session: Session, task: FollowUpTask, assignee: User, actor: User, *, at: datetime | None = None) -> None:
+    domain = _domain()
+    try:
+        domain.assign_task(session, task, assignee, actor, at=at)
+    except domain.TaskError as exc:
+        raise TaskActionError(str(exc)) from None

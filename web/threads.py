@@ -13,7 +13,8 @@ from web.auth import signed_in_user
 from web.database import get_db
 from web.highlight import highlight
 from web.scoping import get_user_message_or_404, get_user_thread_or_404, visible_task_clause
-from web.task_actions import TaskActionError, _detection
+from web.formatting import now
+from web.task_actions import TaskActionError, mute as mute_thread
 
 bp = Blueprint("threads", __name__, url_prefix="/threads")
 
@@ -71,7 +72,7 @@ def mute(thread_id: int):
     db = get_db()
     thread = get_user_thread_or_404(db, user, thread_id)
     try:
-        _detection().mute_thread(db, thread, user)
+        mute_thread(db, thread, user, at=now())
         db.commit()
     except TaskActionError as exc:
         db.rollback()

@@ -1,0 +1,219 @@
+"""The follow-ups list: rows, filters, pages, counts, and the actions with and without htmx."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from followups.models import FollowUpTask, LabelFeedback, TaskEvent, TaskKind, TaskStatus, Thread
+from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
+from tests.test_web_helpers import NOW, add_account, add_task, add_thread, db
+
+HTMX = {"HX-Request": "true", "HX-Target": "task-1"}
+
+
+def task_row(rt, task_id) -> FollowUpTask:
+    with db(rt) as session:
+        return session.get(FollowUpTask, task_id)
+
+
+def test_list_shows_the_nudge_with_its_context(client, rep):
+    client.login("rep@example.com")
+    page = client.get("/").get_data(as_text=True)
+    assert "No reply in 5 days — Bea Buyer" in page
+    assert "Customer Ltd" in page and "Quote for 500 chairs" in page
+    assert 'class="badge label label-inquiry">inquiry' in page
+    assert "6 days ago" in page  # the trigger mail's age against FOLLOWUP_NOW
+    assert f'href="/threads/{rep["thread"].id}"' in page
+    # The counts per kind in the navigation.
+    assert '<span class="count" data-kind="all">1</span>' in page
+    assert '<span class="count" data-kind="awaiting_reply">1</span>' in page
+
+
+def test_list_is_most_urgent_first_and_hides_what_is_not_open(client, web_rt, rep):
+    account = rep["account"]
+    t2, _ = add_thread(web_rt, account, "Second")
+    t3, _ = add_thread(web_rt, account, "Third")
+    t4, _ = add_thread(web_rt, account, "Fourth")
+    t5, _ = add_thread(web_rt, account, "Fifth")
+    add_task(web_rt, account, t2, nudge="URGENT complaint", kind=TaskKind.COMPLAINT, priority=5)
+    add_task(web_rt, account, t3, nudge="Done already", status=TaskStatus.DONE, closed_at=NOW)
+    add_task(web_rt, account, t4, nudge="Snoozed for later", status=TaskStatus.SNOOZED,
+             snooze_until=NOW + timedelta(days=2))
+    add_task(web_rt, account, t5, nudge="Snooze ended", status=TaskStatus.SNOOZED,
+             snooze_until=NOW - timedelta(hours=1), priority=0)
+    client.login("rep@example.com")
+    page = client.get("/").get_data(as_text=True)
+    assert page.index("URGENT complaint") < page.index("No reply in 5 days") < page.index("Snooze ended")
+    assert "Done already" not in page and "Snoozed for later" not in page
+    snoozed = client.get("/?view=snoozed").get_data(as_text=True)
+    assert "Snoozed for later" in snoozed and "No reply in 5 days" not in snoozed
+    closed = client.get("/?view=closed").get_data(as_text=True)
+    assert "Done already" in closed and "URGENT" not in closed
+    assert '<span class="count" data-kind="all">3</span>' in page
+
+
+def test_filters(client, web_rt, rep):
+    account = rep["account"]
+    other = add_account(web_rt, rep["user"], address="rep2@example.com", name="Second box")
+    t2, m2 = add_thread(web_rt, account, "Broken chairs", messages=[
+        {"label": "complaint", "sent_at": NOW - timedelta(days=1)}])
+    t3, m3 = add_thread(web_rt, other, "Other mailbox", messages=[{"label": "sale"}])
+    add_task(web_rt, account, t2, m2[0], kind=TaskKind.COMPLAINT, nudge="Complaint: needs an owner")
+    add_task(web_rt, other, t3, m3[0], kind=TaskKind.POST_SALE_CHECKIN, nudge="Ask how it went")
+    client.login("rep@example.com")
+
+    def nudges(query):
+        page = client.get("/" + query).get_data(as_text=True)
+        return {n for n in ("No reply in 5 days", "Complaint: needs an owner", "Ask how it went") if n in page}
+
+    assert nudges("") == {"No reply in 5 days", "Complaint: needs an owner", "Ask how it went"}
+    assert nudges("?kind=complaint") == {"Complaint: needs an owner"}
+    assert nudges("?label=sale") == {"Ask how it went"}
+    assert nudges(f"?account={other.id}") == {"Ask how it went"}
+    assert nudges("?age=2") == {"No reply in 5 days", "Ask how it went"}  # complaint mail is 1 day old
+    assert nudges("?age=30") == set()
+    # Unknown values are ignored rather than failing.
+    assert nudges("?kind=nonsense&label=<x>&age=99&view=zzz&page=-3") == nudges("")
+    page = client.get("/?kind=complaint").get_data(as_text=True)
+    assert '<option value="complaint" selected>' in page and "Second box" in page
+
+
+def test_pagination(client, web_rt, rep, app):
+    app.config["TASKS_PER_PAGE"] = 2
+    account = rep["account"]
+    for i in range(4):
+        thread, _ = add_thread(web_rt, account, f"Thread {i}")
+        add_task(web_rt, account, thread, nudge=f"Nudge number {i}", priority=10 - i)
+    client.login("rep@example.com")
+    first = client.get("/").get_data(as_text=True)
+    assert "Nudge number 0" in first and "Nudge number 1" in first and "Nudge number 2" not in first
+    assert 'rel="next" href="/?page=2"' in first and 'rel="prev"' not in first
+    third = client.get("/?page=3").get_data(as_text=True)
+    assert "No reply in 5 days" in third and 'rel="next"' not in third and 'rel="prev" href="/?page=2"' in third
+    assert "Nothing to follow up" in client.get("/?page=9").get_data(as_text=True)
+
+
+def test_empty_states(client, web_rt):
+    from tests.test_web_helpers import add_user
+
+    add_user(web_rt, "new@example.com")
+    client.login("new@example.com")
+    assert "Connect one" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("action, status", [("done", TaskStatus.DONE), ("dismiss", TaskStatus.DISMISSED)])
+def test_done_and_dismiss_without_js(client, web_rt, rep, action, status):
+    client.login("rep@example.com")
+    client.get("/")
+    task = rep["task"]
+    response = client.post(f"/tasks/{task.id}", {"action": action, "next": "/?kind=awaiting_reply"})
+    assert response.status_code == 302 and response.headers["Location"] == "/?kind=awaiting_reply"
+    assert task_row(web_rt, task.id).status == status
+    page = client.get("/").get_data(as_text=True)
+    assert "No reply in 5 days" not in page and ("Marked as done." in page or "Dismissed" in page)
+    with db(web_rt) as session:
+        events = session.exec(select(TaskEvent).where(TaskEvent.task_id == task.id)).all()
+        assert [e.actor_id for e in events] == [rep["user"].id]
+        feedback = session.exec(select(LabelFeedback)).all()
+        assert (len(feedback) == 1 and feedback[0].needs_reply is False) if action == "dismiss" else not feedback
+
+
+def test_snooze_choices(client, web_rt, rep):
+    client.login("rep@example.com")
+    client.get("/")
+    task = rep["task"]
+    client.post(f"/tasks/{task.id}", {"action": "snooze_tomorrow"})
+    row = task_row(web_rt, task.id)
+    assert row.status == TaskStatus.SNOOZED and row.snooze_until == NOW.replace(day=11, hour=8)
+    assert "No reply in 5 days" not in client.get("/").get_data(as_text=True)
+
+
+def test_snooze_next_week_and_to_a_date_in_the_users_zone(client, web_rt, rep):
+    from followups.models import User
+
+    with db(web_rt) as session:
+        session.get(User, rep["user"].id).timezone = "Europe/Berlin"
+        session.commit()
+    account = rep["account"]
+    thread, _ = add_thread(web_rt, account, "Another")
+    other = add_task(web_rt, account, thread, nudge="Another nudge")
+    client.login("rep@example.com")
+    client.get("/")
+    client.post(f"/tasks/{rep['task'].id}", {"action": "snooze_next_week"})
+    # Tuesday 10 March → Monday 16 March, 08:00 in Berlin (07:00 UTC).
+    assert task_row(web_rt, rep["task"].id).snooze_until == NOW.replace(day=16, hour=7)
+    response = client.post(f"/tasks/{other.id}", {"action": "snooze_date", "on_date": "2026-04-01"})
+    assert response.status_code == 302
+    assert task_row(web_rt, other.id).snooze_until == NOW.replace(month=4, day=1, hour=6)  # CEST
+
+
+@pytest.mark.parametrize("on_date, message", [
+    ("", "Pick a date to snooze until."),
+    ("2026-03-10", "The snooze date must be after today."),
+    ("2030-01-01", "Snooze for at most a year."),
+    ("not a date", "Pick a date to snooze until."),
+])
+def test_snooze_to_a_bad_date_says_why(client, web_rt, rep, on_date, message):
+    client.login("rep@example.com")
+    client.get("/")
+    response = client.post(f"/tasks/{rep['task'].id}", {"action": "snooze_date", "on_date": on_date})
+    assert response.status_code == 302
+    assert message in client.get("/").get_data(as_text=True)
+    assert task_row(web_rt, rep["task"].id).status == TaskStatus.OPEN
+
+
+def test_unknown_action_and_closed_task(client, web_rt, rep):
+    client.login("rep@example.com")
+    client.get("/")
+    client.post(f"/tasks/{rep['task'].id}", {"action": "explode"})
+    assert "Unknown action" in client.get("/").get_data(as_text=True)
+    client.post(f"/tasks/{rep['task'].id}", {"action": "done"})
+    client.post(f"/tasks/{rep['task'].id}", {"action": "dismiss"})
+    assert "already done" in client.get("/").get_data(as_text=True)
+    assert task_row(web_rt, rep["task"].id).status == TaskStatus.DONE
+
+
+def test_mute_from_the_list(client, web_rt, rep):
+    client.login("rep@example.com")
+    client.get("/")
+    client.post(f"/tasks/{rep['task'].id}", {"action": "mute"})
+    with db(web_rt) as session:
+        assert session.get(Thread, rep["thread"].id).muted
+    assert task_row(web_rt, rep["task"].id).status == TaskStatus.DISMISSED
+
+
+def test_actions_with_htmx_remove_the_row_and_update_the_counts(client, web_rt, rep):
+    account = rep["account"]
+    thread, _ = add_thread(web_rt, account, "Another")
+    add_task(web_rt, account, thread, nudge="Another nudge", kind=TaskKind.NEEDS_REPLY)
+    client.login("rep@example.com")
+    page = client.get("/").get_data(as_text=True)
+    assert f'hx-post="/tasks/{rep["task"].id}"' in page and f'hx-target="#task-{rep["task"].id}"' in page
+    response = client.post(f"/tasks/{rep['task'].id}", {"action": "snooze_tomorrow"}, headers=HTMX)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert f'id="task-{rep["task"].id}"' not in body  # the swapped-in row is empty: it leaves the list
+    assert 'id="messages"' in body and "Snoozed until" in body and 'hx-swap-oob="true"' in body
+    assert '<span class="count" data-kind="all">1</span>' in body
+    assert 'data-kind="awaiting_reply"' not in body
+
+    # An error keeps the row and shows the message in the status area.
+    client.post(f"/tasks/{rep['task'].id}", {"action": "done"}, headers=HTMX)
+    response = client.post(f"/tasks/{rep['task'].id}", {"action": "dismiss"}, headers=HTMX)
+    assert response.status_code == 200 and response.headers["HX-Retarget"] == "#messages"
+    assert "already done" in response.get_data(as_text=True)
+
+
+def test_a_task_link_leads_to_its_thread(client, rep, web_rt):
+    client.login("rep@example.com")
+    response = client.get(f"/tasks/{rep['task'].id}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/threads/{rep['thread'].id}#task-{rep['task'].id}"
+    threadless = add_task(web_rt, rep["account"], None, nudge="Dormant", kind=TaskKind.DORMANT_CUSTOMER,
+                          key="dormant:contact:1")
+    assert client.get(f"/tasks/{threadless.id}").status_code == 404
+    assert client.get("/tasks/999999").status_code == 404
+    assert client.post("/tasks/999999", {"action": "done"}).status_code == 404

@@ -1,0 +1,92 @@
+"""The thread view: messages in order, quotes folded, evidence marked; relabel and mute."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlmodel import select
+
+from followups.models import LabelFeedback, Message, TaskStatus, Thread
+from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
+from tests.test_web_helpers import NOW, add_thread, db
+from web.highlight import evidence_spans, highlight
+
+
+def test_thread_shows_messages_in_order_with_label_and_evidence(client, rep):
+    client.login("rep@example.com")
+    page = client.get(f"/threads/{rep['thread'].id}").get_data(as_text=True)
+    first, second = rep["messages"]
+    assert page.index(f'id="message-{first.id}"') < page.index(f'id="message-{second.id}"')
+    assert 'class="message inbound"' in page and 'class="message outbound"' in page
+    assert ">Received<" in page and ">Sent<" in page
+    assert 'class="badge label label-inquiry">inquiry' in page and "confidence 91%" in page
+    assert "asks for an answer" in page
+    assert ('Hello, <mark class="evidence" data-kind="request" title="request">could you</mark> send me a '
+            '<mark class="evidence" data-kind="price" title="price">price</mark> for 500 chairs?') in page
+    # Quotes are folded away.
+    quoted = re.search(r'<details class="quoted">.*?</details>', page, re.S).group(0)
+    assert "&gt; Hello, could you send me a price" in quoted
+    assert "No reply in 5 days" in page  # the follow-up on this thread, with its actions
+    assert f'action="/tasks/{rep["task"].id}"' in page
+
+
+def test_relabel_stores_feedback(client, web_rt, rep):
+    client.login("rep@example.com")
+    message = rep["messages"][0]
+    client.get(f"/threads/{rep['thread'].id}")
+    response = client.post(f"/threads/messages/{message.id}/label", {"label": "complaint"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/threads/{rep['thread'].id}#message-{message.id}"
+    with db(web_rt) as session:
+        feedback = session.exec(select(LabelFeedback)).one()
+        assert (feedback.message_id, feedback.user_id, feedback.label) == (message.id, rep["user"].id, "complaint")
+        assert session.get(Message, message.id).label == "inquiry"  # the model's label stays
+    page = client.get(f"/threads/{rep['thread'].id}").get_data(as_text=True)
+    assert "you said: complaint" in page and "the classifier learns from it" in page
+    assert client.post(f"/threads/messages/{message.id}/label", {"label": "spam"}).status_code == 400
+    assert client.post("/threads/messages/999999/label", {"label": "sale"}).status_code == 404
+
+
+def test_mute_thread(client, web_rt, rep):
+    client.login("rep@example.com")
+    client.get(f"/threads/{rep['thread'].id}")
+    response = client.post(f"/threads/{rep['thread'].id}/mute")
+    assert response.status_code == 302
+    with db(web_rt) as session:
+        assert session.get(Thread, rep["thread"].id).muted
+    page = client.get(f"/threads/{rep['thread'].id}").get_data(as_text=True)
+    assert ">muted<" in page and "Mute this thread" not in page
+    from followups.models import FollowUpTask
+
+    with db(web_rt) as session:
+        assert session.get(FollowUpTask, rep["task"].id).status == TaskStatus.DISMISSED
+
+
+def test_unclassified_messages_and_missing_thread(client, web_rt, rep):
+    thread, _ = add_thread(web_rt, rep["account"], "Plain", messages=[
+        {"body_text": "Just text", "sent_at": NOW - timedelta(hours=3),
+         "attachments": [{"filename": "offer.pdf"}], "parse_warnings": ["bad charset"]}])
+    client.login("rep@example.com")
+    page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert "not classified yet" in page and "offer.pdf" in page and "bad charset" in page
+    assert client.get("/threads/999999").status_code == 404
+
+
+def test_highlight_escapes_and_tolerates_bad_offsets():
+    text = "a <b> could you & price"
+    evidence = [
+        {"kind": "request", "text": "could you", "start": 0, "end": 3},  # wrong offsets: found by text
+        {"kind": "price", "text": "price", "start": 18, "end": 23},
+        {"kind": "x", "text": "missing", "start": 0, "end": 0},  # not in the text: left out
+        {"kind": "overlap", "text": "could", "start": 6, "end": 11},  # inside an earlier span
+        {"kind": "subject:order_number", "text": "a", "start": 0, "end": 1},  # belongs to the subject
+        "garbage",
+    ]
+    html = str(highlight(text, evidence))
+    assert html == ('a &lt;b&gt; <mark class="evidence" data-kind="request" title="request">could you</mark>'
+                    ' &amp; <mark class="evidence" data-kind="price" title="price">price</mark>')
+    assert [s.kind for s in evidence_spans("a b", evidence, subject=True)] == ["order_number"]
+    hostile = [{"kind": '"><script>alert(1)</script>', "text": "a", "start": 0, "end": 1}]
+    assert "<script>" not in str(highlight("a", hostile))
+    assert str(highlight(None, None)) == ""
