@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -137,27 +135,30 @@ def test_dovecot_wrong_password(dovecot, imap_user):
 
 
 def test_dovecot_restart_keeps_mail():
-    # A server of its own: restarting the session one would cut other tests' connections.
-    root = tempfile.mkdtemp(prefix="followup-dovecot-restart-")
-    try:
-        with DovecotServer(root) as server:
-            server.add_user("alice", "secret")
-            uid = server.append("alice", "INBOX", make_message(subject="kept"))
-            port, ssl_port, pid = server.port, server.ssl_port, server.pid
-            open_session = server.client("alice")
-            open_session.select_folder("INBOX")
-            server.restart()
-            with pytest.raises((IMAPClientAbortError, OSError)):
-                open_session.noop()
-            assert (server.port, server.ssl_port) == (port, ssl_port)
-            assert server.pid != pid
-            with server.client("alice") as client:
-                client.select_folder("INBOX")
-                assert client.search(["SUBJECT", "kept"]) == [uid]
-        assert not port_accepts(server.host, port)
-        assert not port_accepts(server.host, ssl_port)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    # A server of its own (in its own temp dir): restarting the session one would cut
+    # other tests' connections.
+    with DovecotServer() as server:
+        server.add_user("alice", "secret")
+        uid = server.append("alice", "INBOX", make_message(subject="kept"))
+        port, ssl_port, pid = server.port, server.ssl_port, server.pid
+        open_session = server.client("alice")
+        open_session.select_folder("INBOX")
+        server.restart()
+        with pytest.raises((IMAPClientAbortError, OSError)):
+            open_session.noop()
+        assert (server.port, server.ssl_port) == (port, ssl_port)
+        assert server.pid != pid
+        with server.client("alice") as client:
+            client.select_folder("INBOX")
+            assert client.search(["SUBJECT", "kept"]) == [uid]
+    assert not port_accepts(server.host, port)
+    assert not port_accepts(server.host, ssl_port)
+    assert not server.root.exists()
+
+
+def test_dovecot_refuses_pytest_tmp_path(tmp_path):
+    with pytest.raises(ValueError, match="pytest"):
+        DovecotServer(tmp_path / "dovecot")
 
 
 # ---- Redis and rq ------------------------------------------------------------------------

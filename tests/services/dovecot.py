@@ -20,7 +20,9 @@ Facts about Dovecot 2.3 (Debian 12) that this module relies on:
   passwd-file and the ``imap`` process (user ``nobody``) must reach the home dirs, so every
   parent of the temp dir must be traversable by others: a 0700 dir (mktemp, pytest's
   ``/tmp/pytest-of-root``) gives "Temporary authentication failure" at LOGIN. The class
-  adds o+x to the parents that lack it and makes its own dir 0755.
+  adds o+x to the parents that lack it and makes its own dir 0755. pytest's ``tmp_path``
+  cannot be used: pytest chmods ``/tmp/pytest-of-USER`` back to 0700 at the start of
+  every session, another engineer's included, so the class refuses such a dir.
 - A ``passwd-file`` is re-checked (stat) at most once per second, so a user appended to a
   shared file can fail LOGIN in that same second. Here each user has a file of its own
   (``passwd/NAME`` holding ``name:{PLAIN}password::::::``; passdb/userdb ``args`` end in
@@ -64,6 +66,7 @@ import signal
 import ssl
 import stat
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,13 +228,25 @@ def _appended_uids(response) -> list[int]:
 class DovecotServer:
     """A Dovecot IMAP server living entirely in *root_dir*.
 
-    Use as a context manager or call ``start()``/``stop()``. Attributes: ``host``,
+    Without *root_dir* it makes its own under the system temp dir, deleted on leaving the
+    ``with`` block or by ``remove_all()``. Not under pytest's ``tmp_path`` (see
+    ``__init__``'s error). Use as a context manager or call ``start()``/``stop()``. Attributes: ``host``,
     ``port`` (plain IMAP), ``ssl_port`` (implicit TLS), ``cafile`` (the self-signed
     certificate, to verify TLS against), ``users`` (name → password).
     """
 
-    def __init__(self, root_dir: str | os.PathLike, host: str = LOOPBACK) -> None:
+    def __init__(self, root_dir: str | os.PathLike | None = None, host: str = LOOPBACK) -> None:
+        self._own_dir = root_dir is None
+        if root_dir is None:
+            root_dir = tempfile.mkdtemp(prefix="followup-dovecot-")
         self.root = Path(root_dir).resolve()
+        if any(part.name.startswith("pytest-of-") for part in self.root.parents):
+            raise ValueError(
+                f"{self.root} is under pytest's basetemp, which pytest chmods back to 0700 "
+                "at the start of every session (also other people's), and Dovecot's "
+                "unprivileged processes must traverse every parent: use "
+                "DovecotServer() (own dir under the system temp dir) or tempfile.mkdtemp()"
+            )
         self.host = host
         self.port: int | None = None
         self.ssl_port: int | None = None
@@ -253,7 +268,10 @@ class DovecotServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
-        self.stop()
+        if self._own_dir:
+            self.remove_all()
+        else:
+            self.stop()
 
     def _prepare(self) -> None:
         ensure_dovecot()
