@@ -467,10 +467,8 @@ def _post_sale_checkin(out: Outcome, conversation: list[_Turn], ctx: _ThreadCont
         return False
     out.recheck(due, ctx.now)
     out.recheck(expires, ctx.now)
-    days = (ctx.now - sale.message.sent_at).days
-    ago = "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
     who = ctx.who(contact)
-    nudge = f"Sale closed {ago} — ask {who} how it went, '{ctx.subject}'"
+    nudge = f"Sale closed {ctx.day(sale.message.sent_at)} — ask {who} how it went, '{ctx.subject}'"
     if ctx.now < due:
         nudge += f" (from {ctx.day(due)})"
     out.proposals.append(TaskProposal(
@@ -567,18 +565,17 @@ def _needs_reply(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, k
     label = next((lb for lb in (Label.INQUIRY, Label.SALE, Label.COMPLAINT) if lb in labels), None)
     priority = PRIORITY_NEEDS_REPLY.get(label, PRIORITY_NEEDS_REPLY_DEFAULT)
     contact = asking[-1].from_addr.lower()
-    days = business_days_between(first.sent_at, ctx.now, ctx.cal)
     who = ctx.who(contact)
     lead = "A prospect is waiting" if label == Label.INQUIRY else "Waiting for your reply"
     out.proposals.append(TaskProposal(
         key=key, kind=TaskKind.NEEDS_REPLY, thread_id=ctx.thread.id, due_at=due,
         priority=priority,
         reason=(f"{contact} wrote on {ctx.day(first.sent_at)} and asked for an answer; "
-                f"no reply from you for {_days(days)} (threshold {_days(ctx.settings.needs_reply_days)})"
+                f"no reply from you within {_days(ctx.settings.needs_reply_days)}"
                 + (f"; thread labelled {label}" if label else "")),
-        nudge=f"{lead} for {_days(days)} — {who}, '{ctx.subject}'",
+        nudge=f"{lead} since {ctx.day(first.sent_at)} — {who}, '{ctx.subject}'",
         contact_email=contact, contact_name=ctx.name(contact), nudge_count=1,
-        trigger_message_id=first.id,
+        trigger_message_id=asking[-1].id,  # a new question re-triggers a dismissed task
     ))
 
 
@@ -634,14 +631,15 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
     away = [t.message for t in turns
             if t.message.is_auto_reply and t.message.sent_at >= clock.sent_at
             and t.message.from_addr.lower() in recipients]
-    nudge = f"No reply in {_days(elapsed, business=False)} — {who}, '{ctx.subject}'"
+    waited = nudges * n  # the text changes with each nudge, not every day
+    nudge = f"No reply in {_days(waited, business=False)} — {who}, '{ctx.subject}'"
     if away:
         nudge += f" (away: auto-reply on {ctx.day(away[-1].sent_at)})"
     if nudges > 1:
         nudge += f" — reminder {nudges} of {max_nudges}"
     reason = (f"you wrote last on {ctx.day(clock.sent_at)}"
               + (f" ({len(own)} mails in a row)" if len(own) > 1 else "")
-              + f"; no reply from {contact} for {_days(elapsed)}"
+              + f"; no reply from {contact} for {_days(waited)}"
               + ("; the thread is an open inquiry" if in_progress else "; your mail asked for an answer"))
     if away:
         reason += "; only an out-of-office auto-reply came back"
@@ -699,13 +697,12 @@ def detect_contact(contact: ContactView, settings: DetectionSettings, now: datet
     last = contact.last_message_at or contact.last_sale_at or contact.first_sale_at
     dormant_at = last + timedelta(days=settings.dormant_days)
     if now >= dormant_at:
-        days = (now - last).days
-        local = cal.local(last)
         out.proposals.append(TaskProposal(
             key=key, kind=TaskKind.DORMANT_CUSTOMER, due_at=dormant_at, priority=PRIORITY_DORMANT,
             reason=(f"customer since {_day(cal.local(contact.first_sale_at))}; no mail either way since "
-                    f"{_day(local)} ({days} days, threshold {settings.dormant_days})"),
-            nudge=f"No contact in {days} days — {who}, a customer since {cal.local(contact.first_sale_at):%b %Y}: reach out",
+                    f"{_day(cal.local(last))} (threshold {settings.dormant_days} days)"),
+            nudge=(f"No contact in {settings.dormant_days}+ days — {who}, a customer since "
+                   f"{cal.local(contact.first_sale_at):%b %Y}: reach out"),
             contact_email=contact.email, contact_name=contact.name, nudge_count=1,
         ))
     else:

@@ -234,7 +234,7 @@ def test_needs_reply_after_one_business_day():
     t = thread(ask)
     assert not run(t, utc(2026, 3, 3, 9, 59)).proposals
     task = kinds(run(t, utc(2026, 3, 3, 10)))[TaskKind.NEEDS_REPLY]
-    assert task.nudge == "Waiting for your reply for 1 business day — Dana Wu (Acme), 'Quote for 200 units'"
+    assert task.nudge == "Waiting for your reply since Mon 2 Mar — Dana Wu (Acme), 'Quote for 200 units'"
     assert task.trigger_message_id == ask.id
     assert task.contact_email == DANA
 
@@ -266,14 +266,15 @@ def test_inquiries_rank_first():
     a = kinds(run(inquiry, now))[TaskKind.NEEDS_REPLY]
     b = kinds(run(other, now))[TaskKind.NEEDS_REPLY]
     assert a.priority > b.priority
-    assert a.nudge.startswith("A prospect is waiting for 2 business days")
+    assert a.nudge.startswith("A prospect is waiting since Mon 2 Mar")
 
 
 def test_the_clock_runs_from_the_first_unanswered_question():
     first = inn(MON, "Can you quote?", needs_reply=True)
     again = inn(MON + timedelta(days=1), "Any news?", needs_reply=True)
     task = kinds(run(thread(first, again), utc(2026, 3, 3, 10)))[TaskKind.NEEDS_REPLY]
-    assert task.trigger_message_id == first.id
+    assert task.due_at == utc(2026, 3, 3, 10)
+    assert task.trigger_message_id == again.id  # the latest question: a new one is a new trigger
 
 
 def test_needs_reply_resolved_by_the_users_answer():
@@ -360,7 +361,7 @@ def test_post_sale_checkin_due_two_days_after_and_expiring_after_seven():
     assert task.due_at == MON + timedelta(days=2)
     assert task.expires_at == MON + timedelta(days=7)
     assert task.nudge_count == 0
-    assert task.nudge.startswith("Sale closed today — ask Dana Wu (Acme) how it went")
+    assert task.nudge.startswith("Sale closed Mon 2 Mar — ask Dana Wu (Acme) how it went")
     later = kinds(run(t, MON + timedelta(days=3)))
     assert later[TaskKind.POST_SALE_CHECKIN].nudge_count == 1
     assert TaskKind.AWAITING_REPLY not in later  # one nudge per thread: the check-in covers it
@@ -453,7 +454,7 @@ def test_dormant_customer_after_90_days_without_mail():
     result = detect_contact(c, settings(), utc(2026, 1, 30, 12))
     task = next(p for p in result.proposals if p.kind == TaskKind.DORMANT_CUSTOMER)
     assert task.key == "dormant_customer:contact:7"
-    assert task.nudge == "No contact in 90 days — Dana Wu (Acme), a customer since Mar 2025: reach out"
+    assert task.nudge == "No contact in 90+ days — Dana Wu (Acme), a customer since Mar 2025: reach out"
     assert detect_contact(c, settings(dormant_days=120), utc(2026, 1, 30, 12)).proposals == []
 
 

@@ -1,0 +1,336 @@
+"""Detection against a real database (SQLite and PostgreSQL): idempotency, resolving,
+the user's actions, round robin, the command line."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from followups.db import session_scope
+from followups.detection import (
+    assign_task,
+    complete_task,
+    detect_account,
+    dismiss_task,
+    list_open_tasks,
+    mute_thread,
+    snooze_task,
+)
+from followups.models import (
+    Contact,
+    FollowUpTask,
+    LabelFeedback,
+    MailAccount,
+    Message,
+    Team,
+    TaskEvent,
+    TaskStatus,
+    Thread,
+    User,
+)
+
+UTC = timezone.utc
+ME = "rep@seller.com"
+MON = datetime(2026, 3, 2, 10, tzinfo=UTC)
+_n = itertools.count(1)
+
+
+@pytest.fixture
+def account_id(db_engine) -> int:
+    with session_scope(db_engine) as session:
+        team = Team(name="Sales")
+        session.add(team)
+        session.flush()
+        user = User(email=ME, display_name="Rep", password_hash="x", team_id=team.id, role="lead")
+        session.add(user)
+        session.flush()
+        for name in ("kim", "lee"):
+            session.add(User(email=f"{name}@seller.com", password_hash="x", team_id=team.id))
+        account = MailAccount(user_id=user.id, addresses=[ME], internal_domains=["seller.com"])
+        session.add(account)
+        session.flush()
+        return account.id
+
+
+def add_thread(engine, account_id: int, subject: str, *messages: dict) -> int:
+    with session_scope(engine) as session:
+        thread = Thread(account_id=account_id, subject=subject)
+        session.add(thread)
+        session.flush()
+        add_messages(session, account_id, thread.id, *messages)
+        return thread.id
+
+
+def add_messages(session: Session, account_id: int, thread_id: int, *messages: dict) -> list[int]:
+    thread = session.get(Thread, thread_id)
+    ids = []
+    for values in messages:
+        n = next(_n)
+        outbound = values.get("direction") == "outbound"
+        message = Message(
+            account_id=account_id, thread_id=thread_id, message_id_header=f"m{n}@test", content_hash=f"h{n}",
+            from_addr=values.pop("from_addr", ME if outbound else "dana@acme.com"),
+            from_name=values.pop("from_name", "Rep" if outbound else "Dana Wu"),
+            to_addrs=values.pop("to_addrs", ["dana@acme.com"] if outbound else [ME]),
+            subject=thread.subject, **values,
+        )
+        session.add(message)
+        session.flush()
+        ids.append(message.id)
+        thread.message_count += 1
+        thread.last_message_at = max(filter(None, (thread.last_message_at, message.sent_at)))
+    thread.needs_detection = True
+    thread.updated_at = datetime.now(UTC)
+    session.add(thread)
+    return ids
+
+
+def out(at, text="Could you confirm the quote?", **kw) -> dict:
+    return dict(direction="outbound", sent_at=at, body_text=text, **kw)
+
+
+def inn(at, text="Can you send the datasheet?", **kw) -> dict:
+    return dict(direction="inbound", sent_at=at, body_text=text, **kw)
+
+
+def detect(engine, account_id, now, full=False):
+    with session_scope(engine) as session:
+        return detect_account(session, account_id, now, full=full)
+
+
+def tasks(engine) -> dict[str, FollowUpTask]:
+    with session_scope(engine) as session:
+        return {t.key: t for t in session.exec(select(FollowUpTask))}
+
+
+def events(engine, task_id: int) -> list[str]:
+    with session_scope(engine) as session:
+        return [e.event for e in session.exec(select(TaskEvent).where(TaskEvent.task_id == task_id)
+                                               .order_by(TaskEvent.id))]
+
+
+def snapshot(engine):
+    with session_scope(engine) as session:
+        return ([t.model_dump() for t in session.exec(select(FollowUpTask).order_by(FollowUpTask.id))],
+                [e.model_dump() for e in session.exec(select(TaskEvent).order_by(TaskEvent.id))],
+                [c.model_dump() for c in session.exec(select(Contact).order_by(Contact.id))])
+
+
+def test_every_kind_and_detecting_twice_changes_nothing(db_engine, account_id):
+    add_thread(db_engine, account_id, "Quote for 200 units", out(MON))
+    add_thread(db_engine, account_id, "Datasheet", inn(MON + timedelta(days=4), label="inquiry", needs_reply=True))
+    add_thread(db_engine, account_id, "Order 200 units",
+               out(MON + timedelta(days=3), "Deal signed, invoice attached.", label="sale", needs_reply=False))
+    add_thread(db_engine, account_id, "Broken units",
+               inn(MON + timedelta(days=4), "Broken on arrival. I want a refund.", label="complaint"))
+    first_sale = datetime(2025, 3, 10, 12, tzinfo=UTC)  # the anniversary is next Tuesday
+    add_thread(db_engine, account_id, "Old order", inn(first_sale, "We'll take 50.", label="sale",
+                                                       from_addr="old@globex.com", from_name="Olga Old"),
+               out(first_sale + timedelta(days=1), "Thanks, all sorted!", to_addrs=["old@globex.com"]))
+    add_thread(db_engine, account_id, "Newsletter", inn(MON, "Want 20% off?", from_addr="news@shop.com", is_bulk=True))
+    now = MON + timedelta(days=7)  # Monday 9 March
+    report = detect(db_engine, account_id, now)
+    assert report.threads == 6 and report.opened == 6
+    kinds = sorted(t.kind for t in tasks(db_engine).values())
+    assert kinds == ["anniversary", "awaiting_reply", "complaint", "dormant_customer", "needs_reply",
+                     "post_sale_checkin"]
+    before = snapshot(db_engine)
+    again = detect(db_engine, account_id, now)
+    assert again.threads == 0 and again.changed == 0
+    full = detect(db_engine, account_id, now, full=True)
+    assert full.threads == 6 and full.changed == 0, full
+    assert snapshot(db_engine) == before
+
+    with session_scope(db_engine) as session:
+        rows = list_open_tasks(session, now)
+    assert [r.kind for r in rows][:2] == ["needs_reply", "complaint"]  # the waiting prospect, then the refund
+    awaiting = next(r for r in rows if r.kind == "awaiting_reply")
+    assert awaiting.nudge == "No reply in 5 days — Dana Wu (Acme), 'Quote for 200 units'"
+    assert awaiting.contact == "dana@acme.com" and awaiting.subject == "Quote for 200 units"
+
+
+def test_a_reply_resolves_the_task_with_an_event(db_engine, account_id):
+    thread_id = add_thread(db_engine, account_id, "Quote", out(MON))
+    detect(db_engine, account_id, MON + timedelta(days=7))
+    task = tasks(db_engine)[f"awaiting_reply:thread:{thread_id}"]
+    assert task.status == TaskStatus.OPEN
+    with session_scope(db_engine) as session:
+        [reply_id] = add_messages(session, account_id, thread_id,
+                                  inn(MON + timedelta(days=7, hours=2), "Yes, confirmed.", needs_reply=False))
+    report = detect(db_engine, account_id, MON + timedelta(days=7, hours=3))
+    assert report.threads == 1 and report.resolved == 1
+    task = tasks(db_engine)[task.key]
+    assert task.status == TaskStatus.RESOLVED and task.closed_at == MON + timedelta(days=7, hours=3)
+    assert events(db_engine, task.id) == ["opened", "resolved"]
+    with session_scope(db_engine) as session:
+        detail = session.exec(select(TaskEvent.detail).where(TaskEvent.event == "resolved")).one()
+        assert "Dana Wu (Acme) replied" in detail
+        assert not session.get(Thread, thread_id).needs_detection
+
+
+def test_time_alone_brings_the_second_nudge_and_the_expiry(db_engine, account_id):
+    thread_id = add_thread(db_engine, account_id, "Quote", out(MON))
+    assert detect(db_engine, account_id, MON + timedelta(days=1)).opened == 0
+    with session_scope(db_engine) as session:
+        assert session.get(Thread, thread_id).detect_at == MON + timedelta(days=7)
+    assert detect(db_engine, account_id, MON + timedelta(days=6)).threads == 0  # nothing due yet
+    assert detect(db_engine, account_id, MON + timedelta(days=7)).opened == 1
+    second = detect(db_engine, account_id, MON + timedelta(days=14))
+    assert second.threads == 1 and second.nudged == 1
+    task = tasks(db_engine)[f"awaiting_reply:thread:{thread_id}"]
+    assert task.nudge_count == 2 and "reminder 2 of 3" in task.nudge
+    detect(db_engine, account_id, MON + timedelta(days=21))
+    assert detect(db_engine, account_id, MON + timedelta(days=28)).expired == 1
+    assert events(db_engine, task.id) == ["opened", "nudged", "nudged", "expired"]
+
+
+def test_snooze_is_respected_until_its_date(db_engine, account_id):
+    add_thread(db_engine, account_id, "Datasheet", inn(MON))
+    now = MON + timedelta(days=2)
+    detect(db_engine, account_id, now)
+    with session_scope(db_engine) as session:
+        task = session.exec(select(FollowUpTask)).one()
+        rep = session.exec(select(User).where(User.email == ME)).one()
+        snooze_task(session, task, now + timedelta(days=3), rep, at=now)
+    assert detect(db_engine, account_id, now + timedelta(days=1), full=True).changed == 0
+    with session_scope(db_engine) as session:
+        assert list_open_tasks(session, now + timedelta(days=1)) == []
+        assert session.exec(select(FollowUpTask)).one().status == TaskStatus.SNOOZED
+    woke = detect(db_engine, account_id, now + timedelta(days=3))
+    assert woke.unsnoozed == 1
+    with session_scope(db_engine) as session:
+        [row] = list_open_tasks(session, now + timedelta(days=3))
+        assert row.status == TaskStatus.OPEN
+    assert events(db_engine, row.id) == ["opened", "snoozed", "unsnoozed"]
+
+
+def test_dismissed_stays_dismissed_until_a_new_trigger(db_engine, account_id):
+    thread_id = add_thread(db_engine, account_id, "Late", inn(MON, "Delivery is late.", label="complaint"))
+    detect(db_engine, account_id, MON + timedelta(hours=1))
+    with session_scope(db_engine) as session:
+        task = session.exec(select(FollowUpTask)).one()
+        rep = session.exec(select(User).where(User.email == ME)).one()
+        dismiss_task(session, task, rep, at=MON + timedelta(hours=2))
+        feedback = session.exec(select(LabelFeedback)).one()
+        assert feedback.message_id == task.trigger_message_id and feedback.needs_reply is False
+    assert detect(db_engine, account_id, MON + timedelta(days=3), full=True).changed == 0
+    assert tasks(db_engine)[task.key].status == TaskStatus.DISMISSED
+    with session_scope(db_engine) as session:
+        add_messages(session, account_id, thread_id,
+                     inn(MON + timedelta(days=3), "Still nothing. Cancel my order!", label="complaint"))
+    report = detect(db_engine, account_id, MON + timedelta(days=3, hours=1))
+    assert report.reopened == 1
+    task = tasks(db_engine)[task.key]
+    assert task.status == TaskStatus.OPEN and "repeat complaint" in task.nudge
+    assert events(db_engine, task.id)[-1] == "reopened"
+
+
+def test_done_and_muted_are_not_reopened(db_engine, account_id):
+    a = add_thread(db_engine, account_id, "A", inn(MON))
+    b = add_thread(db_engine, account_id, "B", inn(MON, from_addr="bo@initech.com"))
+    now = MON + timedelta(days=2)
+    detect(db_engine, account_id, now)
+    with session_scope(db_engine) as session:
+        rep = session.exec(select(User).where(User.email == ME)).one()
+        complete_task(session, session.exec(select(FollowUpTask).where(FollowUpTask.thread_id == a)).one(),
+                      rep, at=now)
+        assert mute_thread(session, session.get(Thread, b), rep, at=now) == 1
+    assert detect(db_engine, account_id, now + timedelta(days=5), full=True).changed == 0
+    statuses = {t.thread_id: t.status for t in tasks(db_engine).values()}
+    assert statuses == {a: TaskStatus.DONE, b: TaskStatus.DISMISSED}
+    # A new question in the done thread is a new trigger; the muted thread stays quiet.
+    with session_scope(db_engine) as session:
+        add_messages(session, account_id, a, inn(now + timedelta(days=5), "And the price?"))
+        add_messages(session, account_id, b, inn(now + timedelta(days=5), "Hello?", from_addr="bo@initech.com"))
+    assert detect(db_engine, account_id, now + timedelta(days=7)).reopened == 1
+    statuses = {t.thread_id: t.status for t in tasks(db_engine).values()}
+    assert statuses == {a: TaskStatus.OPEN, b: TaskStatus.DISMISSED}
+
+
+def test_complaints_are_assigned_round_robin_unless_the_lead_assigns(db_engine, account_id):
+    for i in range(4):
+        add_thread(db_engine, account_id, f"Complaint {i}",
+                   inn(MON + timedelta(minutes=i), "Broken.", label="complaint", from_addr=f"c{i}@acme.com"))
+    detect(db_engine, account_id, MON + timedelta(hours=1))
+    with session_scope(db_engine) as session:
+        emails = {u.id: u.email for u in session.exec(select(User))}
+        rows = session.exec(select(FollowUpTask).order_by(FollowUpTask.key)).all()
+        assignees = [emails[t.assignee_id] for t in rows]
+        assert sorted(assignees[:3]) == ["kim@seller.com", "lee@seller.com", ME]
+        assert assignees[3] == assignees[0]
+        assert all(t.team_id is not None for t in rows)
+        team = session.exec(select(Team)).one()
+        assert emails[team.last_assignee_id] == assignees[3]
+        rep = session.exec(select(User).where(User.email == ME)).one()
+        kim = session.exec(select(User).where(User.email == "kim@seller.com")).one()
+        assign_task(session, rows[1], kim, rep, at=MON + timedelta(hours=2))
+        key = rows[1].key
+    detect(db_engine, account_id, MON + timedelta(days=2), full=True)
+    with session_scope(db_engine) as session:
+        task = session.exec(select(FollowUpTask).where(FollowUpTask.key == key)).one()
+        assert task.assignee_id == kim.id
+    assert events(db_engine, task.id) == ["opened", "assigned", "assigned", "nudged"]
+
+
+def test_contacts_are_kept_and_dormant_customers_found(db_engine, account_id):
+    add_thread(db_engine, account_id, "Order", inn(MON, "We'll take 200 units.", label="sale", needs_reply=False),
+               out(MON + timedelta(hours=1), "Thanks, all sorted!"))
+    detect(db_engine, account_id, MON + timedelta(days=1))
+    with session_scope(db_engine) as session:
+        contact = session.exec(select(Contact)).one()
+        assert (contact.email, contact.name) == ("dana@acme.com", "Dana Wu")
+        assert contact.first_sale_at == MON and contact.last_message_at == MON + timedelta(hours=1)
+    report = detect(db_engine, account_id, MON + timedelta(days=91))
+    assert report.opened == 1 and report.expired == 1  # the post-sale check-in window ended long ago
+    [task] = [t for t in tasks(db_engine).values() if t.kind == "dormant_customer"]
+    assert task.contact_id == contact.id and task.thread_id is None
+    assert task.nudge.startswith("No contact in 90+ days — Dana Wu (Acme)")
+
+
+def test_an_unknown_account_or_a_naive_now_is_an_error(db_engine, account_id):
+    from followups.detection import DetectionError
+    with session_scope(db_engine) as session:
+        with pytest.raises(DetectionError):
+            detect_account(session, 999, MON)
+        with pytest.raises(DetectionError):
+            detect_account(session, account_id, MON.replace(tzinfo=None))
+
+
+FOLLOWUP = [str(Path(sys.executable).with_name("followup"))]
+
+
+def cli(args, env):
+    result = subprocess.run(FOLLOWUP + args, capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_cli_detect_and_tasks_json(app_env, db_engine, account_id):
+    add_thread(db_engine, account_id, "Quote for 200 units", out(MON))
+    add_thread(db_engine, account_id, "Broken units", inn(MON, "Broken, refund please.", label="complaint"))
+    now = "2026-03-09T10:00:00+00:00"
+    report = json.loads(cli(["detect", "--now", now, "--json"], app_env))
+    assert report["opened"] == 2 and report["accounts"][0]["account_id"] == account_id
+    rows = json.loads(cli(["tasks", "--json", "--now", now], app_env))
+    assert isinstance(rows, list) and len(rows) == 2
+    for row in rows:
+        assert {"id", "kind", "status", "account", "thread_id", "subject", "contact", "due_at", "priority",
+                "reason", "nudge"} <= set(row)
+    awaiting = next(r for r in rows if r["kind"] == "awaiting_reply")
+    assert awaiting == awaiting | {
+        "status": "open", "account": account_id, "subject": "Quote for 200 units", "contact": "dana@acme.com",
+        "due_at": "2026-03-09T10:00:00+00:00",
+        "nudge": "No reply in 5 days — Dana Wu (Acme), 'Quote for 200 units'",
+    }
+    only = json.loads(cli(["tasks", "--json", "--now", now, "--kind", "complaint", "--account", ME], app_env))
+    assert [r["kind"] for r in only] == ["complaint"]
+    assert "No reply in 5 days" in cli(["tasks", "--now", now], app_env)
+    assert json.loads(cli(["detect", "--now", now, "--json", "--account", str(account_id)], app_env))["opened"] == 0
