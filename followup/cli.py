@@ -9,6 +9,8 @@ import click
 
 from followup.commands.accounts import account_group
 from followup.commands.core import db_group, user_group
+from followup.commands.jobs import scheduler_command, worker_command
+from followup.commands.importing import import_command
 from followup.commands.pending import PENDING_COMMANDS
 from followup.errors import EXPECTED_ERRORS
 
@@ -35,6 +37,9 @@ from followup.commands.detection import detect_command, tasks_command  # noqa: E
 
 main.add_command(detect_command)
 main.add_command(tasks_command)
+main.add_command(worker_command)
+main.add_command(scheduler_command)
+main.add_command(import_command)
 from followup.commands.sync import sync_command  # noqa: E402
 
 main.add_command(sync_command)
@@ -42,6 +47,10 @@ from followup.commands.web import demo_command, serve_command  # noqa: E402
 
 main.add_command(serve_command)
 main.add_command(demo_command)
+from followup.commands.nlp import classify_command, nlp_group  # noqa: E402
+
+main.add_command(nlp_group)
+main.add_command(classify_command)
 
 for command in PENDING_COMMANDS:
     if command.name not in main.commands:
