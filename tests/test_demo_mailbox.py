@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import email.policy
 import mailbox
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -102,12 +105,20 @@ def test_companies_and_countries(demo):
     assert len(zones) >= 6
 
 
-def test_deterministic(tmp_path):
-    first, second = tmp_path / "a.mbox", tmp_path / "b.mbox"
-    write_demo_mbox(first, NOW)
-    write_demo_mbox(second, NOW)
-    write_demo_mbox(second, NOW)  # rewriting replaces, never appends
-    assert first.read_bytes() == second.read_bytes()
+def test_deterministic(demo, tmp_path):
+    summary, _ = demo
+    again = tmp_path / "again.mbox"
+    again.write_text("From x Mon Nov 23 10:00:00 2026\nSubject: old\n\nold\n")
+    write_demo_mbox(again, NOW)  # replaces the file, never appends
+    assert again.read_bytes() == summary.path.read_bytes()
+    # and in a fresh interpreter with another hash seed
+    other = tmp_path / "other.mbox"
+    code = ("import sys, datetime; from followups.demo_mailbox import write_demo_mbox; "
+            "write_demo_mbox(sys.argv[1], datetime.datetime.fromisoformat(sys.argv[2]))")
+    subprocess.run([sys.executable, "-c", code, str(other), NOW.isoformat()], check=True,
+                   cwd=Path(__file__).resolve().parents[1],
+                   env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert other.read_bytes() == summary.path.read_bytes()
 
 
 @pytest.mark.parametrize("now", [

@@ -22,6 +22,8 @@ __all__ = ["COLLEAGUE_EMAIL", "DEMO_INTERNAL_DOMAIN", "DEMO_USER_EMAIL", "DemoSu
 @dataclass(frozen=True)
 class DemoSummary:
     path: Path
+    now: datetime
+    seed: int
     messages: int
     threads: int
     expected_threads: int
@@ -74,6 +76,8 @@ def write_demo_mbox(path, now: datetime, seed: int = 7) -> DemoSummary:
                    and m.sender.email == DEMO_USER_EMAIL)
     return DemoSummary(
         path=path,
+        now=now,
+        seed=seed,
         messages=len(demo.mails),
         threads=len(set(roots.values())),
         expected_threads=demo.threads,

@@ -203,8 +203,7 @@ class MailFactory:
         lines.append("")
         lines.append(rng.choice(["Best,", "Thanks,", "Kind regards,", "Cheers,", "Best regards,"]))
         lines.append(sender.first)
-        if sender.client not in ("outlook", "outlook_de"):
-            lines.append("")
+        lines.append("")
         lines.append(self.signature(sender))
         text = "\n".join(lines)
         if parent is not None:

@@ -63,7 +63,7 @@ class Demo:
 
     def deal(self, contact: Person) -> dict:
         product, price, qty = self.rng.choice(PRODUCTS)
-        qty = max(1, int(qty * self.rng.choice([0.5, 1, 1, 2])))
+        qty = max(2, int(qty * self.rng.choice([0.5, 1, 1, 2])))
         self._orders += self.rng.randint(3, 40)
         return {"product": product, "qty": qty, "price": price, "total": f"{price * qty:,}",
                 "quote": f"Q-{self._orders - 1000}", "order": f"SO-{self._orders}",
@@ -203,6 +203,25 @@ def quote_with_out_of_office(demo: Demo) -> None:
     convo.away(facts)
     demo.expect("quote, out-of-office auto-reply, then silence", convo, "awaiting_reply",
                 "sent 7 business days ago; the auto-reply is not a reply (contact away)")
+
+
+def out_of_office_then_back(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["price"], facts))
+    convo.customer(demo.clock.bday(10), demo.say(P.INQUIRIES["price"], facts))
+    convo.rep_says(demo.clock.bday(9), demo.say(P.ANSWERS["price"], facts) + "\n\n"
+                   + demo.say(P.QUOTE_FOLLOWUP_QUESTION, facts))
+    convo.away(facts)
+    convo.customer(demo.clock.bday(5), "Back in the office now - sorry for the delay. "
+                   "Could you do 10% off if we take twice the quantity?")
+    convo.rep_says(demo.clock.bday(5), f"Yes, for {facts['qty'] * 2} units 10% off is fine. "
+                   "I've updated the quote accordingly.")
+    convo.customer(demo.clock.bday(4), "Great, thanks. We'll send the purchase order once "
+                   "budget is approved.")
+    demo.expect("price inquiry, out-of-office mid-wait, then the contact came back", convo, None,
+                "the real reply after the auto-reply resolved the wait; the last message needs "
+                "no reply")
 
 
 def answered_by_colleague(demo: Demo) -> None:
@@ -464,6 +483,7 @@ def tell_the_story(demo: Demo) -> None:
     quote_no_reply(demo, 12)
     quote_with_reminder(demo)
     quote_with_out_of_office(demo)
+    out_of_office_then_back(demo)
     answered_by_colleague(demo)
     sale(demo, (1, 3))
     sale(demo, (2, 4), rep_thanks=True)
