@@ -1,0 +1,101 @@
+"""Settings: thresholds, working week, zone, holidays, ignore list, digest, write-back, API token."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from followups.models import IgnoreRule, MailAccount, User
+from followups.users import hash_api_token
+from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
+from tests.test_web_helpers import add_account, add_user, db
+
+VALID = {"awaiting_reply_days": "4", "needs_reply_days": "2", "complaint_response_days": "1",
+         "dormant_days": "120", "max_nudges": "2", "working_days": ["0", "1", "2", "3"],
+         "timezone": "Europe/Paris", "holiday_country": "FR", "digest_enabled": "1", "digest_hour": "7",
+         "ignore": "News@Letters.example\n@noise.example\n\nnoise.example\nother.example"}
+
+
+def test_settings_page_shows_current_values(client, web_rt):
+    add_user(web_rt)
+    client.login("rep@example.com")
+    page = client.get("/settings/").get_data(as_text=True)
+    assert 'name="awaiting_reply_days" type="number" min="1" max="60" required value="5"' in page
+    assert '<option selected>UTC</option>' in page and '<option>Europe/Berlin</option>' in page
+    assert '<option>DE</option>' in page and 'value="4" checked>' in page and 'value="5">' in page
+    assert "No API token yet." in page
+
+
+def test_save_settings(client, web_rt):
+    user = add_user(web_rt)
+    client.login("rep@example.com")
+    client.get("/settings/")
+    response = client.post("/settings/", VALID)
+    assert response.status_code == 302
+    with db(web_rt) as session:
+        row = session.get(User, user.id)
+        assert (row.awaiting_reply_days, row.needs_reply_days, row.complaint_response_days,
+                row.dormant_days, row.max_nudges) == (4, 2, 1, 120, 2)
+        assert (row.working_days, row.timezone, row.holiday_country) == ("0,1,2,3", "Europe/Paris", "FR")
+        assert row.digest_enabled and row.digest_hour == 7
+        rules = session.exec(select(IgnoreRule.pattern).where(IgnoreRule.user_id == user.id)).all()
+        assert sorted(rules) == ["news@letters.example", "noise.example", "other.example"]
+    page = client.get("/settings/").get_data(as_text=True)
+    assert "Settings saved." in page and "news@letters.example\nnoise.example\nother.example" in page
+    # Digest off, no holidays, ignore list emptied.
+    client.post("/settings/", {**VALID, "digest_enabled": "", "holiday_country": "", "ignore": ""})
+    with db(web_rt) as session:
+        row = session.get(User, user.id)
+        assert not row.digest_enabled and row.holiday_country is None
+        assert not session.exec(select(IgnoreRule)).all()
+
+
+def test_invalid_settings_are_refused_with_reasons(client, web_rt):
+    user = add_user(web_rt)
+    client.login("rep@example.com")
+    client.get("/settings/")
+    bad = {**VALID, "awaiting_reply_days": "0", "dormant_days": "x", "working_days": [], "timezone": "Mars/Base",
+           "holiday_country": "ZZ", "digest_hour": "25", "ignore": "not an address\nfoo"}
+    response = client.post("/settings/", bad)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for message in ("must be a whole number from 1 to 60", "must be a whole number from 14 to 3650",
+                    "Choose at least one working day.", "Choose a time zone", "Choose a holiday country",
+                    "The digest hour must be from 0 to 23.", "“not an address” is neither", "“foo” is neither"):
+        assert message in page, message
+    with db(web_rt) as session:
+        assert session.get(User, user.id).awaiting_reply_days == 5
+
+
+def test_writeback_switch(client, web_rt):
+    user = add_user(web_rt)
+    imap = add_account(web_rt, user, address="a@example.com", imap_host="imap.example.com", password="pw")
+    local = add_account(web_rt, user, address="b@example.com")
+    client.login("rep@example.com")
+    page = client.get("/settings/").get_data(as_text=True)
+    assert f'value="{local.id}" disabled>' in page and f'value="{imap.id}">' in page
+    client.post("/settings/writeback", {"writeback": [str(imap.id)]})
+    with db(web_rt) as session:
+        assert session.get(MailAccount, imap.id).writeback
+    client.post("/settings/writeback", {})
+    with db(web_rt) as session:
+        assert not session.get(MailAccount, imap.id).writeback
+
+
+def test_api_token_is_shown_once_and_only_its_hash_is_kept(client, web_rt):
+    user = add_user(web_rt)
+    client.login("rep@example.com")
+    client.get("/settings/")
+    response = client.post("/settings/token")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    token = page.split('<code id="api-token">')[1].split("</code>")[0]
+    assert token.startswith("fu_")
+    with db(web_rt) as session:
+        assert session.get(User, user.id).api_token_hash == hash_api_token(token)
+    again = client.get("/settings/").get_data(as_text=True)
+    assert token not in again and "You have an API token." in again
+    assert client.client.get("/api/v1/accounts", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    client.post("/settings/token/revoke")
+    with db(web_rt) as session:
+        assert session.get(User, user.id).api_token_hash is None
+    assert client.client.get("/api/v1/accounts", headers={"Authorization": f"Bearer {token}"}).status_code == 401
