@@ -8,127 +8,15 @@ after a sale, dormant after 90 days without mail).
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta, timezone
 
 from followups.demo import phrases as P
-from followups.demo.mail import REPLY_PREFIX, Clock, Mail, MailFactory, base_subject
-from followups.demo.people import (COLLEAGUE, NEWSLETTERS, NOTIFIERS, PRODUCTS, REP, Company,
-                                   Person, build_companies)
+from followups.demo.builder import (WEEKDAYS, Conversation, Demo, Scenario, business_days_after,
+                                    business_days_before, free_weekday)
+from followups.demo.mail import base_subject
+from followups.demo.people import COLLEAGUE, NEWSLETTERS, NOTIFIERS, REP, Person
 
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """What one demo thread is, and the task detection should give it (None: no task)."""
-    kind: str
-    company: str
-    contact: str
-    subject: str
-    thread_root: str
-    expected_task: str | None
-    note: str
-
-
-class Demo:
-    def __init__(self, now: datetime, seed: int):
-        self.rng = random.Random(seed)
-        self.clock = Clock(now, self.rng)
-        self.factory = MailFactory(self.rng)
-        self.mails: list[Mail] = []
-        self.threads = 0
-        self.scenarios: list[Scenario] = []
-        self.companies = build_companies()
-        self.rng.shuffle(self.companies)
-        self._next = 0
-        self._orders = 4100 + self.rng.randrange(500)
-
-    # --- picking -------------------------------------------------------------------------
-    def company(self) -> Company:
-        """The next company in turn; the first two (dormant, anniversary) are used once only."""
-        index = self._next if self._next < len(self.companies) else \
-            2 + (self._next - 2) % (len(self.companies) - 2)
-        self._next += 1
-        return self.companies[index]
-
-    def any_contact(self) -> Person:
-        return self.rng.choice(self.rng.choice(self.companies[2:]).people)
-
-    def contact(self, company: Company | None = None) -> Person:
-        company = company or self.company()
-        return self.rng.choice(company.people)
-
-    def deal(self, contact: Person) -> dict:
-        product, price, qty = self.rng.choice(PRODUCTS)
-        qty = max(2, int(qty * self.rng.choice([0.5, 1, 1, 2])))
-        self._orders += self.rng.randint(3, 40)
-        return {"product": product, "qty": qty, "price": price, "total": f"{price * qty:,}",
-                "quote": f"Q-{self._orders - 1000}", "order": f"SO-{self._orders}",
-                "weekday": self.rng.choice(WEEKDAYS), "company": contact.company,
-                "first": contact.first}
-
-    def say(self, options: list[str], facts: dict) -> str:
-        return self.rng.choice(options).format(**facts)
-
-    # --- recording ------------------------------------------------------------------------
-    def add(self, mail: Mail) -> Mail:
-        if mail.date > self.clock.now:
-            raise AssertionError(f"demo message dated after now: {mail.subject} {mail.date}")
-        self.mails.append(mail)
-        return mail
-
-    def conversation(self, contact: Person, subject: str, rep: Person = REP,
-                     cc: list[Person] = ()) -> "Conversation":
-        self.threads += 1
-        return Conversation(self, contact, subject, rep, list(cc))
-
-    def expect(self, kind: str, convo: "Conversation", task: str | None, note: str) -> None:
-        self.scenarios.append(Scenario(kind, convo.contact.company, convo.contact.email,
-                                       base_subject(convo.subject), convo.mails[0].message_id,
-                                       task, note))
-
-
-class Conversation:
-    """A thread between one contact and a rep; each write replies to the previous mail."""
-
-    def __init__(self, demo: Demo, contact: Person, subject: str, rep: Person, cc: list[Person]):
-        self.demo, self.contact, self.subject, self.rep, self.cc = demo, contact, subject, rep, cc
-        self.mails: list[Mail] = []
-        self.last: Mail | None = None
-
-    def write(self, sender: Person, to: list[Person], day: date, own: str, **options) -> Mail:
-        demo = self.demo
-        when = demo.clock.at(day, sender.tz, after=self.last.date if self.last else None)
-        subject = self.subject
-        if self.last is not None:
-            subject = REPLY_PREFIX[sender.client] + base_subject(self.subject)
-        options.setdefault("html_part", sender.client in ("outlook", "outlook_de"))
-        options.setdefault("with_references", sender.client != "outlook_de")
-        cc = [p for p in self.cc + [self.rep, self.contact] if p not in to and p != sender]
-        mail = demo.factory.compose(sender, to, subject, own, when, parent=self.last,
-                                    cc=cc, **options)
-        self.mails.append(demo.add(mail))
-        self.last = mail
-        return mail
-
-    def customer(self, day: date, own: str, **options) -> Mail:
-        return self.write(self.contact, [self.rep], day, own, **options)
-
-    def rep_says(self, day: date, own: str, **options) -> Mail:
-        return self.write(self.rep, [self.contact], day, own, **options)
-
-    def away(self, facts: dict) -> Mail:
-        """The contact's out-of-office answer to the last mail (not a real reply)."""
-        demo, last = self.demo, self.last
-        when = (last.date + timedelta(seconds=demo.rng.randint(20, 240))).astimezone(
-            ZoneInfo(self.contact.tz))
-        own = demo.say(P.OUT_OF_OFFICE, facts)
-        mail = demo.factory.auto_reply(self.contact, last, own, when)
-        self.mails.append(demo.add(mail))
-        return mail
+__all__ = ["Demo", "Scenario", "tell_the_story"]
 
 
 # --- before the sale -------------------------------------------------------------------------
@@ -148,9 +36,10 @@ def inquiry_unanswered(demo: Demo, kind: str, age: int) -> None:
     contact = demo.contact()
     facts = demo.deal(contact)
     convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS[kind], facts))
-    convo.customer(demo.clock.bday(age), demo.say(P.INQUIRIES[kind], facts))
+    asked = convo.customer(demo.clock.bday(age), demo.say(P.INQUIRIES[kind], facts))
     demo.expect(f"{kind} inquiry, unanswered", convo, "needs_reply",
-                f"customer asked {age} business day(s) ago, no answer")
+                f"customer asked {age} business day(s) ago "
+                f"({asked.date.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC), no answer")
 
 
 def demo_offered_waiting(demo: Demo) -> None:
@@ -245,21 +134,21 @@ def sale(demo: Demo, days_ago: int | tuple[int, int], customer_thanks: bool = Fa
     facts = demo.deal(contact)
     clock = demo.clock
     if isinstance(days_ago, tuple):
-        confirmed = _free_weekday(demo, *days_ago)
+        confirmed = free_weekday(demo, *days_ago)
     else:
         confirmed = clock.cday(days_ago)
-    start = _business_days_before(confirmed, 4)
+    start = business_days_before(confirmed, 4)
     convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["quote"], facts))
     convo.customer(start, demo.say(P.INQUIRIES["quote"], facts))
-    convo.rep_says(_business_days_before(confirmed, 3), demo.say(P.ANSWERS["quote"], facts))
-    convo.customer(_business_days_before(confirmed, 1), demo.say(P.ORDERS, facts))
+    convo.rep_says(business_days_before(confirmed, 3), demo.say(P.ANSWERS["quote"], facts))
+    convo.customer(business_days_before(confirmed, 1), demo.say(P.ORDERS, facts))
     convo.rep_says(confirmed, demo.say(P.CONFIRMATIONS, facts))
     actual = (clock.today - confirmed).days
     if rep_thanks:
-        convo.rep_says(min(_business_days_after(confirmed, 1), clock.bday(1)),
+        convo.rep_says(min(business_days_after(confirmed, 1), clock.bday(1)),
                        demo.say(P.REP_THANKS, facts))
     if customer_thanks:
-        convo.customer(min(_business_days_after(confirmed, 2), clock.bday(1)),
+        convo.customer(min(business_days_after(confirmed, 2), clock.bday(1)),
                        demo.say(P.CUSTOMER_THANKS, facts))
     if record:
         if customer_thanks:
@@ -274,32 +163,6 @@ def sale(demo: Demo, days_ago: int | tuple[int, int], customer_thanks: bool = Fa
             note += "; the rep sent a thank-you note (no question, not awaiting a reply)"
         demo.expect(f"order confirmed {actual} days ago", convo, task, note)
     return convo
-
-
-def _free_weekday(demo: Demo, lo: int, hi: int) -> date:
-    used = {s.note for s in demo.scenarios}
-    candidates = [demo.clock.today - timedelta(days=age) for age in range(lo, hi + 1)]
-    weekdays = [day for day in candidates if day.weekday() < 5] or [demo.clock.cday(lo)]
-    for day in weekdays:
-        if not any(f"sale {(demo.clock.today - day).days} day" in note for note in used):
-            return day
-    return weekdays[0]
-
-
-def _business_days_before(day: date, n: int) -> date:
-    while n:
-        day -= timedelta(days=1)
-        if day.weekday() < 5:
-            n -= 1
-    return day
-
-
-def _business_days_after(day: date, n: int) -> date:
-    while n:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            n -= 1
-    return day
 
 
 # --- complaints -------------------------------------------------------------------------------
@@ -356,11 +219,11 @@ def first_sale_anniversary(demo: Demo) -> None:
     anniversary = date(first_day.year + 1, first_day.month,
                        28 if (first_day.month, first_day.day) == (2, 29) else first_day.day)
     convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["quote"], facts))
-    convo.customer(_business_days_before(first_day, 3), demo.say(P.INQUIRIES["quote"], facts))
-    convo.rep_says(_business_days_before(first_day, 2), demo.say(P.ANSWERS["quote"], facts))
-    convo.customer(_business_days_before(first_day, 1), demo.say(P.ORDERS, facts))
+    convo.customer(business_days_before(first_day, 3), demo.say(P.INQUIRIES["quote"], facts))
+    convo.rep_says(business_days_before(first_day, 2), demo.say(P.ANSWERS["quote"], facts))
+    convo.customer(business_days_before(first_day, 1), demo.say(P.ORDERS, facts))
     convo.rep_says(first_day, demo.say(P.CONFIRMATIONS, facts))
-    convo.customer(_business_days_after(first_day, 3), demo.say(P.CUSTOMER_THANKS, facts))
+    convo.customer(business_days_after(first_day, 3), demo.say(P.CUSTOMER_THANKS, facts))
     history(demo, contact, 24)
     demo.expect("first-sale anniversary", convo, "anniversary",
                 f"first order confirmed {first_day.isoformat()}, one year ago in "
@@ -379,7 +242,7 @@ def history(demo: Demo, contact: Person, age_days: int) -> None:
         writer = convo.customer if index % 2 == 0 else convo.rep_says
         writer(day, line.format(**facts))
         if demo.rng.random() < 0.4:
-            day = min(_business_days_after(day, 1), demo.clock.bday(1))
+            day = min(business_days_after(day, 1), demo.clock.bday(1))
     convo.customer(day, demo.say(P.CLOSINGS, facts))
 
 
@@ -475,7 +338,7 @@ def tell_the_story(demo: Demo) -> None:
     first_sale_anniversary(demo)
     for kind, age in (("price", 4), ("availability", 7)):
         inquiry_answered_and_closed(demo, kind, age)
-    for kind, age in (("price", 1), ("quote", 2), ("demo", 3), ("availability", 1)):
+    for kind, age in (("price", 2), ("quote", 2), ("demo", 3), ("availability", 1)):
         inquiry_unanswered(demo, kind, age)
     demo_offered_waiting(demo)
     quote_no_reply(demo, 3)
