@@ -3,8 +3,12 @@ attachments and kind flags. `parse_message` never raises: whatever defeats the p
 becomes a warning on the result, and a message always comes out with a Message-ID, a
 date and a content hash.
 
-* Headers: `email.policy.default`, with a compat32 decoding of any header it cannot read
-  (see `inbox_sync.headers`).
+* Headers: split from the raw bytes here and decoded by `inbox_sync.headers` (compat32
+  decoding first, `email.policy.default` for what defeats it: see there why).
+* Body: a single-part message is decoded directly; a multipart one is parsed by the
+  standard library's `email` parser (compat32 policy: the structure is what is needed
+  there, and `policy.default` would cost ten times as much), then walked by
+  `inbox_sync.body`.
 * Date: the Date header; else the server's INTERNALDATE (or the mbox From_ line's date);
   else the oldest hop of the Received chain; else the Unix epoch, with a warning.
 * Message-ID: the header; else a synthetic `<hash>@synthetic.followup.invalid` from the
@@ -26,7 +30,7 @@ from email.message import Message as EmailMessage
 from email.parser import BytesParser
 
 from inbox_sync.body import Attachment, Body, extract_body
-from inbox_sync.headers import FUTURE_SLACK, HeaderReader
+from inbox_sync.headers import FUTURE_SLACK, HeaderReader, split_header_block
 from inbox_sync.kinds import Kinds, classify_kinds
 from inbox_sync.quotes import split_own_text
 
@@ -88,7 +92,7 @@ class ParsedMessage:
         return tuple(i for i in ids if i != self.message_id)
 
 
-_PARSER = BytesParser(policy=policy.default)
+_PARSER = BytesParser(policy=policy.compat32)
 
 
 def parse_message(raw: bytes, *, internal_date: datetime | None = None) -> ParsedMessage:
@@ -98,20 +102,34 @@ def parse_message(raw: bytes, *, internal_date: datetime | None = None) -> Parse
         raw = str(raw).encode("utf-8", errors="surrogateescape")
     raw = bytes(raw)
     try:
-        msg = _PARSER.parsebytes(raw)
-    except Exception as exc:  # noqa: BLE001 - the parser is lenient; never seen, still safe
-        warnings.append(f"MIME structure not parsable ({type(exc).__name__}); read as text")
-        msg = EmailMessage()
-        msg.set_payload(raw.decode("utf-8", errors="replace"))
-    try:
-        return _parse(msg, raw, internal_date, warnings)
+        return _parse(raw, internal_date, warnings)
     except Exception as exc:  # noqa: BLE001 - the promise is: a message always comes out
         warnings.append(f"message only partly parsed: {type(exc).__name__}: {exc}"[:300])
         return _minimal(raw, internal_date, warnings)
 
 
-def _parse(msg: EmailMessage, raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
-    headers = HeaderReader(msg, warnings)
+def _mime_tree(headers: list[tuple[str, str]], body: bytes, raw: bytes,
+               warnings: list[str]) -> EmailMessage:
+    """The message as an `email` object: parsed when multipart, else built directly."""
+    head = EmailMessage()
+    head._headers = [(name, value.replace("\n", "\r\n")) for name, value in headers]
+    try:
+        ctype = head.get_content_type()
+    except Exception:  # noqa: BLE001
+        ctype = "text/plain"
+    if ctype.startswith(("multipart/", "message/")):
+        try:
+            return _PARSER.parsebytes(raw)
+        except Exception as exc:  # noqa: BLE001 - the parser is lenient; this is a last resort
+            warnings.append(f"MIME structure not parsable ({type(exc).__name__}); read as text")
+    head.set_payload(body.decode("ascii", errors="surrogateescape"))
+    return head
+
+
+def _parse(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
+    header_list, body_bytes = split_header_block(raw, warnings)
+    headers = HeaderReader(header_list, warnings)
+    msg = _mime_tree(header_list, body_bytes, raw, warnings)
     senders = headers.addresses("From") or headers.addresses("Sender")
     from_name, from_addr = senders[0] if senders else ("", "")
     if not senders:
@@ -130,7 +148,7 @@ def _parse(msg: EmailMessage, raw: bytes, internal_date, warnings: list[str]) ->
         text = text[:MAX_TEXT]
     own_text, quoted_text = split_own_text(text)
 
-    content_hash = _content_hash(msg, raw)
+    content_hash = _content_hash(header_list, body_bytes)
     ids = headers.message_ids("Message-ID")
     synthetic = not ids
     message_id = ids[0] if ids else f"{content_hash[:32]}@{SYNTHETIC_DOMAIN}"
@@ -210,30 +228,18 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
-def _content_hash(msg: EmailMessage, raw: bytes) -> str:
+def _content_hash(headers: list[tuple[str, str]], body: bytes) -> str:
     digest = hashlib.sha256()
-    try:
-        items = msg._headers
-    except AttributeError:  # pragma: no cover
-        items = []
-    for name, value in items:
+    for name, value in headers:
         if name.lower() in _IDENTITY_HEADERS:
             digest.update(name.lower().encode("ascii", "replace"))
             digest.update(b":")
-            digest.update(_WS_RE.sub(" ", str(value)).strip().encode("utf-8", "surrogateescape"))
+            digest.update(_WS_RE.sub(" ", value).strip().encode("utf-8", "surrogateescape"))
             digest.update(b"\n")
     digest.update(b"\n")
-    digest.update(_body_bytes(raw))
+    body = body.replace(b"\r\n", b"\n")
+    digest.update(b"\n".join(line.rstrip() for line in body.rstrip().split(b"\n")))
     return digest.hexdigest()
-
-
-def _body_bytes(raw: bytes) -> bytes:
-    """The bytes after the header block, with line ends and trailing space normalised."""
-    raw = raw.replace(b"\r\n", b"\n")
-    _, sep, body = raw.partition(b"\n\n")
-    if not sep:
-        body = raw
-    return b"\n".join(line.rstrip() for line in body.rstrip().split(b"\n"))
 
 
 def _defects(msg: EmailMessage) -> list[str]:

@@ -157,7 +157,8 @@ def _hard_cut(lines: list[str]) -> int | None:
         stripped = line.strip()
         if not stripped or _is_quote_line(line):
             continue
-        if ORIGINAL_MESSAGE_RE.match(stripped) or FORWARD_RE.match(stripped):
+        if stripped[0] in "-_=*BbAaDd" and (
+                ORIGINAL_MESSAGE_RE.match(stripped) or FORWARD_RE.match(stripped)):
             return i
         if _header_block_at(lines, i):
             return i
@@ -171,6 +172,9 @@ def _hard_cut(lines: list[str]) -> int | None:
 
 def _header_block_at(lines: list[str], i: int) -> bool:
     """An Outlook-style "From: … Sent: … To: … Subject: …" block starts at line i."""
+    colon = lines[i].find(":")
+    if colon < 0 and "：" not in lines[i] or colon > 40:
+        return False
     match = _HEADER_LINE_RE.match(lines[i])
     if not match or _FIELD_OF.get(match.group(1).lower()) != "from":
         return False
@@ -198,10 +202,10 @@ def _is_attribution(lines: list[str], i: int) -> bool:
     line = lines[i].strip()
     if not line or len(line) > 400:
         return False
-    if ATTRIBUTION_RE.match(line):
+    if line[-1] in ":：" and ATTRIBUTION_RE.match(line):
         return True
     # Gmail and Apple wrap long attribution lines: "On Tue, ... Name <a@b>\nwrote:"
-    if i + 1 < len(lines):
+    if i + 1 < len(lines) and lines[i + 1].rstrip()[-1:] in (":", "："):
         joined = f"{line} {lines[i + 1].strip()}"
         if len(joined) <= 400 and ATTRIBUTION_RE.match(joined) and lines[i + 1].strip():
             return bool(re.match(r"^(?:on|le|am|el|il|op|em|den|w dniu)\b", line, re.I))

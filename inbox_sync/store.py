@@ -5,25 +5,27 @@ two folders, fetched again after a crash, or imported twice is one row with one
 `MessageLocation` per (folder, UIDVALIDITY, UID); two different messages sharing a
 Message-ID are both kept. Each new message is threaded (see `inbox_sync.threading`: Gmail
 thread id, else References/In-Reply-To through the persisted `ThreadKey` id table, merging
-threads a message links, else the subject fallback), gets its direction from the account's
-addresses, and refreshes the external participants' `Contact` rows. Touched threads get
-their counts and dates updated and `needs_detection` set.
+the threads a message links, else the subject fallback), gets its direction from the
+account's addresses, and refreshes its external participants' `Contact` rows. Touched
+threads get their counts and dates updated and `needs_detection` set.
 
-`store_messages` works on a batch with a handful of queries per batch, not per message or
-header; `store_message` is the one-message form the sync calls. Neither commits: the caller's
-unit of work (`session_scope`) does, so a batch and its sync checkpoint commit together.
-Concurrent writers for the same account must be serialised by the caller (one sync per
-account); ThreadKey inserts tolerate a race, Message inserts raise IntegrityError.
+`store_messages` does a batch with a handful of SQL statements per batch (Core inserts and
+executemany updates, not one ORM object per row: constructing SQLModel objects costs more
+than parsing the mail), then loads the batch's `Message` rows for the results.
+`store_message` is the one-message form the sync calls. Neither commits: the caller's unit
+of work (`session_scope`) does, so a batch and its sync checkpoint commit together.
+Concurrent writers for the same account must be serialised by the caller (one sync or
+import per account at a time); ThreadKey and Contact inserts tolerate a race, a Message
+insert raises IntegrityError.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
@@ -102,151 +104,159 @@ def store_messages(
         return []
     if parsed is None:
         parsed = [parse_message(item.raw, internal_date=item.internal_date) for item in items]
+    session.flush()  # our statements must see the caller's pending rows (folders ...)
     with session.no_autoflush:
         return _Batch(session, account).run(items, list(parsed))
+
+
+@dataclass(eq=False)
+class _ThreadState:
+    """A thread as this batch sees it; written back with one executemany at the end."""
+
+    id: int | None
+    subject: str
+    gm_thrid: int | None
+    first_message_at: datetime | None
+    last_message_at: datetime | None
+    message_count: int
+    merged_into: "_ThreadState | None" = None
+    participants: set[str] | None = None  # external addresses; None until needed
+    pending: set[str] = field(default_factory=set)  # added before participants were loaded
+    merged_ids: list[int] = field(default_factory=list)  # persisted threads merged into this
+    touched: bool = False  # a message joined it in this batch: its row needs updating
+
+    def resolve(self) -> "_ThreadState":
+        state = self
+        while state.merged_into is not None:
+            state = state.merged_into
+        return state
 
 
 class _Batch:
     def __init__(self, session: Session, account: MailAccount) -> None:
         self.session = session
-        self.account = account
         self.account_id = account.id
         self.identity = AccountIdentity.of(account)
         self.now = utcnow()
-        # Union-find over Thread objects (keyed by Python id): merged threads point onward.
-        self.merged_into: dict[int, Thread] = {}
-        self.new_threads: list[Thread] = []
-        self.db_merges: list[tuple[Thread, Thread]] = []  # (loser, survivor), both persisted
-        self.participants: dict[int, set[str]] = {}  # thread -> external participants
-        self.pending: dict[int, set[str]] = {}  # participants added before a thread's load
-        self.touched: dict[int, Thread] = {}
+        self.dialect = session.get_bind().dialect.name
+        self.threads: list[_ThreadState] = []  # every thread this batch touched or created
+        self.key_map: dict[str, _ThreadState] = {}
+        self.new_keys: list[tuple[str, _ThreadState]] = []
+        self.by_gm: dict[int, _ThreadState] = {}
+        self.db_merges: list[tuple[int, _ThreadState]] = []  # (loser id, survivor)
 
     # -- the batch ---------------------------------------------------------------------
 
     def run(self, items: list[StoreItem], parsed: list[ParsedMessage]) -> list[StoreResult]:
-        existing = self._existing_messages({p.message_id for p in parsed})
+        existing = self._existing_ids({p.message_id for p in parsed})
         new_positions: list[int] = []
-        planned: dict[tuple[str, str], int] = {}
+        planned: set[tuple[str, str]] = set()
         for pos, p in enumerate(parsed):
             key = (p.message_id, p.content_hash)
             if key not in existing and key not in planned:
-                planned[key] = pos
+                planned.add(key)
                 new_positions.append(pos)
 
         threads = self._thread_all([(items[pos], parsed[pos]) for pos in new_positions])
-        self._flush_threads()
+        self._write_threads()
+        ids = dict(existing)
+        if new_positions:
+            rows = [self._message_row(items[pos], parsed[pos], thread.resolve().id)
+                    for pos, thread in zip(new_positions, threads)]
+            new_ids = self._insert_messages(rows)
+            for pos, new_id in zip(new_positions, new_ids):
+                ids[(parsed[pos].message_id, parsed[pos].content_hash)] = new_id
+            self._insert_keys()
+            self._update_contacts([parsed[pos] for pos in new_positions])
+        self._update_thread_rows()
 
-        created: dict[tuple[str, str], Message] = {}
-        for pos, thread in zip(new_positions, threads):
-            created[(parsed[pos].message_id, parsed[pos].content_hash)] = self._new_message(
-                items[pos], parsed[pos], self._resolve(thread)
-            )
-        self.session.add_all(created.values())
-        self.session.flush()
-        self._insert_keys()
-        self._update_contacts([(parsed[pos], created[(parsed[pos].message_id, parsed[pos].content_hash)])
-                               for pos in new_positions])
-
-        locations = self._existing_locations(items)
-        results = []
-        for item, p in zip(items, parsed):
-            key = (p.message_id, p.content_hash)
-            is_new = key in created and planned.get(key) == len(results)
-            message = created.get(key) or existing[key]
-            if not is_new and item.gm_msgid and not message.gm_msgid:
-                message.gm_msgid = item.gm_msgid
-            location_added = self._locate(message, item, locations)
-            results.append(StoreResult(message=message, created=is_new, location_added=location_added))
-        self._finish_threads()
-        self.session.flush()
-        return results
+        created_positions = set(new_positions)
+        message_ids = [ids[(p.message_id, p.content_hash)] for p in parsed]
+        self._update_gm_msgids(items, parsed, existing)
+        added = self._write_locations(items, message_ids)
+        messages = self._load_messages(set(message_ids))
+        return [StoreResult(message=messages[mid], created=pos in created_positions, location_added=added[pos])
+                for pos, mid in enumerate(message_ids)]
 
     # -- lookups -----------------------------------------------------------------------
 
-    def _existing_messages(self, message_ids: set[str]) -> dict[tuple[str, str], Message]:
-        found: dict[tuple[str, str], Message] = {}
+    def _existing_ids(self, message_ids: set[str]) -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
         for chunk in _chunks(sorted(message_ids)):
-            rows = self.session.exec(
-                select(Message).where(
+            rows = self.session.execute(
+                select(Message.message_id_header, Message.content_hash, Message.id).where(
                     Message.account_id == self.account_id, Message.message_id_header.in_(chunk)
                 )
             )
-            for message in rows:
-                found[(message.message_id_header, message.content_hash)] = message
+            for msgid, content_hash, mid in rows:
+                found[(msgid, content_hash)] = mid
         return found
 
-    def _existing_locations(self, items: list[StoreItem]) -> dict[tuple[int, int, int], MessageLocation]:
-        wanted = {(i.folder.id, i.uidvalidity or 0, i.uid) for i in items
-                  if i.folder is not None and i.uid is not None}
-        if not wanted:
-            return {}
-        found = {}
-        folder_ids = sorted({w[0] for w in wanted})
-        for chunk in _chunks(sorted({w[2] for w in wanted})):
-            rows = self.session.exec(
-                select(MessageLocation).where(
-                    MessageLocation.folder_id.in_(folder_ids), MessageLocation.uid.in_(chunk)
-                )
-            )
-            for loc in rows:
-                key = (loc.folder_id, loc.uidvalidity, loc.uid)
-                if key in wanted:
-                    found[key] = loc
-        return found
+    def _load_messages(self, ids: set[int]) -> dict[int, Message]:
+        messages: dict[int, Message] = {}
+        for chunk in _chunks(sorted(ids)):
+            for message in self.session.exec(
+                select(Message).where(Message.id.in_(chunk)).execution_options(populate_existing=True)
+            ):
+                messages[message.id] = message
+        return messages
 
     # -- threading ---------------------------------------------------------------------
 
-    def _thread_all(self, pairs: list[tuple[StoreItem, ParsedMessage]]) -> list[Thread]:
+    def _thread_all(self, pairs: list[tuple[StoreItem, ParsedMessage]]) -> list[_ThreadState]:
         if not pairs:
             return []
-        all_ids = set()
+        all_ids: set[str] = set()
         for _, p in pairs:
             all_ids.add(p.message_id)
             all_ids.update(p.linked_ids)
-        self.key_map: dict[str, Thread] = {}
-        self.new_keys: list[tuple[str, Thread]] = []
         key_rows: list[tuple[str, int]] = []
         for chunk in _chunks(sorted(all_ids)):
-            key_rows.extend(self.session.exec(
+            key_rows.extend(self.session.execute(
                 select(ThreadKey.msgid, ThreadKey.thread_id).where(
                     ThreadKey.account_id == self.account_id, ThreadKey.msgid.in_(chunk)
                 )
             ))
-        thread_ids = {tid for _, tid in key_rows}
         gm_ids = {item.gm_thrid for item, _ in pairs if item.gm_thrid is not None}
-        loaded = self._load_threads(thread_ids, gm_ids)
-        by_id = {t.id: t for t in loaded}
-        self.by_gm = {t.gm_thrid: t for t in loaded if t.gm_thrid is not None}
+        by_id = self._load_threads({tid for _, tid in key_rows}, gm_ids)
         for msgid, tid in key_rows:
             if tid in by_id:
                 self.key_map[msgid] = by_id[tid]
         return [self._thread_one(item, p) for item, p in pairs]
 
-    def _load_threads(self, thread_ids: set[int], gm_ids: set[int]) -> list[Thread]:
-        threads: dict[int, Thread] = {}
+    def _load_threads(self, thread_ids: set[int], gm_ids: set[int]) -> dict[int, _ThreadState]:
+        columns = (Thread.id, Thread.subject, Thread.gm_thrid, Thread.first_message_at,
+                   Thread.last_message_at, Thread.message_count)
+        rows = []
         for chunk in _chunks(sorted(thread_ids)):
-            for t in self.session.exec(select(Thread).where(Thread.id.in_(chunk))):
-                threads[t.id] = t
+            rows.extend(self.session.execute(select(*columns).where(Thread.id.in_(chunk))))
         for chunk in _chunks(sorted(gm_ids)):
-            for t in self.session.exec(select(Thread).where(
-                Thread.account_id == self.account_id, Thread.gm_thrid.in_(chunk)
-            )):
-                threads[t.id] = t
-        return list(threads.values())
+            rows.extend(self.session.execute(select(*columns).where(
+                Thread.account_id == self.account_id, Thread.gm_thrid.in_(chunk))))
+        by_id: dict[int, _ThreadState] = {}
+        for row in rows:
+            if row[0] not in by_id:
+                state = _ThreadState(*row)
+                by_id[state.id] = state
+                self.threads.append(state)
+                if state.gm_thrid is not None:
+                    self.by_gm.setdefault(state.gm_thrid, state)
+        return by_id
 
-    def _thread_one(self, item: StoreItem, p: ParsedMessage) -> Thread:
+    def _thread_one(self, item: StoreItem, p: ParsedMessage) -> _ThreadState:
         ids = (p.message_id, *p.linked_ids)
         if item.gm_thrid is not None:
             thread = self.by_gm.get(item.gm_thrid)
             if thread is None:
                 thread = self._create_thread(p, gm_thrid=item.gm_thrid)
                 self.by_gm[item.gm_thrid] = thread
+            thread = thread.resolve()
         else:
-            found: list[Thread] = []
+            found: list[_ThreadState] = []
             for msgid in ids:
                 known = self.key_map.get(msgid)
                 if known is not None:
-                    known = self._resolve(known)
+                    known = known.resolve()
                     if all(known is not f for f in found):
                         found.append(known)
             if not found:
@@ -262,26 +272,21 @@ class _Batch:
         self._count(thread, p)
         return thread
 
-    def _create_thread(self, p: ParsedMessage, gm_thrid: int | None = None) -> Thread:
-        thread = Thread(account_id=self.account_id, subject=normalise_subject(p.subject),
-                        gm_thrid=gm_thrid, message_count=0, needs_detection=True)
-        self.new_threads.append(thread)
-        self.participants[id(thread)] = set()
-        return thread
+    def _create_thread(self, p: ParsedMessage, gm_thrid: int | None = None) -> _ThreadState:
+        state = _ThreadState(id=None, subject=normalise_subject(p.subject), gm_thrid=gm_thrid,
+                             first_message_at=None, last_message_at=None, message_count=0,
+                             participants=set())
+        self.threads.append(state)
+        return state
 
-    def _resolve(self, thread: Thread) -> Thread:
-        while id(thread) in self.merged_into:
-            thread = self.merged_into[id(thread)]
-        return thread
-
-    def _merge(self, threads: list[Thread]) -> Thread:
+    def _merge(self, threads: list[_ThreadState]) -> _ThreadState:
         persisted = sorted((t for t in threads if t.id is not None), key=lambda t: t.id)
         survivor = persisted[0] if persisted else threads[0]
         for loser in threads:
             if loser is survivor:
                 continue
-            self.merged_into[id(loser)] = survivor
-            survivor.message_count = (survivor.message_count or 0) + (loser.message_count or 0)
+            loser.merged_into = survivor
+            survivor.message_count += loser.message_count
             if loser.subject and (survivor.first_message_at is None or (
                     loser.first_message_at is not None
                     and loser.first_message_at < survivor.first_message_at)):
@@ -290,63 +295,58 @@ class _Batch:
             survivor.last_message_at = _max(survivor.last_message_at, loser.last_message_at)
             if survivor.gm_thrid is None and loser.gm_thrid is not None:
                 survivor.gm_thrid = loser.gm_thrid
-            if id(loser) in self.participants or id(survivor) in self.participants:
-                self._participants(survivor).update(self._participants(loser))
+            if loser.participants is not None and survivor.participants is not None:
+                survivor.participants |= loser.participants
             else:
-                self._add_participants(survivor, self.pending.pop(id(loser), ()))
+                survivor.participants = None  # reload from the database when needed
+            survivor.pending |= loser.pending
+            survivor.merged_ids.extend(loser.merged_ids)
+            survivor.touched = True
             if loser.id is not None:
-                self.db_merges.append((loser, survivor))
-        self.touched[id(survivor)] = survivor
+                survivor.merged_ids.append(loser.id)
+                self.db_merges.append((loser.id, survivor))
         return survivor
 
-    def _participants(self, thread: Thread) -> set[str]:
+    def _participants(self, thread: _ThreadState) -> set[str]:
         """External participants of a thread: loaded from the database only when asked."""
-        key = id(thread)
-        if key not in self.participants:
+        if thread.participants is None:
             addrs: set[str] = set()
-            ids = [thread.id] + [loser.id for loser, survivor in self.db_merges
-                                 if self._resolve(survivor) is thread]
-            if thread.id is not None:
-                rows = self.session.exec(
+            ids = [i for i in [thread.id, *thread.merged_ids] if i is not None]
+            if ids:
+                rows = self.session.execute(
                     select(Message.from_addr, Message.to_addrs, Message.cc_addrs).where(
                         Message.thread_id.in_(ids)
                     )
                 )
                 for from_addr, to_addrs, cc_addrs in rows:
                     addrs.update(self.identity.external([from_addr, *(to_addrs or []), *(cc_addrs or [])]))
-            addrs.update(self.pending.pop(key, ()))
-            self.participants[key] = addrs
-        return self.participants[key]
+            thread.participants = addrs
+        if thread.pending:
+            thread.participants |= thread.pending
+            thread.pending = set()
+        return thread.participants
 
-    def _add_participants(self, thread: Thread, addrs) -> None:
-        key = id(thread)
-        if key in self.participants:
-            self.participants[key].update(addrs)
-        else:
-            self.pending.setdefault(key, set()).update(addrs)
-
-    def _by_subject(self, p: ParsedMessage) -> Thread | None:
+    def _by_subject(self, p: ParsedMessage) -> _ThreadState | None:
         """The subject fallback: a reply joins a recent thread of the same people."""
         if not is_reply_subject(p.subject):
             return None
         key = subject_key(p.subject)
-        if not key:
-            return None
         mine = set(self.identity.external(p.participants))
-        if not mine:
+        if not key or not mine:
             return None
-        candidates: list[Thread] = [
-            self._resolve(t) for t in self.new_threads if subject_key(t.subject) == key
-        ]
-        rows = self.session.exec(
-            select(Thread).where(
+        candidates = [t.resolve() for t in self.threads if subject_key(t.subject) == key]
+        known = {t.id for t in candidates if t.id is not None}
+        rows = self.session.execute(
+            select(Thread.id).where(
                 Thread.account_id == self.account_id,
                 func.lower(Thread.subject) == normalise_subject(p.subject).lower(),
                 Thread.last_message_at >= p.sent_at - SUBJECT_WINDOW,
                 Thread.first_message_at <= p.sent_at + SUBJECT_WINDOW,
             ).order_by(Thread.last_message_at.desc()).limit(20)
         )
-        candidates.extend(self._resolve(t) for t in rows)
+        missing = {tid for (tid,) in rows} - known
+        if missing:
+            candidates.extend(t.resolve() for t in self._load_threads(missing, set()).values())
         for thread in candidates:
             first, last = thread.first_message_at, thread.last_message_at
             if first is not None and not (first - SUBJECT_WINDOW <= p.sent_at <= last + SUBJECT_WINDOW):
@@ -355,8 +355,8 @@ class _Batch:
                 return thread
         return None
 
-    def _count(self, thread: Thread, p: ParsedMessage) -> None:
-        thread.message_count = (thread.message_count or 0) + 1
+    def _count(self, thread: _ThreadState, p: ParsedMessage) -> None:
+        thread.message_count += 1
         if thread.first_message_at is None or p.sent_at < thread.first_message_at:
             thread.first_message_at = p.sent_at
             subject = normalise_subject(p.subject)
@@ -365,114 +365,174 @@ class _Batch:
         thread.last_message_at = _max(thread.last_message_at, p.sent_at)
         if not thread.subject:
             thread.subject = normalise_subject(p.subject)
-        self._add_participants(thread, self.identity.external(p.participants))
-        self.touched[id(thread)] = thread
+        external = self.identity.external(p.participants)
+        if thread.participants is not None:
+            thread.participants.update(external)
+        else:
+            thread.pending.update(external)
+        thread.touched = True
 
-    def _flush_threads(self) -> None:
-        roots = [t for t in self.new_threads if id(t) not in self.merged_into]
-        self.session.add_all(roots)
-        self.session.flush()
-        for loser, survivor in self.db_merges:
-            survivor = self._resolve(survivor)
+    # -- writing -----------------------------------------------------------------------
+
+    def _write_threads(self) -> None:
+        """Insert the new threads (ids needed for the messages) and apply merges."""
+        new = [t for t in self.threads if t.id is None and t.merged_into is None]
+        if new:
+            rows = [{"account_id": self.account_id, "subject": t.subject[:1000], "gm_thrid": t.gm_thrid,
+                     "first_message_at": t.first_message_at, "last_message_at": t.last_message_at,
+                     "message_count": t.message_count, "muted": False, "needs_detection": True,
+                     "updated_at": self.now} for t in new]
+            for state, new_id in zip(new, self._insert_returning(Thread, rows)):
+                state.id = new_id
+                state.touched = False  # inserted with its counts; later merges touch it again
+        for loser_id, survivor in self.db_merges:
+            survivor_id = survivor.resolve().id
             for model, column in ((Message, Message.thread_id), (ThreadKey, ThreadKey.thread_id),
                                   (FollowUpTask, FollowUpTask.thread_id)):
                 self.session.execute(
-                    update(model).where(column == loser.id).values(thread_id=survivor.id)
+                    update(model).where(column == loser_id).values(thread_id=survivor_id)
                     .execution_options(synchronize_session=False)
                 )
-            self.session.expunge(loser)
-            self.session.execute(sa_delete(Thread).where(Thread.id == loser.id))
-            self.touched.pop(id(loser), None)
-        # Messages already loaded in this session may point at a merged thread.
-        losers = {loser.id: self._resolve(survivor).id for loser, survivor in self.db_merges}
-        if losers:
-            for obj in list(self.session.identity_map.values()):
-                if isinstance(obj, Message) and obj.thread_id in losers:
-                    obj.thread_id = losers[obj.thread_id]
-                    self.session.expire(obj, ["thread_id"])
+            self.session.execute(sa_delete(Thread).where(Thread.id == loser_id)
+                                 .execution_options(synchronize_session=False))
+        if self.db_merges:
+            self._forget({loser_id for loser_id, _ in self.db_merges})
 
-    def _insert_keys(self) -> None:
-        rows = [{"account_id": self.account_id, "msgid": msgid, "thread_id": self._resolve(t).id}
-                for msgid, t in getattr(self, "new_keys", [])]
+    def _update_thread_rows(self) -> None:
+        rows = [{"tid": t.id, "subject": t.subject[:1000], "gm_thrid": t.gm_thrid,
+                 "first_message_at": t.first_message_at, "last_message_at": t.last_message_at,
+                 "message_count": t.message_count, "needs_detection": True, "updated_at": self.now}
+                for t in self.threads
+                if t.merged_into is None and t.id is not None and t.touched]
         if not rows:
             return
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            stmt = postgresql.insert(ThreadKey).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            stmt = sqlite.insert(ThreadKey).on_conflict_do_nothing()
-        else:  # pragma: no cover - only the two supported databases
-            from sqlalchemy import insert
-
-            stmt = insert(ThreadKey)
-        for chunk in _chunks(rows):
-            self.session.execute(stmt, chunk)
-
-    def _finish_threads(self) -> None:
-        for thread in self.touched.values():
-            thread = self._resolve(thread)
-            thread.needs_detection = True
-            thread.updated_at = self.now
-            self.session.add(thread)
-
-    # -- rows --------------------------------------------------------------------------
-
-    def _new_message(self, item: StoreItem, p: ParsedMessage, thread: Thread) -> Message:
-        kinds = p.kinds
-        return Message(
-            account_id=self.account_id,
-            thread_id=thread.id,
-            message_id_header=p.message_id,
-            content_hash=p.content_hash,
-            gm_msgid=item.gm_msgid,
-            in_reply_to=p.in_reply_to,
-            references=list(p.references),
-            direction=self.identity.direction(p.from_addr),
-            from_addr=p.from_addr,
-            from_name=p.from_name,
-            to_addrs=p.to_addrs,
-            cc_addrs=p.cc_addrs,
-            subject=p.subject,
-            sent_at=p.sent_at,
-            body_text=p.own_text,
-            quoted_text=p.quoted_text,
-            snippet=p.snippet,
-            attachments=[a.as_dict() for a in p.attachments],
-            is_auto_reply=kinds.is_auto_reply,
-            is_bulk=kinds.is_bulk,
-            is_bounce=kinds.is_bounce,
-            is_calendar=kinds.is_calendar,
-            is_noreply=kinds.is_noreply,
-            parse_warnings=list(p.warnings),
-            size=p.size,
-            created_at=self.now,
+        stmt = update(Thread.__table__).where(Thread.__table__.c.id == bindparam("tid")).values(
+            subject=bindparam("subject"), gm_thrid=bindparam("gm_thrid"),
+            first_message_at=bindparam("first_message_at"), last_message_at=bindparam("last_message_at"),
+            message_count=bindparam("message_count"), needs_detection=bindparam("needs_detection"),
+            updated_at=bindparam("updated_at"),
         )
+        self.session.connection().execute(stmt, rows)
+        self._forget_threads({r["tid"] for r in rows})
 
-    def _locate(self, message: Message, item: StoreItem,
-                locations: dict[tuple[int, int, int], MessageLocation]) -> bool:
-        if item.folder is None or item.uid is None:
-            return False
-        key = (item.folder.id, item.uidvalidity or 0, item.uid)
-        flags = sorted(set(item.flags))
-        loc = locations.get(key)
-        if loc is not None:
-            if loc.flags != flags:
-                loc.flags = flags
-            if item.modseq is not None and loc.modseq != item.modseq:
-                loc.modseq = item.modseq
-            if loc.deleted:
-                loc.deleted = False
-            return False
-        loc = MessageLocation(message_id=message.id, folder_id=item.folder.id,
-                              uidvalidity=item.uidvalidity or 0, uid=item.uid, flags=flags,
-                              modseq=item.modseq)
-        self.session.add(loc)
-        locations[key] = loc
-        return True
+    def _insert_messages(self, rows: list[dict]) -> list[int]:
+        return self._insert_returning(Message, rows)
 
-    def _update_contacts(self, pairs: list[tuple[ParsedMessage, Message]]) -> None:
+    def _insert_returning(self, model, rows: list[dict]) -> list[int]:
+        ids: list[int] = []
+        table = model.__table__
+        for chunk in _chunks(rows):
+            result = self.session.connection().execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk
+            )
+            ids.extend(row[0] for row in result)
+        return ids
+
+    def _insert_keys(self) -> None:
+        rows = [{"account_id": self.account_id, "msgid": msgid, "thread_id": t.resolve().id}
+                for msgid, t in self.new_keys]
+        for chunk in _chunks(rows):
+            self.session.connection().execute(self._insert_ignoring(ThreadKey), chunk)
+
+    def _insert_ignoring(self, model):
+        if self.dialect == "postgresql":
+            return postgresql.insert(model.__table__).on_conflict_do_nothing()
+        if self.dialect == "sqlite":
+            return sqlite.insert(model.__table__).on_conflict_do_nothing()
+        return insert(model.__table__)  # pragma: no cover - only the two supported databases
+
+    def _message_row(self, item: StoreItem, p: ParsedMessage, thread_id: int) -> dict:
+        kinds = p.kinds
+        return {
+            "account_id": self.account_id,
+            "thread_id": thread_id,
+            "message_id_header": p.message_id,
+            "content_hash": p.content_hash,
+            "gm_msgid": item.gm_msgid,
+            "in_reply_to": p.in_reply_to,
+            "references": list(p.references),
+            "direction": str(self.identity.direction(p.from_addr)),
+            "from_addr": p.from_addr,
+            "from_name": p.from_name,
+            "to_addrs": p.to_addrs,
+            "cc_addrs": p.cc_addrs,
+            "subject": p.subject,
+            "sent_at": p.sent_at,
+            "body_text": p.own_text,
+            "quoted_text": p.quoted_text,
+            "snippet": p.snippet,
+            "attachments": [a.as_dict() for a in p.attachments],
+            "is_auto_reply": kinds.is_auto_reply,
+            "is_bulk": kinds.is_bulk,
+            "is_bounce": kinds.is_bounce,
+            "is_calendar": kinds.is_calendar,
+            "is_noreply": kinds.is_noreply,
+            "parse_warnings": list(p.warnings),
+            "size": p.size,
+            "evidence": [],
+            "deleted_on_server": False,
+            "created_at": self.now,
+        }
+
+    def _update_gm_msgids(self, items, parsed, existing) -> None:
+        rows = [{"mid": existing[(p.message_id, p.content_hash)], "gm": item.gm_msgid}
+                for item, p in zip(items, parsed)
+                if item.gm_msgid and (p.message_id, p.content_hash) in existing]
+        if rows:
+            table = Message.__table__
+            self.session.connection().execute(
+                update(table).where(table.c.id == bindparam("mid"), table.c.gm_msgid.is_(None))
+                .values(gm_msgid=bindparam("gm")), rows)
+
+    def _write_locations(self, items: list[StoreItem], message_ids: list[int]) -> list[bool]:
+        added = [False] * len(items)
+        wanted = {(i.folder.id, i.uidvalidity or 0, i.uid) for i in items
+                  if i.folder is not None and i.uid is not None}
+        if not wanted:
+            return added
+        table = MessageLocation.__table__
+        found: dict[tuple[int, int, int], tuple] = {}
+        folder_ids = sorted({w[0] for w in wanted})
+        for chunk in _chunks(sorted({w[2] for w in wanted})):
+            rows = self.session.execute(
+                select(table.c.id, table.c.folder_id, table.c.uidvalidity, table.c.uid,
+                       table.c.flags, table.c.modseq, table.c.deleted)
+                .where(table.c.folder_id.in_(folder_ids), table.c.uid.in_(chunk))
+            )
+            for row in rows:
+                key = (row.folder_id, row.uidvalidity, row.uid)
+                if key in wanted:
+                    found[key] = row
+        inserts, updates = [], {}
+        for pos, (item, mid) in enumerate(zip(items, message_ids)):
+            if item.folder is None or item.uid is None:
+                continue
+            key = (item.folder.id, item.uidvalidity or 0, item.uid)
+            flags = sorted(set(item.flags))
+            row = found.get(key)
+            if row is None:
+                found[key] = "pending"
+                inserts.append({"message_id": mid, "folder_id": key[0], "uidvalidity": key[1],
+                                "uid": key[2], "flags": flags, "modseq": item.modseq, "deleted": False})
+                added[pos] = True
+            elif row != "pending" and (row.flags != flags or row.deleted or (
+                    item.modseq is not None and row.modseq != item.modseq)):
+                updates[row.id] = {"lid": row.id, "flags": flags, "deleted": False,
+                                   "modseq": item.modseq if item.modseq is not None else row.modseq}
+        connection = self.session.connection()
+        for chunk in _chunks(inserts):
+            connection.execute(insert(table), chunk)
+        if updates:
+            connection.execute(
+                update(table).where(table.c.id == bindparam("lid")).values(
+                    flags=bindparam("flags"), deleted=bindparam("deleted"), modseq=bindparam("modseq")),
+                list(updates.values()))
+            self._forget_objects(MessageLocation, set(updates))
+        return added
+
+    def _update_contacts(self, parsed: list[ParsedMessage]) -> None:
         seen: dict[str, tuple[str, datetime]] = {}
-        for p, _ in pairs:
+        for p in parsed:
             k = p.kinds
             if k.is_bulk or k.is_bounce or k.is_noreply:
                 continue
@@ -484,22 +544,49 @@ class _Batch:
                 seen[addr] = (name or names.get(addr, ""), max(last, p.sent_at))
         if not seen:
             return
-        contacts: dict[str, Contact] = {}
+        table = Contact.__table__
+        existing = {}
         for chunk in _chunks(sorted(seen)):
-            for contact in self.session.exec(select(Contact).where(
-                Contact.account_id == self.account_id, Contact.email.in_(chunk)
-            )):
-                contacts[contact.email] = contact
+            for row in self.session.execute(
+                select(table.c.id, table.c.email, table.c.name, table.c.last_message_at).where(
+                    table.c.account_id == self.account_id, table.c.email.in_(chunk))
+            ):
+                existing[row.email] = row
+        inserts, updates = [], []
         for addr, (name, last) in seen.items():
-            contact = contacts.get(addr)
-            if contact is None:
-                self.session.add(Contact(account_id=self.account_id, email=addr, name=name[:300],
-                                         company=company_from_domain(addr), last_message_at=last))
-                continue
-            if name and not contact.name:
-                contact.name = name[:300]
-            if contact.last_message_at is None or last > contact.last_message_at:
-                contact.last_message_at = last
+            row = existing.get(addr)
+            if row is None:
+                inserts.append({"account_id": self.account_id, "email": addr, "name": name[:300],
+                                "company": company_from_domain(addr), "last_message_at": last})
+            elif (name and not row.name) or row.last_message_at is None or last > row.last_message_at:
+                updates.append({"cid": row.id, "name": row.name or name[:300],
+                                "last": _max(row.last_message_at, last)})
+        connection = self.session.connection()
+        for chunk in _chunks(inserts):
+            connection.execute(self._insert_ignoring(Contact), chunk)
+        if updates:
+            connection.execute(
+                update(table).where(table.c.id == bindparam("cid")).values(
+                    name=bindparam("name"), last_message_at=bindparam("last")), updates)
+            self._forget_objects(Contact, {u["cid"] for u in updates})
+
+    # -- keeping the caller's session honest ------------------------------------------------
+
+    def _forget(self, thread_ids: set[int]) -> None:
+        """Objects the caller loaded that point at merged-away threads must reload."""
+        for obj in list(self.session.identity_map.values()):
+            if isinstance(obj, Thread) and obj.id in thread_ids:
+                self.session.expunge(obj)
+            elif isinstance(obj, (Message, FollowUpTask)) and obj.thread_id in thread_ids:
+                self.session.expire(obj, ["thread_id"])
+
+    def _forget_threads(self, thread_ids: set[int]) -> None:
+        self._forget_objects(Thread, thread_ids)
+
+    def _forget_objects(self, model, ids: set[int]) -> None:
+        for obj in list(self.session.identity_map.values()):
+            if isinstance(obj, model) and obj.id in ids:
+                self.session.expire(obj)
 
 
 def _chunks(values: list, size: int = IN_CHUNK):

@@ -1,0 +1,175 @@
+"""Import speed: parse + thread + store on SQLite, and memory as the mailbox grows.
+
+    .venv/bin/python bench/import.py [--messages 50000] [--keep DIR]
+
+Generates an mbox of realistic business mail (threads of 1-6 messages with References,
+quoted replies, signatures, a third multipart/alternative with HTML, some attachments),
+imports it into a fresh SQLite database through `inbox_sync.importer.import_mailbox` (the
+code `followup import` runs), and prints messages/s, the resident memory sampled along the
+way (flat when the import streams) and the peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from followups.accounts import create_account  # noqa: E402
+from followups.db import open_database, session_scope  # noqa: E402
+from followups.users import create_user  # noqa: E402
+from inbox_sync.importer import import_mailbox  # noqa: E402
+
+OWN = "rep@acme.example"
+WORDS = ("quote order delivery invoice price discount pallet shipment samples contract renewal "
+         "meeting call warranty replacement damaged late refund schedule proposal volume "
+         "catalogue spec drawing tolerance batch certificate").split()
+SUBJECTS = ["Quote for {n} units", "Order {n}", "Delivery of order {n}", "Invoice {n}",
+            "Question about item {n}", "Meeting next week", "Samples {n}", "Complaint: order {n}"]
+
+
+def sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(6, 16))]
+    return " ".join(words).capitalize() + rng.choice([".", ".", "?"])
+
+
+def body(rng: random.Random, name: str, quoted: str | None, quoted_from: str, when: datetime) -> str:
+    text = "\n".join(sentence(rng) for _ in range(rng.randint(2, 6)))
+    text = f"Hi,\n\n{text}\n\nBest regards,\n{name}\nACME Sales | +1 555 0100\n"
+    if quoted:
+        attribution = f"On {format_datetime(when)}, {quoted_from} wrote:"
+        text += "\n" + attribution + "\n" + "\n".join("> " + line for line in quoted.splitlines()) + "\n"
+    return text
+
+
+def message(rng, n, msgid, frm, to, subject, when, refs, text) -> bytes:
+    headers = [
+        f"From: {frm}", f"To: {to}", f"Subject: {subject}", f"Date: {format_datetime(when)}",
+        f"Message-ID: <{msgid}>",
+    ]
+    if refs:
+        headers.append(f"In-Reply-To: <{refs[-1]}>")
+        headers.append("References: " + " ".join(f"<{r}>" for r in refs))
+    kind = n % 10
+    if kind < 3:
+        html = "<html><body>" + "".join(f"<p>{line}</p>" for line in text.splitlines() if line) + "</body></html>"
+        headers += ["MIME-Version: 1.0", 'Content-Type: multipart/alternative; boundary="b1"']
+        payload = ("--b1\nContent-Type: text/plain; charset=utf-8\n\n" + text +
+                   "\n--b1\nContent-Type: text/html; charset=utf-8\n\n" + html + "\n--b1--\n")
+    elif kind == 3:
+        headers += ["MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="b2"']
+        payload = ("--b2\nContent-Type: text/plain; charset=utf-8\n\n" + text +
+                   "\n--b2\nContent-Type: application/pdf; name=quote.pdf\n"
+                   "Content-Disposition: attachment; filename=quote.pdf\n"
+                   "Content-Transfer-Encoding: base64\n\n" + "JVBERi0xLjQKJcfsj6IK\n" * 20 + "--b2--\n")
+    else:
+        headers += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"]
+        payload = text
+    payload = "\n".join((">" + line) if line.startswith("From ") else line for line in payload.split("\n"))
+    return ("\n".join(headers) + "\n\n" + payload).encode("utf-8")
+
+
+def write_mbox(path: Path, count: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    customers = [f"{first}.{last}@{company}.example" for first in ("anna", "ben", "carla", "dev", "eva", "finn")
+                 for last in ("smith", "meyer", "rossi", "novak") for company in
+                 ("buyer", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "acmeparts")]
+    start = datetime(2025, 1, 1, 8, 0, tzinfo=timezone.utc)
+    written = 0
+    thread_no = 0
+    with open(path, "wb") as out:
+        while written < count:
+            thread_no += 1
+            customer = rng.choice(customers)
+            subject = rng.choice(SUBJECTS).format(n=rng.randint(100, 99999))
+            when = start + timedelta(minutes=thread_no * 9)
+            refs: list[str] = []
+            previous_text = None
+            previous_from = ""
+            for i in range(min(rng.randint(1, 6), count - written)):
+                outbound = (i % 2 == 1) if rng.random() < 0.8 else (i % 2 == 0)
+                frm, to = (OWN, customer) if outbound else (customer, OWN)
+                name = "Rep" if outbound else customer.split(".")[0].title()
+                msgid = f"{thread_no}.{i}.{rng.getrandbits(32):x}@{frm.split('@')[1]}"
+                text = body(rng, name, previous_text, previous_from, when)
+                raw = message(rng, written, msgid, frm, to, ("Re: " if i else "") + subject, when, refs, text)
+                out.write(f"From {frm} {when.strftime('%a %b %d %H:%M:%S %Y')}\n".encode())
+                out.write(raw)
+                out.write(b"\n\n")
+                refs = (refs + [msgid])[-10:]
+                previous_text, previous_from = text[:1500], frm
+                when += timedelta(hours=rng.randint(1, 72))
+                written += 1
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * resource.getpagesize() / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=50_000)
+    parser.add_argument("--keep", type=Path, default=None, help="Work in this directory and keep its files.")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="followup-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    mbox = work / "bench.mbox"
+    t = time.perf_counter()
+    write_mbox(mbox, args.messages)
+    print(f"generated {args.messages} messages, {mbox.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t:.1f}s")
+
+    db = work / "bench.db"
+    db.unlink(missing_ok=True)
+    engine = open_database(f"sqlite:///{db}")
+    with session_scope(engine) as session:
+        user = create_user(session, OWN, "bench-password-123")
+        account_id = create_account(session, "bench-secret-key-0123456789abcdef", user=user,
+                                    addresses=[OWN]).id
+
+    samples: list[tuple[int, float]] = []
+    done = {"bytes": 0, "next": 0}
+    total = mbox.stat().st_size
+
+    def progress(nbytes: int) -> None:
+        done["bytes"] += nbytes
+        if done["bytes"] >= done["next"]:
+            samples.append((done["bytes"] * 100 // total, rss_mb()))
+            done["next"] += total // 10
+
+    rss_before = rss_mb()
+    t = time.perf_counter()
+    cpu = time.process_time()
+    summary = import_mailbox(engine, account_id, mbox, on_progress=progress)
+    elapsed = time.perf_counter() - t
+    cpu = time.process_time() - cpu
+    print(f"imported: read {summary.read}, stored {summary.stored}, duplicates {summary.duplicates}, "
+          f"warnings {summary.warnings}, failed {summary.failed}, threads {summary.threads}")
+    print(f"parse + thread + store on SQLite: {summary.read / elapsed:,.0f} messages/s "
+          f"({elapsed:.1f}s wall, {summary.read / cpu:,.0f} messages per CPU-second)")
+    print("resident memory along the import (percent of the mbox read: MB): "
+          + ", ".join(f"{p}%: {mb:.0f}" for p, mb in samples))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"memory: {rss_before:.0f} MB before the import, peak {peak:.0f} MB")
+
+    t = time.perf_counter()
+    again = import_mailbox(engine, account_id, mbox)
+    print(f"second import: stored {again.stored}, duplicates {again.duplicates} "
+          f"({again.read / (time.perf_counter() - t):,.0f} messages/s)")
+    if not args.keep:
+        for file in work.iterdir():
+            file.unlink()
+        work.rmdir()
+
+
+if __name__ == "__main__":
+    main()

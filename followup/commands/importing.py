@@ -1,0 +1,53 @@
+"""`followup import PATH --account ACCOUNT`: an mbox file, a Maildir or a folder of .eml files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from followup.commands.context import echo_json, json_option, now_option, parse_now, runtime
+from followup.pipeline import process_account
+from followups.accounts import find_account
+from followups.db import session_scope
+from inbox_sync.importer import import_mailbox
+from inbox_sync.mailbox_files import MailboxError, total_size
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--account", "account_ref", required=True, help="The account: its id or one of its addresses.")
+@now_option
+@json_option
+def import_command(path: Path, account_ref: str, now: str | None, as_json: bool) -> None:
+    """Import mail from an mbox file or a Maildir (same parse, thread and store path as sync).
+
+    Importing the same mailbox again stores nothing new. Exits 1 when a message failed.
+    """
+    when = parse_now(now)
+    rt = runtime()
+    with session_scope(rt.engine) as session:
+        account_id = find_account(session, account_ref).id
+    try:
+        if sys.stderr.isatty() and not as_json:
+            with click.progressbar(length=total_size(path), label=f"importing {path.name}",
+                                   file=sys.stderr) as bar:
+                summary = import_mailbox(rt.engine, account_id, path, on_progress=bar.update)
+        else:
+            summary = import_mailbox(rt.engine, account_id, path)
+    except MailboxError as exc:
+        raise click.ClickException(str(exc)) from None
+    processed = process_account(rt, account_id, when)
+    for error in summary.errors:
+        click.echo(f"failed: {error}", err=True)
+    if as_json:
+        echo_json(summary.as_dict() | {"account": account_id, "processed": processed})
+    else:
+        click.echo(
+            f"read {summary.read}, stored {summary.stored}, duplicates {summary.duplicates}, "
+            f"with warnings {summary.warnings}, failed {summary.failed}; "
+            f"account {account_id} has {summary.threads} threads"
+        )
+    if summary.failed:
+        sys.exit(1)

@@ -1,0 +1,116 @@
+"""Importing an mbox file, a Maildir or a directory of .eml files into an account.
+
+Messages go through the same parse → thread → store path as the IMAP sync
+(`inbox_sync.store.store_messages`), in batches that each commit on their own, so memory
+stays flat and an interrupted import keeps what it stored; running it again stores nothing
+new. A batch the database refuses is retried message by message, so one bad message is
+counted as failed and the others are still stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import select
+
+from followups.db import session_scope
+from followups.models import MailAccount, Thread
+from inbox_sync.mailbox_files import RawMessage, read_mailbox
+from inbox_sync.parse import parse_message
+from inbox_sync.store import StoreItem, store_messages
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+"""Messages per transaction."""
+
+
+@dataclass
+class ImportSummary:
+    read: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    warnings: int = 0  # stored messages with at least one parse warning
+    failed: int = 0
+    threads: int = 0  # threads of the account after the import
+    errors: list[str] = field(default_factory=list)  # the first few failures, for the user
+
+    def as_dict(self) -> dict:
+        return {"read": self.read, "stored": self.stored, "duplicates": self.duplicates,
+                "warnings": self.warnings, "failed": self.failed, "threads": self.threads,
+                "errors": self.errors}
+
+
+def import_mailbox(
+    engine: Engine,
+    account_id: int,
+    path: Path | str,
+    *,
+    batch_size: int = BATCH_SIZE,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import every message at `path` (raises MailboxError when it is not a mailbox)."""
+    summary = ImportSummary()
+    batch: list[RawMessage] = []
+    for message in read_mailbox(Path(path)):
+        batch.append(message)
+        if len(batch) >= batch_size:
+            _store_batch(engine, account_id, batch, summary)
+            if on_progress:
+                on_progress(sum(m.size for m in batch))
+            batch = []
+    if batch:
+        _store_batch(engine, account_id, batch, summary)
+        if on_progress:
+            on_progress(sum(m.size for m in batch))
+    with session_scope(engine) as session:
+        summary.threads = session.exec(
+            select(func.count()).select_from(Thread).where(Thread.account_id == account_id)
+        ).one()
+    return summary
+
+
+def _store_batch(engine: Engine, account_id: int, batch: list[RawMessage], summary: ImportSummary) -> None:
+    summary.read += len(batch)
+    items = [StoreItem(raw=m.raw, internal_date=m.internal_date) for m in batch]
+    parsed = [parse_message(m.raw, internal_date=m.internal_date) for m in batch]
+    try:
+        with session_scope(engine) as session:
+            account = _account(session, account_id)
+            results = store_messages(session, account, items, parsed=parsed)
+            _count(results, summary)
+        return
+    except SQLAlchemyError as exc:
+        log.warning("batch refused (%s); storing its messages one by one", exc.__class__.__name__)
+    for message, item, p in zip(batch, items, parsed):
+        try:
+            with session_scope(engine) as session:
+                account = _account(session, account_id)
+                _count(store_messages(session, account, [item], parsed=[p]), summary)
+        except SQLAlchemyError as exc:
+            summary.failed += 1
+            if len(summary.errors) < 20:
+                summary.errors.append(f"{message.source}: {str(exc).splitlines()[0][:300]}")
+
+
+def _count(results, summary: ImportSummary) -> None:
+    for result in results:
+        if result.created:
+            summary.stored += 1
+            if result.message.parse_warnings:
+                summary.warnings += 1
+        else:
+            summary.duplicates += 1
+
+
+def _account(session, account_id: int) -> MailAccount:
+    account = session.get(MailAccount, account_id)
+    if account is None:
+        raise LookupError(f"account {account_id} vanished during the import")
+    return account
