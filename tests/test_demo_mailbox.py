@@ -220,3 +220,14 @@ def test_internal_chatter_and_dormant_customer(demo):
 def test_naive_now_is_refused(tmp_path):
     with pytest.raises(ValueError, match="aware"):
         write_demo_mbox(tmp_path / "x.mbox", datetime(2026, 11, 23, 12, 0))
+
+
+def test_bounce_is_for_a_mistyped_address_then_resent(demo):
+    summary, messages = demo
+    bounce = next(m for m in messages if m.get_content_type() == "multipart/report")
+    failed = bounce["X-Failed-Recipients"]
+    assert any(failed == str(m["To"].addresses[0].addr_spec) for m in messages
+               if m["From"].addresses[0].addr_spec == DEMO_USER_EMAIL)
+    resent = [s for s in summary.scenarios if s.kind.startswith("check-in resent")]
+    assert resent and resent[0].contact != failed
+    assert resent[0].contact.split("@")[1] == failed.split("@")[1]

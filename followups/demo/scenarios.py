@@ -282,7 +282,7 @@ def bounce_then_resend(demo: Demo) -> None:
     contact = demo.contact()
     facts = demo.deal(contact)
     local, domain = contact.email.split("@")
-    typo = Person(contact.name, f"{local[:-2]}{local[-1]}{local[-2]}@{domain}", contact.title,
+    typo = Person(contact.name, f"{local.replace('.', '', 1)}@{domain}", contact.title,
                   contact.company, contact.tz, contact.client, contact.phone)
     bad = demo.conversation(typo, f"Checking in - {facts['product']}")
     bad.rep_says(demo.clock.bday(2), demo.say(P.CHECKINS, facts))
