@@ -25,6 +25,7 @@ from spacy.tokens import Doc
 
 from nlp import architectures as _architectures  # noqa: F401  (registers the architecture)
 from nlp import evidence as _evidence  # noqa: F401  (registers the evidence factory)
+from nlp import tokenizer as _tokenizer  # noqa: F401  (registers the tokenizer)
 from nlp.evidence import SPANS_KEY
 from nlp.needs_reply import decide_needs_reply
 

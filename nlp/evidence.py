@@ -29,6 +29,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from nlp.tokenizer import doc_text
+
 SPANS_KEY = "evidence"
 KINDS = ("question", "request", "price", "quantity", "order_number", "invoice_number", "money",
          "date", "complaint", "urgency")
@@ -198,7 +200,6 @@ def number_spans(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 SKIP_AT_START = {"hi", "hello", "hey", "dear", "ok", "okay", "also", "and", "so", "but", "then",
                  "just", "oh", "yes", "thanks", "thank", "-", "well"}
 NOT_IMPERATIVE_NEXT = {"is", "was", "are", "were", "quality", "center", "centre", "went", "has", "had",
@@ -220,7 +221,7 @@ class EvidenceRules:
         spans: list[Span] = []
         for match_id, start, end in self.phrases(doc):
             spans.append(Span(doc, start, end, label=match_id))
-        for kind, start, end in text_spans(doc.text):
+        for kind, start, end in text_spans(doc_text(doc)):
             span = doc.char_span(start, end, label=kind, alignment_mode="expand")
             if span is not None:
                 spans.append(span)
@@ -242,29 +243,63 @@ class EvidenceRules:
         return self
 
 
+ENDERS = ".!?\n"
+
+
+def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
+    """Start and end of the sentence around ``pos`` (an index in it)."""
+    start = max(text.rfind(c, 0, pos) for c in ENDERS) + 1
+    ends = [i for i in (text.find(c, pos) for c in ENDERS) if i != -1]
+    end = min(ends) + 1 if ends else len(text)
+    while end < len(text) and text[end] in "?!.":
+        end += 1
+    while start < end and text[start] in " \t\r\n\"'-*>•":
+        start += 1
+    while end > start and text[end - 1] in " \t\r\n":
+        end -= 1
+    return start, end
+
+
+START_WORDS = IMPERATIVE_VERBS | SKIP_AT_START
+DELIMITERS = re.compile(r"[.!?\n]+")
+IMPERATIVE_START = re.compile(
+    r"[ \t\"'*>•-]*"
+    r"(?:(?:" + "|".join(sorted(SKIP_AT_START - {"-"})) + r"|@\w+)[,:!-]?[ \t]+)*"
+    r"(" + "|".join(sorted(IMPERATIVE_VERBS)) + r")[ \t]+(?!(?:" + "|".join(sorted(NOT_IMPERATIVE_NEXT))
+    + r")\b)[a-z]",
+    re.IGNORECASE,
+)
+
+
 def text_spans(text: str) -> list[tuple[str, int, int]]:
-    """(kind, start, end) character spans of the structured kinds, questions and imperatives."""
+    """(kind, start, end) character spans of the structured kinds, questions and imperatives.
+
+    Questions are found from each question mark back to the sentence start; imperatives by
+    one expression anchored at sentence starts. Both avoid looping over every sentence in
+    Python.
+    """
     out = number_spans(text)
-    for m in SENTENCE.finditer(text):
-        sent = m.group()
-        stripped = sent.strip()
-        if not stripped:
-            continue
-        start = m.start() + (len(sent) - len(sent.lstrip()))
-        end = m.start() + len(sent.rstrip())
-        if stripped.endswith("?") or "?" in stripped[-3:]:
+    pos = text.find("?")
+    while pos != -1:
+        start, end = _sentence_bounds(text, pos)
+        if end > start + 1:
             out.append(("question", start, end))
+        pos = text.find("?", end if end > pos else pos + 1)
+    starts = [0] + [m.end() for m in DELIMITERS.finditer(text)]
+    seen = set()
+    for at in starts:
+        head = text[at:at + 24].lstrip(" \t\n\"'*>•-")
+        word = head.split(None, 1)[0].lower().rstrip(",:!-") if head else ""
+        if word not in START_WORDS and not word.startswith("@"):
             continue
-        words = stripped.split(None, 4)
-        k = 0
-        while k < len(words) - 1 and (words[k].lower().strip(",:-!") in SKIP_AT_START
-                                      or words[k].startswith("@")):
-            k += 1
-        if k < len(words) - 1:
-            first = words[k].lower().strip(",:")
-            nxt = words[k + 1].lower().strip(",.:")
-            if first in IMPERATIVE_VERBS and nxt.isalpha() and nxt not in NOT_IMPERATIVE_NEXT:
-                out.append(("request", start, end))
+        m = IMPERATIVE_START.match(text, at)
+        if m is None:
+            continue
+        verb = m.start(1)
+        start, end = _sentence_bounds(text, verb)
+        if not text[start:end].endswith("?") and start not in seen:
+            seen.add(start)
+            out.append(("request", start, end))
     return out
 
 

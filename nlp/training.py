@@ -27,6 +27,7 @@ from spacy.util import fix_random_seed, minibatch
 
 from nlp import architectures as _architectures  # noqa: F401
 from nlp import evidence as _evidence  # noqa: F401
+from nlp import tokenizer as _tokenizer  # noqa: F401
 from nlp.classifier import LABELS, MODEL_DIR, NEEDS_REPLY, Classifier, compose_input
 from nlp.version import MODEL_VERSION
 
@@ -64,7 +65,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
 
 def build_pipeline(length: int = LENGTH, ngram_size: int = NGRAM_SIZE) -> Language:
     """An untrained pipeline with the three components."""
-    nlp = spacy.blank("en")
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "followup.TextKeepingTokenizer.v1"}}})
     model = {"@architectures": "followup.TextCatBOWLower.v1", "exclusive_classes": True,
              "ngram_size": ngram_size, "no_output_layer": False, "length": length}
     textcat = nlp.add_pipe("textcat", config={"model": model})
