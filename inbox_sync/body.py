@@ -71,6 +71,9 @@ def extract_body(msg: EmailMessage, warnings: list[str]) -> Body:
             break
         ctype = _content_type(part)
         content_types.add(ctype)
+        if ctype == "message/rfc822" and part is not msg:
+            attachments.append(_attachment(part, warnings))  # a forwarded message
+            continue
         if part.is_multipart():
             children = _children(part)
             if ctype == "multipart/alternative":

@@ -23,16 +23,23 @@ from functools import lru_cache
 MAX_LINES = 5000
 """Texts longer than this are only examined in their first lines."""
 
+VERBS = (
+    r"(?:wrote|writes|has written|a écrit|schrieb|hat geschrieben|escribió|ha escrito|ha scritto|"
+    r"scrisse|schreef|heeft geschreven|escreveu|skrev|skriver|napisał\(a\)|napisała|napisał|pisze|"
+    r"napsal\(a\)|napsal|kirjoitti|írta|написал\(а\)|написала|написал|пишет|yazdı|写道|寫道)"
+)
 _ON_WROTE = [
     r"(?:on|le|am|el|il|op|em|den|på|w dniu|dne|el día)\b.{0,250}?"
-    r"(?:wrote|a écrit|schrieb|escribió|ha scritto|schreef|escreveu|skrev|napisał\(a\)|napisał|napisała|napsal|kirjoitti|írta|написал\(а\)|написал|написала)"
+    r"{VERBS}"
     r"\s*:?\s*$",
-    r".{0,200}\b(?:wrote|a écrit|schrieb|escribió|ha scritto|schreef|escreveu|skrev|napisał|kirjoitti|написал\(а\)|написал|написала)\s*:\s*$",
+    r".{0,200}\b{VERBS}\s*:\s*$",
     r".{0,200}<[^>@\s]+@[^>\s]+>\s*:\s*$",
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}.{0,120}<[^>]+@[^>]+>.{0,20}[:：]\s*$",
     r".{0,200}(?:のメッセージ|さんは書きました|書きました)\s*[:：]?\s*$",
 ]
-ATTRIBUTION_RE = re.compile("|".join(f"(?:{p})" for p in _ON_WROTE), re.IGNORECASE)
+ATTRIBUTION_RE = re.compile(
+    "|".join(f"(?:{p})" for p in _ON_WROTE).replace("{VERBS}", VERBS), re.IGNORECASE
+)
 
 ORIGINAL_MESSAGE_RE = re.compile(
     r"^\s*[-_=*]{2,}\s*(?:original message|ursprüngliche nachricht|originale nachricht|"

@@ -1,0 +1,131 @@
+"""The team's own fixture corpus (tests/fixtures/mail, expectations in expected.yaml): own
+text, quotes, kind flags, warnings and headers per message; then all of them stored in one
+account on SQLite and PostgreSQL: direction, threads and contacts."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlmodel import select
+
+from followups.accounts import create_account
+from followups.db import session_scope
+from followups.models import Contact, MailAccount, Message
+from followups.users import create_user
+from inbox_sync.parse import parse_message
+from inbox_sync.store import StoreItem, store_messages
+
+FIXTURES = Path(__file__).parent / "fixtures" / "mail"
+EXPECTED = yaml.safe_load((FIXTURES / "expected.yaml").read_text(encoding="utf-8"))
+FLAGS = ("auto_reply", "bulk", "bounce", "calendar", "noreply")
+
+
+def collapse(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def internal_date(case: dict) -> datetime | None:
+    value = case.get("internal_date")
+    return datetime.fromisoformat(value) if value else None
+
+
+def parsed(case: dict):
+    raw = (FIXTURES / case["file"]).read_bytes()
+    return parse_message(raw, internal_date=internal_date(case))
+
+
+def test_the_corpus_is_big_enough():
+    assert len(EXPECTED) >= 40
+    assert {c["file"] for c in EXPECTED} == {p.name for p in FIXTURES.glob("*.eml")}
+
+
+@pytest.mark.parametrize("case", EXPECTED, ids=[c["file"] for c in EXPECTED])
+def test_fixture_parse(case):
+    p = parsed(case)
+    if "own" in case:
+        assert collapse(p.own_text) == collapse(case["own"])
+    if "own_contains" in case:
+        assert case["own_contains"] in p.own_text
+    if "quoted_contains" in case:
+        assert case["quoted_contains"] in p.quoted_text
+        assert case["quoted_contains"] not in p.own_text
+    flags = {name for name in FLAGS if getattr(p.kinds, f"is_{name}")}
+    assert flags == set(case["flags"])
+    assert bool(p.warnings) == case["warnings"], p.warnings
+    if "warning_contains" in case:
+        assert any(case["warning_contains"] in w for w in p.warnings), p.warnings
+    if "subject" in case:
+        assert p.subject == case["subject"]
+    if "from_name" in case:
+        assert p.from_name == case["from_name"]
+    if "to" in case:
+        assert p.to_addrs == case["to"]
+    if "attachments" in case:
+        assert [a.name for a in p.attachments] == case["attachments"]
+    if "sent_at" in case:
+        assert p.sent_at == datetime.fromisoformat(case["sent_at"])
+    assert p.synthetic_id == case.get("synthetic_id", False)
+    assert p.message_id and p.content_hash and p.sent_at.tzinfo is not None
+
+
+def _store_all(engine, cases) -> int:
+    with session_scope(engine) as session:
+        user = create_user(session, "rep@acme.test", "pw-123456789")
+        account = create_account(session, "k" * 32, user=user, addresses=["rep@acme.test", "sales@acme.test"],
+                                 internal_domains=["acme.test"])
+        items = [StoreItem(raw=(FIXTURES / c["file"]).read_bytes(), internal_date=internal_date(c))
+                 for c in cases]
+        results = store_messages(session, account, items)
+        assert all(r.created for r in results)
+        return account.id
+
+
+def _expected_partition(cases) -> set[frozenset[str]]:
+    label_of = {c["file"]: c["thread"] for c in cases}
+    merged = {c["merges"]: c["thread"] for c in cases if "merges" in c}
+    groups: dict[str, set[str]] = {}
+    for file, label in label_of.items():
+        groups.setdefault(merged.get(label, label), set()).add(file)
+    return {frozenset(g) for g in groups.values()}
+
+
+def _actual_partition(engine, account_id, cases) -> set[frozenset[str]]:
+    by_hash = {parsed(c).content_hash: c["file"] for c in cases}
+    groups: dict[int, set[str]] = {}
+    with session_scope(engine) as session:
+        for m in session.exec(select(Message).where(Message.account_id == account_id)):
+            groups.setdefault(m.thread_id, set()).add(by_hash[m.content_hash])
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_fixtures_stored_direction_threads_contacts(db_engine):
+    account_id = _store_all(db_engine, EXPECTED)
+    assert _actual_partition(db_engine, account_id, EXPECTED) == _expected_partition(EXPECTED)
+    by_hash = {parsed(c).content_hash: c for c in EXPECTED}
+    with session_scope(db_engine) as session:
+        messages = session.exec(select(Message).where(Message.account_id == account_id)).all()
+        assert len(messages) == len(EXPECTED)
+        for m in messages:
+            case = by_hash[m.content_hash]
+            assert m.direction == case["direction"], case["file"]
+            assert bool(m.parse_warnings) == case["warnings"], case["file"]
+        contacts = {c.email for c in session.exec(select(Contact).where(Contact.account_id == account_id))}
+    for case in EXPECTED:
+        p = parsed(case)
+        if case.get("contact") is False:
+            assert p.from_addr not in contacts, case["file"]
+        elif case["direction"] == "inbound":
+            assert p.from_addr in contacts, case["file"]
+    assert not any(c.endswith("@acme.test") for c in contacts)
+
+
+def test_fixtures_threads_do_not_depend_on_order(db_engine):
+    """Reverse order: replies before their parents. Only the subject fallback (a reply
+    without references) needs its original first, so those cases are left out here."""
+    cases = [c for c in reversed(EXPECTED) if c["thread"] != "O1"]
+    account_id = _store_all(db_engine, cases)
+    assert _actual_partition(db_engine, account_id, cases) == _expected_partition(cases)
