@@ -14,7 +14,7 @@ from inbox_sync.sync import SyncOptions, SyncReport, sync_mailbox
 
 
 def sync_account(account_id: int, *, runtime: Runtime | None = None,
-                 options: SyncOptions | None = None) -> SyncReport:
+                 options: SyncOptions | None = None, process: bool = True) -> SyncReport:
     """Sync the account's mailbox, then classify and detect follow-ups for what changed.
 
     At most one sync of an account runs at a time (`SyncAlreadyRunning` otherwise). A
@@ -26,5 +26,6 @@ def sync_account(account_id: int, *, runtime: Runtime | None = None,
     if options.lock_dir is None:
         options = SyncOptions(**{**options.__dict__, "lock_dir": rt.settings.data_dir / "locks"})
     report = sync_mailbox(rt.engine, int(account_id), secret_key=rt.settings.secret_key, options=options)
-    report.pipeline = process_account(rt, int(account_id), utcnow())
+    if process:  # rq workers queue it on the `nlp` queue instead (followup.jobqueue)
+        report.pipeline = process_account(rt, int(account_id), utcnow())
     return report

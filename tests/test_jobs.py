@@ -1,0 +1,182 @@
+"""Background jobs with real Redis and real `followup worker` processes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rq import Queue, Retry
+from rq.job import Job
+from rq.registry import FinishedJobRegistry, StartedJobRegistry
+from sqlmodel import func, select
+
+from followup.jobqueue import SYNC_QUEUE, enqueue_sync, sync_job_id
+from followup.schedule import AccountClock, due_syncs, tick
+from followups.db import session_scope
+from followups.models import MailAccount, Message, SyncStatus
+from tests.test_sync_imap import NOW, REP, count, make_account, mail
+
+FOLLOWUP = str(Path(sys.executable).with_name("followup"))
+
+
+@pytest.fixture
+def worker_env(app_env, redis_url, redis_conn, monkeypatch) -> dict[str, str]:
+    monkeypatch.setenv("FOLLOWUP_REDIS_URL", redis_url)
+    return {**os.environ, **app_env, "FOLLOWUP_REDIS_URL": redis_url}
+
+
+def start_worker(env, *args) -> subprocess.Popen:
+    return subprocess.Popen([FOLLOWUP, "worker", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def finish(worker: subprocess.Popen, timeout: float = 120) -> str:
+    output, _ = worker.communicate(timeout=timeout)
+    assert worker.returncode == 0, output
+    return output
+
+
+def kill_with_children(pid: int) -> None:
+    """SIGKILL a worker and its work horse (rq puts the horse in a process group of its own)."""
+    children = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                and _parent_pid(p) == pid]
+    for victim in [pid, *children]:
+        os.kill(victim, signal.SIGKILL)
+
+
+def _parent_pid(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def fill(imap_user, n: int, prefix: str = "m") -> None:
+    when = NOW - dt.timedelta(days=2)
+    imap_user.server.append_many(imap_user.name, "INBOX", [
+        {"msg": mail(frm=f"Buyer {i} <buyer{i}@client.com>", to=REP, subject=f"Question {i}",
+                     when=when, msgid=f"{prefix}{i}@client.com"), "date": when}
+        for i in range(n)
+    ])
+
+
+def other_user(dovecot):
+    from tests.services.fixtures import ImapUser
+
+    user = ImapUser(f"jobs-{secrets.token_hex(4)}", secrets.token_urlsafe(10), dovecot)
+    dovecot.add_user(user.name, user.password)
+    return user
+
+
+def test_a_worker_process_runs_an_enqueued_sync(runtime, imap_user, worker_env, redis_conn):
+    fill(imap_user, 5)
+    account_id = make_account(runtime, imap_user)
+    assert enqueue_sync(redis_conn, account_id) is not None
+    assert enqueue_sync(redis_conn, account_id) is None  # already waiting: not queued twice
+
+    finish(start_worker(worker_env, "--burst"))
+
+    assert count(runtime, Message, Message.account_id == account_id) == 5
+    assert Job.fetch(sync_job_id(account_id), connection=redis_conn).get_status() == "finished"
+    with session_scope(runtime.engine) as session:
+        account = session.get(MailAccount, account_id)
+        assert account.sync_status == SyncStatus.OK and account.last_sync_at is not None
+
+
+def test_two_workers_sync_ten_accounts_once_each(runtime, dovecot, worker_env, redis_conn):
+    accounts = []
+    for n in range(10):
+        user = other_user(dovecot)
+        fill(user, 3, prefix=f"a{n}-")
+        accounts.append(make_account(runtime, user, email=f"owner{n}@example.com"))
+    for account_id in accounts * 2:  # a second round while the first is queued adds nothing
+        enqueue_sync(redis_conn, account_id)
+    assert Queue(SYNC_QUEUE, connection=redis_conn).count == 10
+
+    workers = [start_worker(worker_env, "--burst"), start_worker(worker_env, "--burst")]
+    outputs = [finish(w) for w in workers]
+
+    finished = FinishedJobRegistry(SYNC_QUEUE, connection=redis_conn).get_job_ids()
+    assert sorted(finished) == sorted(sync_job_id(a) for a in accounts), "\n".join(outputs)
+    assert sorted(finished) == sorted(sync_job_id(a) for a in accounts)
+    ran = sum(o.count("sync-account-") for o in outputs)
+    assert ran >= 10
+    for account_id in accounts:
+        assert count(runtime, Message, Message.account_id == account_id) == 3
+    with session_scope(runtime.engine) as session:
+        ids = session.exec(select(Message.message_id_header)).all()
+    assert len(ids) == len(set(ids)) == 30
+
+
+def test_a_worker_killed_mid_sync_is_retried_and_the_result_is_complete(
+    runtime, imap_user, worker_env, redis_conn
+):
+    fill(imap_user, 3000)
+    account_id = make_account(runtime, imap_user)
+    enqueue_sync(redis_conn, account_id, retry=Retry(max=2))
+
+    first = start_worker(worker_env)
+    deadline = time.monotonic() + 90
+    while count(runtime, Message, Message.account_id == account_id) == 0:
+        assert time.monotonic() < deadline, "the first worker never started storing"
+        time.sleep(0.05)
+    kill_with_children(first.pid)  # the worker and its work horse, as if the machine died
+    first.communicate()
+    stored_before = count(runtime, Message, Message.account_id == account_id)
+    assert 0 < stored_before < 3000
+
+    # rq notices a dead worker when its job's heartbeat expires (a minute or more);
+    # cleaning the registry as of an hour from now is what the next worker would do then.
+    StartedJobRegistry(SYNC_QUEUE, connection=redis_conn).cleanup(timestamp=time.time() + 3600)
+    assert Queue(SYNC_QUEUE, connection=redis_conn).count == 1
+
+    finish(start_worker(worker_env, "--burst"), timeout=180)
+
+    with session_scope(runtime.engine) as session:
+        ids = session.exec(select(Message.message_id_header).where(Message.account_id == account_id)).all()
+    assert len(ids) == len(set(ids)) == 3000
+
+
+def test_due_syncs_follow_the_interval_and_skip_revoked_logins():
+    now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+    every = dt.timedelta(minutes=5)
+    clocks = [
+        AccountClock(1, True, SyncStatus.NEVER, None),
+        AccountClock(2, True, SyncStatus.OK, now - dt.timedelta(minutes=4, seconds=59)),
+        AccountClock(3, True, SyncStatus.OK, now - dt.timedelta(minutes=5)),
+        AccountClock(4, True, SyncStatus.AUTH_FAILED, now - dt.timedelta(hours=5)),
+        AccountClock(5, False, SyncStatus.NEVER, None),  # import-only
+        AccountClock(6, True, SyncStatus.ERROR, now - dt.timedelta(minutes=30)),
+    ]
+    assert due_syncs(clocks, now, every) == [1, 3, 6]
+
+
+def test_the_scheduler_tick_enqueues_due_syncs_once(runtime, imap_user, worker_env, redis_conn):
+    fresh = make_account(runtime, imap_user, email="a@example.com")
+    recent = make_account(runtime, imap_user, email="b@example.com")
+    now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+    with session_scope(runtime.engine) as session:
+        account = session.get(MailAccount, recent)
+        account.last_sync_at, account.sync_status = now - dt.timedelta(minutes=2), SyncStatus.OK
+
+    first = tick(now=now.isoformat(), sync_every_minutes=5)
+    assert first == {"due_syncs": [fresh], "enqueued_syncs": [fresh]}
+    again = tick(now=now.isoformat(), sync_every_minutes=5)  # a second scheduler firing
+    assert again == {"due_syncs": [fresh], "enqueued_syncs": []}
+    later = tick(now=(now + dt.timedelta(minutes=3)).isoformat(), sync_every_minutes=5)
+    assert later["due_syncs"] == [fresh, recent]
+    assert Queue(SYNC_QUEUE, connection=redis_conn).job_ids == [sync_job_id(fresh), sync_job_id(recent)]
+
+
+def test_the_cron_scheduler_registers_the_tick_every_minute(redis_conn):
+    from followup.commands.jobs import build_cron
+
+    [job] = build_cron(redis_conn, sync_every_minutes=10).get_jobs()
+    assert job.func is tick and job.interval == 60 and job.kwargs == {"sync_every_minutes": 10}
