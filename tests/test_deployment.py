@@ -1,0 +1,60 @@
+"""docker-compose.yml and the Dockerfile run commands that exist (no Docker engine here)."""
+
+from pathlib import Path
+import importlib
+
+import click
+import yaml
+
+from followup.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def resolve(argv: list[str]) -> click.Command:
+    """The click command that `followup ARGV...` would run, with its options parsed."""
+    command: click.Command = main
+    args = list(argv)
+    ctx = click.Context(main, info_name="followup")
+    while isinstance(command, click.Group) and args and not args[0].startswith("-"):
+        name = args.pop(0)
+        command = command.get_command(ctx, name)
+        assert command is not None, f"`followup {' '.join(argv)}`: no command {name!r}"
+    command.make_context(command.name, args)  # raises on an unknown option or a bad value
+    return command
+
+
+def test_the_services_of_a_team_deployment_are_there():
+    assert {"postgres", "redis", "migrate", "web", "worker", "scheduler"} <= set(COMPOSE["services"])
+    for name in ("postgres", "redis", "web"):
+        assert "healthcheck" in COMPOSE["services"][name], name
+    assert set(COMPOSE["volumes"]) == {"pgdata", "redisdata"}
+
+
+def test_each_followup_command_in_compose_exists_in_the_cli():
+    commands = {name: s["command"] for name, s in COMPOSE["services"].items()
+                if isinstance(s.get("command"), list) and s["command"][0] == "followup"}
+    assert set(commands) == {"migrate", "worker", "scheduler"}
+    for argv in commands.values():
+        command = resolve(argv[1:])
+        assert "not available yet" not in (command.help or ""), argv
+
+
+def test_the_web_service_runs_the_app_factory_under_gunicorn():
+    argv = COMPOSE["services"]["web"]["command"]
+    assert argv[0] == "gunicorn"
+    module, _, call = argv[-1].partition(":")
+    factory = getattr(importlib.import_module(module), call.removesuffix("()"))
+    assert callable(factory)
+
+
+def test_the_dockerfile_default_command_exists():
+    cmd = next(line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD"))
+    argv = __import__("json").loads(cmd.removeprefix("CMD").strip())
+    assert argv[0] == "followup"
+    resolve(argv[1:])
+
+
+def test_the_example_env_file_names_the_secret_key():
+    assert "FOLLOWUP_SECRET_KEY=" in (ROOT / ".env.example").read_text()
