@@ -43,7 +43,10 @@ def sync_command(account_ref, all_accounts, watch, stop_after, as_json) -> None:
             ids = [account.id]
 
     results = [_sync_one(rt, account_id, as_json) for account_id in ids]
-    if as_json and not watch:
+    if as_json and watch:
+        for result in results:  # one JSON object a line, as the later syncs print them
+            echo_json(result)
+    elif as_json:
         echo_json(results if all_accounts else results[0])
     if not ids and not as_json:
         click.echo("no accounts with an IMAP server (add one with `followup account add`)")
