@@ -66,6 +66,7 @@ class BusinessCalendar:
     working_days: frozenset[int] = frozenset(DEFAULT_WORKING_DAYS)
     holiday_country: str | None = None
     _cache: dict[date, bool] = field(default_factory=dict, repr=False, compare=False)
+    _after: dict[tuple[date, int], date] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
@@ -94,6 +95,17 @@ class BusinessCalendar:
                 return day
             day += _ONE_DAY
         raise CalendarError("no business day within ten years: check the working week and holidays")
+
+    def business_day_after(self, day: date, n: int) -> date:
+        """The n-th business day after `day` (memoised: the same dates recur across threads)."""
+        key = (day, n)
+        found = self._after.get(key)
+        if found is None:
+            found = day
+            for _ in range(n):
+                found = self.next_business_day(found)
+            self._after[key] = found
+        return found
 
     def local(self, moment: datetime) -> datetime:
         return _aware(moment).astimezone(self.tz)
@@ -146,9 +158,7 @@ def add_business_days(start: datetime, n: int, cal: BusinessCalendar) -> datetim
     if n < 0:
         raise ValueError("n must not be negative")
     day, wall = cal.start_of_business(start)
-    for _ in range(n):
-        day = cal.next_business_day(day)
-    return cal.at_local(day, wall)
+    return cal.at_local(cal.business_day_after(day, n), wall)
 
 
 def business_days_between(a: datetime, b: datetime, cal: BusinessCalendar) -> int:

@@ -20,12 +20,13 @@ Running it twice with the same `now` changes nothing the second time.
 
 from __future__ import annotations
 
+import json
 import time as _time
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import Text, bindparam, func, insert, or_, select, type_coerce, update
 from sqlmodel import Session
 
 from followups.models import (
@@ -52,6 +53,7 @@ from followups.rules import (
     TaskClosure,
     TaskProposal,
     ThreadView,
+    contact_may_have_task,
     detect_contact,
     detect_thread,
 )
@@ -184,10 +186,18 @@ def detect_account(session: Session, account_id: int, now: datetime, full: bool 
     for email, seen in activity.items():
         seen.name = names.get(email, seen.name)
     contacts = _save_contacts(session, account_id, contacts, activity, full, report)
-    contact_outcomes = [detect_contact(c, settings, now) for c in contacts.values() if c.first_sale_at is not None]
-
     applier = _TaskApplier(session, account, user, now, report, contacts)
     applier.load([row.id for row in threads], full)
+    # Contact rules: every past customer in a full pass; else those whose mail changed, who
+    # have an open contact task, or who may be due (dormant, an anniversary window).
+    with_tasks = {t.contact_id for t in applier.tasks.values()
+                  if t.kind in CONTACT_KINDS and t.status in OPEN_STATUSES}
+    contact_outcomes = [
+        detect_contact(c, settings, now) for c in contacts.values()
+        if c.first_sale_at is not None and (
+            full or c.email in activity or c.id in with_tasks or contact_may_have_task(c, settings, now))
+    ]
+
     for _, outcome in outcomes:
         applier.apply(outcome)
     for outcome in contact_outcomes:
@@ -219,12 +229,15 @@ def _load_threads(session: Session, account_id: int, now: datetime, full: bool) 
                    Thread.updated_at, Thread.message_count).where(Thread.account_id == account_id)
     if not full:
         query = query.where(or_(Thread.needs_detection.is_(True), Thread.detect_at <= now))
-    return [_ThreadRow(*row) for row in session.execute(query.order_by(Thread.id))]
+    return [_ThreadRow(*row) for row in session.connection().execute(query.order_by(Thread.id))]
 
 
+# Read raw: JSON address lists and dates are decoded below, much faster than by the column
+# types for 100,000 rows (the same few address lists repeat a lot).
 _MESSAGE_COLUMNS = (
-    Message.thread_id, Message.id, Message.sent_at, Message.direction, Message.from_addr, Message.from_name,
-    Message.to_addrs, Message.cc_addrs, Message.subject, func.substr(Message.body_text, 1, TEXT_LIMIT),
+    Message.thread_id, Message.id, type_coerce(Message.sent_at, Text), Message.direction, Message.from_addr,
+    Message.from_name, type_coerce(Message.to_addrs, Text), type_coerce(Message.cc_addrs, Text), Message.subject,
+    func.substr(Message.body_text, 1, TEXT_LIMIT),
     Message.label, Message.needs_reply, Message.is_auto_reply, Message.is_bulk, Message.is_bounce,
     Message.is_noreply, Message.message_id_header,
 )
@@ -238,12 +251,14 @@ def _load_messages(session: Session, account_id: int, thread_ids: Sequence[int],
         queries = [select(*_MESSAGE_COLUMNS).where(Message.account_id == account_id, Message.thread_id.is_not(None))]
     else:
         queries = [select(*_MESSAGE_COLUMNS).where(Message.thread_id.in_(chunk)) for chunk in _chunks(thread_ids)]
+    connection = session.connection()
+    addresses = _AddressLists()
     for query in queries:
         for (thread_id, id_, sent_at, direction, from_addr, from_name, to_addrs, cc_addrs, subject, text,
-             label, needs_reply, auto, bulk, bounce, noreply, msgid) in session.execute(query):
+             label, needs_reply, auto, bulk, bounce, noreply, msgid) in connection.execute(query).all():
             by_thread.setdefault(thread_id, []).append(MessageView(
-                id=id_, sent_at=sent_at, direction=direction, from_addr=(from_addr or "").lower(),
-                from_name=from_name or "", to_addrs=_addresses(to_addrs), cc_addrs=_addresses(cc_addrs),
+                id=id_, sent_at=_utc(sent_at), direction=direction, from_addr=(from_addr or "").lower(),
+                from_name=from_name or "", to_addrs=addresses(to_addrs), cc_addrs=addresses(cc_addrs),
                 subject=subject or "", text=text or "", label=label, needs_reply=needs_reply,
                 is_auto_reply=bool(auto), is_bulk=bool(bulk), is_bounce=bool(bounce), is_noreply=bool(noreply),
                 message_id_header=msgid,
@@ -264,8 +279,30 @@ def _display_names(messages: dict[int, list[MessageView]]) -> dict[str, str]:
     return {email: value[2] for email, value in earliest.items()}
 
 
-def _addresses(value) -> tuple[str, ...]:
-    return tuple(a.lower() for a in value or () if isinstance(a, str))
+class _AddressLists:
+    """JSON address lists (text on SQLite, already decoded on PostgreSQL) to lower-case tuples."""
+
+    def __init__(self) -> None:
+        self.memo: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, value) -> tuple[str, ...]:
+        if isinstance(value, str):
+            known = self.memo.get(value)
+            if known is None:
+                known = self.memo[value] = self._clean(json.loads(value))
+            return known
+        return self._clean(value)
+
+    @staticmethod
+    def _clean(value) -> tuple[str, ...]:
+        return tuple(a.lower() for a in value or () if isinstance(a, str))
+
+
+def _utc(value) -> datetime:
+    """A stored UTC datetime read raw: text on SQLite, naive or aware datetime on PostgreSQL."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def _load_contacts(session: Session, account_id: int, emails: set[str] | None) -> dict[str, ContactView]:
@@ -278,8 +315,9 @@ def _load_contacts(session: Session, account_id: int, emails: set[str] | None) -
         queries = [base.where(Contact.first_sale_at.is_not(None))]
         queries += [base.where(Contact.email.in_(chunk)) for chunk in _chunks(sorted(emails))]
     contacts = {}
+    connection = session.connection()
     for query in queries:
-        for row in session.execute(query):
+        for row in connection.execute(query):
             contacts[row.email] = ContactView(*row)
     return contacts
 

@@ -103,13 +103,15 @@ FREEMAIL_DOMAINS = frozenset({
     "gmx.com", "web.de", "proton.me", "protonmail.com", "mail.com", "yandex.ru", "zoho.com",
     "fastmail.com", "hey.com",
 })
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ltd", "plc"})
 
 
 # ----------------------------------------------------------------------------- inputs
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MessageView:
     """One message as the rules see it. `text` is the message's own new text (no quotes)."""
 
@@ -177,17 +179,45 @@ class DetectionSettings:
     def _own(self) -> frozenset[str]:
         return frozenset(a.lower() for a in self.own_addresses)
 
+    @cached_property
+    def _ignored_domains(self) -> frozenset[str]:
+        return frozenset(p for p in self.ignore_patterns if "@" not in p)
+
+    @cached_property
+    def _kinds(self) -> dict[str, str]:
+        return {}
+
+    def address_kind(self, address: str) -> str:
+        """"own", "noreply", "ignored", "internal" or "external" (memoised: called a lot)."""
+        kind = self._kinds.get(address)
+        if kind is None:
+            kind = self._kinds[address] = self._address_kind(address.lower())
+        return kind
+
+    def _address_kind(self, address: str) -> str:
+        domain = _domain(address)
+        if address in self._own:
+            return "own"
+        if _is_noreply_address(address):
+            return "noreply"
+        if address in self.ignore_patterns or _domain_in(domain, self._ignored_domains):
+            return "ignored"
+        if _domain_in(domain, self.internal_domains):
+            return "internal"
+        return "external"
+
     def is_own(self, address: str) -> bool:
-        return address.lower() in self._own
+        return self.address_kind(address) == "own"
 
     def is_internal(self, address: str) -> bool:
-        return self.is_own(address) or _domain_in(_domain(address), self.internal_domains)
+        return self.address_kind(address) in ("own", "internal")
 
     def is_ignored(self, address: str) -> bool:
-        address = address.lower()
-        if address in self.ignore_patterns:
-            return True
-        return _domain_in(_domain(address), {p for p in self.ignore_patterns if "@" not in p})
+        return self.address_kind(address) == "ignored"
+
+    def is_external(self, address: str) -> bool:
+        """A human outside the company the user has not ignored."""
+        return self.address_kind(address) == "external"
 
 
 # ---------------------------------------------------------------------------- outputs
@@ -346,12 +376,7 @@ class _ThreadContext:
         return seen
 
     def is_contact_address(self, address: str) -> bool:
-        return not (
-            self.settings.is_internal(address)
-            or self.settings.is_ignored(address)
-            or _is_noreply_address(address)
-            or address in self.machine_senders
-        )
+        return self.settings.is_external(address) and address not in self.machine_senders
 
     def who(self, address: str | None) -> str:
         """"Dana Wu (Acme)" from the contact, the mail's display name, or the domain."""
@@ -379,8 +404,8 @@ class _ThreadContext:
         return ""
 
     def day(self, moment: datetime) -> str:
-        local = self.cal.local(moment)
-        return f"{local:%a} {local.day} {local:%b}"
+        local = moment.astimezone(self.cal.tz)
+        return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}"
 
 
 def _timeline(messages: Iterable[MessageView], now: datetime) -> list[MessageView]:
@@ -399,43 +424,42 @@ def _timeline(messages: Iterable[MessageView], now: datetime) -> list[MessageVie
 
 
 def _role(message: MessageView, settings: DetectionSettings) -> Role:
-    sender = message.from_addr.lower()
     if message.is_bulk or message.is_bounce or message.is_auto_reply:
         return Role.MACHINE
-    if message.direction == Direction.OUTBOUND or settings.is_own(sender):
+    kind = settings.address_kind(message.from_addr)
+    if message.direction == Direction.OUTBOUND or kind == "own":
         return Role.OWN
-    if message.is_noreply or _is_noreply_address(sender):
+    if message.is_noreply or kind == "noreply":
         return Role.MACHINE
-    if settings.is_ignored(sender):
+    if kind == "ignored":
         return Role.IGNORED
-    if settings.is_internal(sender):
-        recipients = (*message.to_addrs, *message.cc_addrs)
-        external = any(
-            not settings.is_internal(a) and not settings.is_ignored(a) and not _is_noreply_address(a)
-            for a in recipients
-        )
+    if kind == "internal":
+        external = any(settings.is_external(a) for a in (*message.to_addrs, *message.cc_addrs))
         return Role.TEAM if external else Role.INTERNAL
     return Role.CONTACT
 
 
 def _record_activity(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext) -> None:
+    """Conversation turns are in date order, so the latest one sets last_message_at."""
+    activity = out.activity
     for turn in conversation:
         message = turn.message
         if turn.role == Role.CONTACT:
             addresses = [message.from_addr.lower()]
         else:
             addresses = ctx.recipients(message)
+        sale = message.label == Label.SALE
+        at = message.sent_at
         for address in addresses:
-            activity = out.activity.setdefault(address, ContactActivity(address))
-            if turn.role == Role.CONTACT and not activity.name:
-                activity.name = message.from_name.strip().strip('"')
-            sale = message.label == Label.SALE
-            activity.merge(ContactActivity(
-                address,
-                last_message_at=message.sent_at,
-                first_sale_at=message.sent_at if sale else None,
-                last_sale_at=message.sent_at if sale else None,
-            ))
+            seen = activity.get(address)
+            if seen is None:
+                seen = activity[address] = ContactActivity(address)
+            if turn.role == Role.CONTACT and not seen.name:
+                seen.name = message.from_name.strip().strip('"')
+            seen.last_message_at = at
+            if sale:
+                seen.first_sale_at = seen.first_sale_at or at
+                seen.last_sale_at = at
 
 
 def _post_sale_checkin(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, key: str) -> bool:
@@ -736,6 +760,24 @@ def detect_contact(contact: ContactView, settings: DetectionSettings, now: datet
         else:
             out.recheck(opens, now)
     return out
+
+
+def contact_may_have_task(contact: ContactView, settings: DetectionSettings, now: datetime) -> bool:
+    """A cheap pre-check for `detect_contact`: False when it can only answer "nothing to open"
+    (not dormant, no anniversary window around `now`), so an incremental pass skips it."""
+    if contact.first_sale_at is None or contact.first_sale_at > now:
+        return False
+    last = contact.last_message_at or contact.last_sale_at or contact.first_sale_at
+    if now >= last + timedelta(days=settings.dormant_days):
+        return True
+    first = contact.first_sale_at.date()
+    for year in (now.year - 1, now.year, now.year + 1):
+        if year > first.year:
+            day = datetime.combine(_same_day_in(first, year), time(0), tzinfo=now.tzinfo)
+            # a day of slack either side for the user's time zone
+            if day - ANNIVERSARY_LEAD - timedelta(days=1) <= now < day + ANNIVERSARY_GRACE + timedelta(days=1):
+                return True
+    return False
 
 
 # ------------------------------------------------------------------------------ helpers
