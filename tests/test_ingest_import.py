@@ -1,0 +1,171 @@
+"""`followup import` and the importer: mbox (streamed), Maildir, a folder of .eml files,
+idempotence, the summary and exit status, and the demo mailbox end to end."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from followups.accounts import create_account
+from followups.db import session_scope
+from followups.demo_mailbox import DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, write_demo_mbox
+from followups.models import Message, Thread
+from followups.users import create_user
+from inbox_sync.importer import import_mailbox
+from inbox_sync.mailbox_files import MailboxError, read_mailbox, read_mbox
+
+FOLLOWUP = [str(Path(sys.executable).with_name("followup"))]
+FIXTURES = Path(__file__).parent / "fixtures" / "mail"
+NOW = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)
+
+
+def run(args, env, stdin=""):
+    return subprocess.run(FOLLOWUP + args, input=stdin, capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=300)
+
+
+def last_json(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def _account(engine, address="rep@acme.test") -> int:
+    with session_scope(engine) as session:
+        user = create_user(session, address, "pw-123456789")
+        return create_account(session, "k" * 32, user=user, addresses=[address],
+                              internal_domains=["acme.test"]).id
+
+
+def _fixture_mbox(path: Path) -> int:
+    box = mailbox.mbox(str(path), create=True)
+    files = sorted(FIXTURES.glob("*.eml"))
+    for file in files:
+        box.add(file.read_bytes())
+    box.flush()
+    box.close()
+    return len(files)
+
+
+def test_demo_mailbox_imports_with_expected_threads_and_no_warnings(app_env, tmp_path):
+    summary = write_demo_mbox(tmp_path / "demo.mbox", NOW)
+    assert run(["user", "add", DEMO_USER_EMAIL], app_env, stdin="a good password\n").returncode == 0
+    added = run(["account", "add", "--user", DEMO_USER_EMAIL, "--address", DEMO_USER_EMAIL,
+                 "--internal-domain", DEMO_INTERNAL_DOMAIN, "--json"], app_env)
+    assert added.returncode == 0, added.stderr
+    account = str(json.loads(added.stdout)["id"])
+
+    first = run(["import", str(summary.path), "--account", DEMO_USER_EMAIL, "--json",
+                 "--now", NOW.isoformat()], app_env)
+    assert first.returncode == 0, first.stderr
+    result = last_json(first.stdout)
+    assert result["read"] == result["stored"] == summary.messages
+    assert result["warnings"] == 0 and result["failed"] == 0 and result["duplicates"] == 0
+    assert result["threads"] == summary.expected_threads
+
+    again = run(["import", str(summary.path), "--account", account, "--json",
+                 "--now", NOW.isoformat()], app_env)
+    assert again.returncode == 0, again.stderr
+    result = last_json(again.stdout)
+    assert result["stored"] == 0 and result["duplicates"] == summary.messages
+    assert result["threads"] == summary.expected_threads
+
+
+def test_import_summary_line_and_errors_are_one_line(app_env, tmp_path):
+    run(["user", "add", "rep@acme.test"], app_env, stdin="a good password\n")
+    run(["account", "add", "--user", "rep@acme.test", "--address", "rep@acme.test"], app_env)
+    mbox = tmp_path / "f.mbox"
+    count = _fixture_mbox(mbox)
+    done = run(["import", str(mbox), "--account", "rep@acme.test"], app_env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"read {count}, stored {count}, duplicates 0")
+    not_mail = tmp_path / "notes.txt"
+    not_mail.write_text("just some notes\n")
+    bad = run(["import", str(not_mail), "--account", "rep@acme.test"], app_env)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().startswith("Error:") and "not an mbox" in bad.stderr
+    unknown = run(["import", str(mbox), "--account", "nobody@acme.test"], app_env)
+    assert unknown.returncode == 1 and "no account" in unknown.stderr
+
+
+def test_a_message_the_database_refuses_fails_alone_and_sets_the_exit_status(app_env, db_engine, tmp_path):
+    if db_engine.dialect.name != "sqlite":
+        pytest.skip("uses a SQLite trigger to make the database refuse one row")
+    with db_engine.begin() as conn:
+        conn.execute(text("CREATE TRIGGER poison BEFORE INSERT ON message WHEN NEW.subject = 'Poison' "
+                          "BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END"))
+    run(["user", "add", "rep@acme.test"], app_env, stdin="a good password\n")
+    run(["account", "add", "--user", "rep@acme.test", "--address", "rep@acme.test"], app_env)
+    mbox = tmp_path / "p.mbox"
+    count = _fixture_mbox(mbox)
+    box = mailbox.mbox(str(mbox))
+    box.add(b"From: x@y.example\nSubject: Poison\nMessage-ID: <poison@y>\n\nbad\n")
+    box.flush()
+    box.close()
+    result = run(["import", str(mbox), "--account", "rep@acme.test", "--json"], app_env)
+    assert result.returncode == 1
+    summary = last_json(result.stdout)
+    assert summary["failed"] == 1 and summary["stored"] == count
+    assert "refused by trigger" in result.stderr
+
+
+def test_maildir_and_eml_folder_import_and_reimport(db_engine, tmp_path):
+    account_id = _account(db_engine)
+    maildir = mailbox.Maildir(str(tmp_path / "Maildir"), create=True)
+    sent = maildir.add_folder("Sent")
+    files = sorted(FIXTURES.glob("*.eml"))
+    for i, file in enumerate(files):
+        (sent if i % 4 == 0 else maildir).add(file.read_bytes())
+    first = import_mailbox(db_engine, account_id, tmp_path / "Maildir", batch_size=7)
+    assert (first.read, first.stored, first.failed) == (len(files), len(files), 0)
+    # The same messages as loose .eml files: all duplicates.
+    again = import_mailbox(db_engine, account_id, FIXTURES)
+    assert (again.read, again.stored, again.duplicates) == (len(files), 0, len(files))
+    assert again.threads == first.threads
+    with session_scope(db_engine) as session:
+        assert len(session.exec(select(Message).where(Message.account_id == account_id)).all()) == len(files)
+        counts = sum(t.message_count for t in session.exec(select(Thread).where(Thread.account_id == account_id)))
+        assert counts == len(files)
+
+
+def test_mbox_reader_streams_and_matches_the_standard_library(tmp_path):
+    summary = write_demo_mbox(tmp_path / "demo.mbox", NOW)
+    box = mailbox.mbox(str(summary.path))
+    try:
+        expected = [(box.get_bytes(key), box.get_message(key).get_from()) for key in box.iterkeys()]
+    finally:
+        box.close()
+    got = list(read_mbox(summary.path))
+    assert len(got) == len(expected) == summary.messages
+    for message, (raw, from_line) in zip(got, expected):
+        assert message.raw.replace(b">From ", b"From ") == raw.replace(b">From ", b"From ")
+        assert message.internal_date is not None
+        assert message.internal_date.strftime("%Y") in from_line
+
+
+def test_mbox_from_lines_in_bodies_and_dates(tmp_path):
+    path = tmp_path / "x.mbox"
+    path.write_bytes(
+        b"From a@x Mon Mar  2 09:00:00 2026\nFrom: a@x.example\nSubject: one\n\n"
+        b"Hello\n>From the start of the line\n\n"
+        b"From b@y Tue Mar  3 10:30:00 2026\nFrom: b@y.example\nSubject: two\n\nBye\n")
+    one, two = read_mbox(path)
+    assert one.raw.endswith(b"Hello\nFrom the start of the line\n")
+    assert one.internal_date == datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    assert two.internal_date == datetime(2026, 3, 3, 10, 30, tzinfo=timezone.utc)
+    assert two.raw.endswith(b"Bye\n")
+
+
+def test_not_a_mailbox(tmp_path):
+    with pytest.raises(MailboxError):
+        list(read_mailbox(tmp_path / "missing"))
+    (tmp_path / "plain.txt").write_text("hello")
+    with pytest.raises(MailboxError, match="not an mbox"):
+        list(read_mailbox(tmp_path / "plain.txt"))
