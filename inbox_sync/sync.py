@@ -10,7 +10,7 @@ next network round trip, so a crash or a dropped connection resumes where it sto
     unchanged? (QRESYNC server, same UIDNEXT and HIGHESTMODSEQ) ◄──┘  highestmodseq -)
           │ no                       │ yes: done (no other command)
           ▼                          ▼
-    flags: FETCH 1:last_uid (FLAGS) (CHANGEDSINCE highestmodseq)   [CONDSTORE only]
+    flags: FETCH 1:last_uid (FLAGS) (CHANGEDSINCE highestmodseq)   [without CONDSTORE: all FLAGS]
           ▼
     new: UID SEARCH UID last_uid+1:* SINCE window ─► batches of `batch_size` UIDs:
          FETCH (FLAGS INTERNALDATE RFC822.SIZE [MODSEQ] [X-GM-*]) then BODY.PEEK[] (never
@@ -394,6 +394,8 @@ class FolderSync:
 
         if self.conn.condstore and old_modseq and modseq and modseq > old_modseq and last_uid:
             self._sync_flags(uidvalidity, last_uid, old_modseq)
+        elif not self.conn.condstore and last_uid:
+            self._sync_flags(uidvalidity, last_uid, None)  # no CONDSTORE: every known UID's FLAGS
 
         if uidnext is None or old_uidnext is None or uidnext != old_uidnext:
             self._fetch_new(name, uidvalidity, last_uid)
@@ -404,8 +406,9 @@ class FolderSync:
 
     # -- flags --------------------------------------------------------------------------
 
-    def _sync_flags(self, uidvalidity: int, last_uid: int, since_modseq: int) -> None:
-        response = self.conn.fetch(f"1:{last_uid}", ["UID", "FLAGS"], [f"CHANGEDSINCE {since_modseq}"])
+    def _sync_flags(self, uidvalidity: int, last_uid: int, since_modseq: int | None) -> None:
+        modifiers = [f"CHANGEDSINCE {since_modseq}"] if since_modseq else []
+        response = self.conn.fetch(f"1:{last_uid}", ["UID", "FLAGS"], modifiers)
         changes = {}
         for uid, data in response.items():
             if b"FLAGS" in data:
@@ -655,7 +658,8 @@ def _text(value) -> str:
 
 
 def _flag_strings(flags) -> tuple[str, ...]:
-    return tuple(_text(f) for f in flags or ())
+    """Flags as text, without \\Recent (it belongs to one IMAP session, not to the message)."""
+    return tuple(t for t in (_text(f) for f in flags or ()) if t.lower() != "\\recent")
 
 
 def _modseq_value(value) -> int | None:

@@ -262,3 +262,43 @@ def test_first_sync_window_follows_since(runtime, imap_user):
     account_id = make_account(runtime, imap_user, since=(NOW - dt.timedelta(days=365)).date())
     run_sync(runtime, account_id)
     assert set(messages(runtime, account_id)) == {"in-2@client.com", "in-3@client.com"}
+
+
+def test_server_without_condstore_or_qresync_like_outlook(runtime, imap_user):
+    """Outlook offers neither extension: UIDNEXT, UID SEARCH ALL and full FLAGS do the work."""
+    from inbox_sync.imap_connection import connect
+    from inbox_sync.sync import sync_mailbox
+
+    hidden = {"CONDSTORE", "QRESYNC", "ENABLE"}
+
+    def plain_connect(settings):
+        connection = connect(settings)
+        connection._capabilities = frozenset(connection.capabilities - hidden)
+        return connection
+
+    def sync():
+        return sync_mailbox(runtime.engine, account_id, secret_key=runtime.settings.secret_key,
+                            options=SyncOptions(lock_dir=runtime.settings.data_dir), connect_fn=plain_connect)
+
+    for n in range(1, 4):
+        raw, when = inbound(n)
+        imap_user.append("INBOX", raw, msg_time=when)
+    account_id = make_account(runtime, imap_user)
+    assert sync().fetched == 3
+    with imap_user.client() as client:
+        client.select_folder("INBOX")
+        client.add_flags([1], [b"\\Answered"])
+        client.delete_messages([3])
+        client.expunge()
+    raw, when = inbound(4)
+    imap_user.append("INBOX", raw, msg_time=when)
+
+    report = sync()
+
+    inbox = report.folders[0]
+    assert (inbox.fetched, inbox.flags_updated, inbox.marked_deleted) == (1, 1, 1)
+    assert not inbox.unchanged
+    stored = messages(runtime, account_id)
+    assert stored["in-3@client.com"].deleted_on_server and "in-4@client.com" in stored
+    again = sync()
+    assert again.fetched == 0 and again.folders[0].flags_updated == 0
