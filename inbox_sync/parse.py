@@ -168,29 +168,54 @@ def _parse(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
         if defect not in warnings:
             warnings.append(defect)
     return ParsedMessage(
-        message_id=message_id,
+        message_id=safe_text(message_id),
         synthetic_id=synthetic,
-        in_reply_to=in_reply_to,
-        references=references,
-        from_addr=from_addr,
-        from_name=from_name[:300],
-        to=to,
-        cc=cc,
-        reply_to=reply_to,
-        subject=subject,
+        in_reply_to=safe_text(in_reply_to) if in_reply_to else None,
+        references=tuple(safe_text(r) for r in references),
+        from_addr=safe_text(from_addr),
+        from_name=safe_text(from_name[:300]),
+        to=_safe_pairs(to),
+        cc=_safe_pairs(cc),
+        reply_to=_safe_pairs(reply_to),
+        subject=safe_text(subject),
         sent_at=sent_at,
         date_source=date_source,
-        text=text,
-        own_text=own_text,
-        quoted_text=quoted_text,
-        snippet=_snippet(own_text or text),
+        text=safe_text(text),
+        own_text=safe_text(own_text),
+        quoted_text=safe_text(quoted_text),
+        snippet=safe_text(_snippet(own_text or text)),
         html_only=body.html_only,
-        attachments=body.attachments,
+        attachments=tuple(Attachment(safe_text(a.name), safe_text(a.content_type), a.size)
+                          for a in body.attachments),
         kinds=kinds,
         content_hash=content_hash,
         size=len(raw),
-        warnings=tuple(warnings),
+        warnings=tuple(safe_text(w) for w in warnings),
     )
+
+
+def safe_text(text: str) -> str:
+    """Text every database takes: no NUL characters, no lone surrogates."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") \
+            if _escapable(text) else text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _escapable(text: str) -> bool:
+    try:
+        text.encode("utf-8", "surrogateescape")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _safe_pairs(pairs) -> tuple[tuple[str, str], ...]:
+    return tuple((safe_text(name), safe_text(addr)) for name, addr in pairs)
 
 
 def _body(msg: EmailMessage, warnings: list[str]) -> Body:
@@ -261,7 +286,8 @@ def _snippet(text: str) -> str:
 
 def _minimal(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
     content_hash = hashlib.sha256(raw).hexdigest()
-    text = raw.decode("utf-8", errors="replace")[:MAX_TEXT]
+    text = safe_text(raw.decode("utf-8", errors="replace")[:MAX_TEXT])
+    warnings = [safe_text(w) for w in warnings]
     sent_at = _aware(internal_date) or EPOCH
     return ParsedMessage(
         message_id=f"{content_hash[:32]}@{SYNTHETIC_DOMAIN}",

@@ -163,3 +163,18 @@ def test_store_threads_do_not_depend_on_order(db_engine, box, rnd, one_by_one):
     expected = thread_messages(
         [ThreadableMessage(message_id=m, references=tuple(refs)) for m, refs, _ in box])
     assert partitions[0] == partitions[1] == sorted(sorted(g) for g in expected)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(
+    st.binary(max_size=600),
+    st.sampled_from(FIXTURES).map(lambda p: p.read_bytes()[:400] + b"\x00\xff\xed\xa0\x80 <x\x00@y>\n"),
+), min_size=1, max_size=5))
+def test_any_bytes_are_stored_on_both_databases(db_engine, raws):
+    with session_scope(db_engine) as session:
+        user = create_user(session, f"u{uuid.uuid4().hex[:12]}@acme.test", "pw-123456789")
+        account = create_account(session, "k" * 32, user=user, addresses=[user.email])
+        results = store_messages(session, account, [StoreItem(raw=r) for r in raws])
+        again = store_messages(session, account, [StoreItem(raw=r) for r in raws])
+    assert all(not r.created for r in again)
+    assert [r.message.id for r in results] == [r.message.id for r in again]
