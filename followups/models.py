@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from followups.types import UTCDateTime, utcnow
@@ -273,6 +273,10 @@ class FollowUpTask(SQLModel, table=True):
         # One task per (account, key): detection upserts on it, so running it twice changes nothing.
         UniqueConstraint("account_id", "key"),
         Index("ix_task_owner_status_due", "user_id", "status", "due_at"),
+        # The follow-ups page: a user's open tasks in list order (most urgent first), and
+        # the counts per kind in the navigation, each read from one index (migration 0004).
+        Index("ix_task_owner_list", "user_id", "status", text("priority DESC"), "due_at", "id"),
+        Index("ix_task_owner_kind", "user_id", "status", "kind", "assignee_id"),
         Index("ix_task_assignee_status", "assignee_id", "status"),
         Index("ix_task_thread", "thread_id"),
     )
@@ -332,3 +336,22 @@ class DigestSent(SQLModel, table=True):
     day: date
     sent_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     task_count: int = 0
+
+
+class KeywordMark(SQLModel, table=True):
+    """A keyword (or Gmail label) the write-back put on a message for a task.
+
+    The row remembers what the service wrote into the user's mailbox: a sync that finds
+    the keyword gone from the location's flags, or its \\Flagged state changed since the
+    keyword was set, means the user acted in their mail client (inbox_sync.writeback).
+    """
+
+    __table_args__ = (UniqueConstraint("task_id", "location_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="mailaccount.id", index=True, ondelete="CASCADE")
+    task_id: int = Field(foreign_key="followuptask.id", index=True, ondelete="CASCADE")
+    location_id: int = Field(foreign_key="messagelocation.id", index=True, ondelete="CASCADE")
+    keyword: str = Field(max_length=100)
+    via: str = Field(default="keyword", max_length=10)  # keyword | label (Gmail X-GM-LABELS)
+    flagged: bool = False  # \Flagged when the keyword was set
+    set_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)

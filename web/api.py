@@ -138,8 +138,7 @@ def list_tasks():
     }
     limit = _int_arg("limit", 50, 1, MAX_LIMIT)
     offset = _int_arg("offset", 0, 0, 10**9)
-    query = list_query(user, filters, now())
-    rows = get_db().exec(query.limit(limit + 1).offset(offset)).all()
+    rows = get_db().exec(list_query(user, filters, now(), limit=limit + 1, offset=offset)).all()
     more = len(rows) > limit
     return jsonify({
         "tasks": [_task_json(r) for r in rows[:limit]],
