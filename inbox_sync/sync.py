@@ -374,6 +374,7 @@ class FolderSync:
         uidvalidity = int(status[b"UIDVALIDITY"])
         uidnext = status.get(b"UIDNEXT")
         modseq = status.get(b"HIGHESTMODSEQ")
+        self.empty = status.get(b"EXISTS") == 0  # some servers refuse `1:*` in an empty folder
         self.report.uidvalidity = uidvalidity
 
         if old_validity != uidvalidity:
@@ -392,12 +393,14 @@ class FolderSync:
             self._complete(uidnext, modseq)
             return self.report
 
-        if self.conn.condstore and old_modseq and modseq and modseq > old_modseq and last_uid:
+        if self.empty:
+            pass
+        elif self.conn.condstore and old_modseq and modseq and modseq > old_modseq and last_uid:
             self._sync_flags(uidvalidity, last_uid, old_modseq)
         elif not self.conn.condstore and last_uid:
             self._sync_flags(uidvalidity, last_uid, None)  # no CONDSTORE: every known UID's FLAGS
 
-        if uidnext is None or old_uidnext is None or uidnext != old_uidnext:
+        if not self.empty and (uidnext is None or old_uidnext is None or uidnext != old_uidnext):
             self._fetch_new(name, uidvalidity, last_uid)
 
         self._detect_deleted(uidvalidity)
@@ -517,7 +520,7 @@ class FolderSync:
     # -- deleted on the server ----------------------------------------------------------
 
     def _detect_deleted(self, uidvalidity: int) -> None:
-        on_server = set(self.conn.search(["ALL"]))
+        on_server = set() if self.empty else set(self.conn.search(["ALL"]))
         with session_scope(self.engine) as session:
             rows = session.exec(
                 select(MessageLocation.id, MessageLocation.message_id, MessageLocation.uid,
