@@ -94,6 +94,24 @@ def enqueue_process(conn: Redis, account_id: int) -> Job | None:
                           account_id, timeout=PROCESS_TIMEOUT)
 
 
+def writeback_job_id(account_id: int) -> str:
+    return f"writeback-account-{account_id}"
+
+
+def digest_job_id(user_id: int, day) -> str:
+    return f"digest-user-{user_id}-{day}"
+
+
+def enqueue_writeback(conn: Redis, account_id: int) -> Job | None:
+    return enqueue_unique(conn, DEFAULT_QUEUE, writeback_account_job, writeback_job_id(account_id), account_id)
+
+
+def enqueue_digest(conn: Redis, user_id: int, day) -> Job | None:
+    from followup.digest_mail import send_digest_job
+
+    return enqueue_unique(conn, DEFAULT_QUEUE, send_digest_job, digest_job_id(user_id, day), user_id)
+
+
 # ---- job functions (run by `followup worker`) ---------------------------------------------
 
 def sync_account_job(account_id: int) -> dict:
@@ -111,9 +129,22 @@ def sync_account_job(account_id: int) -> dict:
 
 
 def process_account_job(account_id: int) -> dict:
+    """Classify + detect, then queue the nudges: write-back and new complaints' webhooks."""
     from followup.pipeline import process_account
+    from followup.webhooks import enqueue_complaint_notices
 
-    return process_account(bootstrap(), account_id)
+    rt = bootstrap()
+    result = process_account(rt, account_id)
+    conn = connect(rt.settings)
+    enqueue_writeback(conn, account_id)
+    enqueue_complaint_notices(conn, rt, account_id)
+    return result
+
+
+def writeback_account_job(account_id: int) -> dict:
+    from followup.jobs import writeback
+
+    return writeback(account_id).to_dict()
 
 
 # ---- the lock ------------------------------------------------------------------------------

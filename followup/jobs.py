@@ -7,10 +7,13 @@ errors propagate so that the job runner records a failure (and can retry).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from followup.bootstrap import Runtime, bootstrap
 from followup.pipeline import process_account
 from followups.types import utcnow
 from inbox_sync.sync import SyncOptions, SyncReport, sync_mailbox
+from inbox_sync.writeback import WritebackReport, writeback_account
 
 
 def sync_account(account_id: int, *, runtime: Runtime | None = None,
@@ -28,4 +31,21 @@ def sync_account(account_id: int, *, runtime: Runtime | None = None,
     report = sync_mailbox(rt.engine, int(account_id), secret_key=rt.settings.secret_key, options=options)
     if process:  # rq workers queue it on the `nlp` queue instead (followup.jobqueue)
         report.pipeline = process_account(rt, int(account_id), utcnow())
+        report.pipeline["nudges"] = nudge_account(int(account_id), runtime=rt)
     return report
+
+
+def writeback(account_id: int, *, runtime: Runtime | None = None, now: datetime | None = None) -> WritebackReport:
+    """Put the follow-up keyword on (and take it off) the account's mail; see inbox_sync.writeback."""
+    rt = runtime or bootstrap()
+    return writeback_account(rt.engine, int(account_id), secret_key=rt.settings.secret_key, now=now,
+                             lock_dir=rt.settings.data_dir / "locks")
+
+
+def nudge_account(account_id: int, *, runtime: Runtime | None = None, now: datetime | None = None) -> dict:
+    """After detection, inline: the keywords in the mailbox, then new complaints to the team's webhook."""
+    from followup.webhooks import notify_complaints
+
+    rt = runtime or bootstrap()
+    report = writeback(account_id, runtime=rt, now=now)
+    return {"writeback": report.to_dict(), "webhooks": notify_complaints(rt, int(account_id))}

@@ -336,3 +336,22 @@ class DigestSent(SQLModel, table=True):
     day: date
     sent_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     task_count: int = 0
+
+
+class KeywordMark(SQLModel, table=True):
+    """A keyword (or Gmail label) the write-back put on a message for a task.
+
+    The row remembers what the service wrote into the user's mailbox: a sync that finds
+    the keyword gone from the location's flags, or its \\Flagged state changed since the
+    keyword was set, means the user acted in their mail client (inbox_sync.writeback).
+    """
+
+    __table_args__ = (UniqueConstraint("task_id", "location_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="mailaccount.id", index=True, ondelete="CASCADE")
+    task_id: int = Field(foreign_key="followuptask.id", index=True, ondelete="CASCADE")
+    location_id: int = Field(foreign_key="messagelocation.id", index=True, ondelete="CASCADE")
+    keyword: str = Field(max_length=100)
+    via: str = Field(default="keyword", max_length=10)  # keyword | label (Gmail X-GM-LABELS)
+    flagged: bool = False  # \Flagged when the keyword was set
+    set_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)

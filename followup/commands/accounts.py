@@ -83,6 +83,39 @@ def account_list(as_json: bool) -> None:
         click.echo(f"{row['id']:>4}  {row['user']:<30} {', '.join(row['addresses']):<35} {host:<25} {row['sync_status']}{error}")
 
 
+@account_group.command("update")
+@click.argument("account_ref", metavar="ID")
+@click.option("--writeback/--no-writeback", default=None,
+              help="Mark threads needing follow-up in the mailbox itself (or stop, removing the marks).")
+@click.option("--keyword", default=None, help="The IMAP keyword to use (default $FollowUp; a label on Gmail).")
+@json_option
+def account_update(account_ref, writeback, keyword, as_json) -> None:
+    """Change an account's write-back settings; they apply from the next sync."""
+    from inbox_sync.writeback import WritebackError, check_keyword
+
+    if keyword is not None:
+        try:
+            keyword = check_keyword(keyword)
+        except WritebackError as exc:
+            raise click.BadParameter(str(exc), param_hint="--keyword") from None
+    rt = runtime()
+    with session_scope(rt.engine) as session:
+        account = find_account(session, account_ref)
+        if writeback and not account.imap_host:
+            raise click.ClickException(f"account {account.id} is import-only: there is no mailbox to write to")
+        if writeback is not None:
+            account.writeback = writeback
+        if keyword is not None:
+            account.writeback_keyword = keyword
+        session.add(account)
+        result = _account_summary(account) | {"writeback_keyword": account.writeback_keyword}
+    if as_json:
+        echo_json(result)
+    else:
+        state = "on" if result["writeback"] else "off"
+        click.echo(f"account {result['id']}: write-back {state} (keyword {result['writeback_keyword']})")
+
+
 @account_group.command("test")
 @click.argument("account_ref", metavar="ID")
 @json_option
