@@ -11,14 +11,16 @@
 * the signature goes: the "-- " delimiter, mobile-client footers ("Sent from my iPhone"),
   and a short valediction block at the end ("Best regards,\\nAnna\\nACME Sales").
 
-Where these rules find nothing, `mail-parser-reply` gets a chance: it knows the header
-lines of more languages and clients (see `_library_cut`).
+Why not `mail-parser-reply` (installed, and evaluated): on the team's fixtures it finds the
+own text exactly in 33 of 45 cases against 45 for these rules (it misses Spanish, Dutch and
+Polish attributions, bottom posting, forwards, "-- " and mobile signatures), and it costs
+about 2 ms a message, four times the whole per-message budget of the import. `bench/corpora.py`
+repeats the comparison on the public corpora.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 MAX_LINES = 5000
 """Texts longer than this are only examined in their first lines."""
@@ -151,11 +153,6 @@ def _split_quotes(lines: list[str]) -> tuple[list[str], list[str]]:
                 continue
         own.append(line)
         i += 1
-    if cut is None and not soft_quoted:
-        library = _library_cut("\n".join(lines))
-        if library is not None:
-            own_text, quoted_text = library
-            return own_text.split("\n"), quoted_text.split("\n")
     return own, soft_quoted + quoted
 
 
@@ -187,14 +184,19 @@ def _header_block_at(lines: list[str], i: int) -> bool:
         return False
     fields = {"from"}
     j = i + 1
-    while j < len(lines) and j <= i + 8:
+    wrapped = 0  # Outlook wraps a long From/To value onto the next line
+    while j < len(lines) and j <= i + 10:
         candidate = lines[j].strip()
         if not candidate:
             j += 1
             continue
         match = _HEADER_LINE_RE.match(candidate)
         if not match:
-            break
+            wrapped += 1
+            if wrapped > 2:
+                break
+            j += 1
+            continue
         fields.add(_FIELD_OF.get(match.group(1).lower(), ""))
         j += 1
     return "sent" in fields and ("subject" in fields or "to" in fields) or {
@@ -253,18 +255,3 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
 
 def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(l.rstrip() for l in text.split("\n"))).strip()
-
-
-@lru_cache(maxsize=1)
-def _reply_parser():
-    try:
-        from mailparser_reply import EmailReplyParser
-
-        return EmailReplyParser(languages=["en", "de", "fr", "es", "it", "nl", "sv", "da", "pl", "ja"])
-    except Exception:  # noqa: BLE001 - the library is a helper, not a requirement
-        return None
-
-
-def _library_cut(text: str) -> tuple[str, str] | None:
-    """mail-parser-reply's split, when it finds a reply header the rules above missed."""
-    return None
