@@ -105,7 +105,9 @@ def classification_from_doc(doc: Doc, subject: str | None, text: str | None) -> 
     """Turn a processed Doc of ``compose_input(subject, text)`` into a Classification."""
     text = text or ""
     offset = _body_offset(subject)
-    cats = {label: float(doc.cats.get(label, 0.0)) for label in LABELS}
+    raw = {label: float(doc.cats.get(label, 0.0)) for label in LABELS}
+    total = sum(raw.values()) or 1.0
+    cats = {label: value / total for label, value in raw.items()}  # one-vs-rest scores → shares
     label = max(LABELS, key=lambda k: cats[k])
     evidence: list[Evidence] = []
     seen = set()

@@ -63,17 +63,26 @@ def read_jsonl(path: str | Path) -> list[dict]:
     return rows
 
 
-def build_pipeline(length: int = LENGTH, ngram_size: int = NGRAM_SIZE) -> Language:
-    """An untrained pipeline with the three components."""
+def build_pipeline(length: int = LENGTH, ngram_size: int = NGRAM_SIZE, merged: bool = True) -> Language:
+    """An untrained pipeline: the text categoriser(s) and the evidence rules.
+
+    ``merged`` (the default) puts the four labels and ``NEEDS_REPLY`` in one multi-label
+    categoriser, which reads the n-grams once: nearly twice as fast as two categorisers.
+    """
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "followup.TextKeepingTokenizer.v1"}}})
-    model = {"@architectures": "followup.TextCatBOWLower.v1", "exclusive_classes": True,
+    model = {"@architectures": "followup.TextCatBOWLower.v1", "exclusive_classes": not merged,
              "ngram_size": ngram_size, "no_output_layer": False, "length": length}
-    textcat = nlp.add_pipe("textcat", config={"model": model})
-    for label in LABELS:
-        textcat.add_label(label)
-    nr_model = dict(model, exclusive_classes=False)
-    needs = nlp.add_pipe("textcat_multilabel", name="needs_reply", config={"model": nr_model})
-    needs.add_label(NEEDS_REPLY)
+    if merged:
+        textcat = nlp.add_pipe("textcat_multilabel", name="textcat", config={"model": model})
+        for label in (*LABELS, NEEDS_REPLY):
+            textcat.add_label(label)
+    else:
+        textcat = nlp.add_pipe("textcat", config={"model": model})
+        for label in LABELS:
+            textcat.add_label(label)
+        nr_model = dict(model, exclusive_classes=False)
+        needs = nlp.add_pipe("textcat_multilabel", name="needs_reply", config={"model": nr_model})
+        needs.add_label(NEEDS_REPLY)
     nlp.add_pipe("followup_evidence_v1", name="evidence")
     return nlp
 
@@ -87,21 +96,29 @@ class TrainResult:
     dev: dict | None
 
 
-def _examples(nlp: Language, rows: Iterable[dict]) -> tuple[list[Example], list[Example]]:
+def _examples(nlp: Language, rows: Iterable[dict], merged: bool) -> tuple[list[Example], list[Example]]:
+    """(examples for the label categoriser, examples for the needs-reply one); merged: one list."""
     label_examples, reply_examples = [], []
     for row in rows:
         doc = nlp.make_doc(compose_input(row.get("subject"), row["text"]))
+        cats = {}
         if row.get("label") in LABELS:
             cats = {label: float(label == row["label"]) for label in LABELS}
+        reply = {NEEDS_REPLY: float(row["needs_reply"])} if isinstance(row.get("needs_reply"), bool) else {}
+        if merged:
+            if cats or reply:
+                label_examples.append(Example.from_dict(doc, {"cats": {**cats, **reply}}))
+            continue
+        if cats:
             label_examples.append(Example.from_dict(doc, {"cats": cats}))
-        if isinstance(row.get("needs_reply"), bool):
-            reply_examples.append(Example.from_dict(doc.copy(), {"cats": {NEEDS_REPLY: float(row["needs_reply"])}}))
+        if reply:
+            reply_examples.append(Example.from_dict(doc.copy(), {"cats": reply}))
     return label_examples, reply_examples
 
 
 def train(output_dir: str | Path | None = None, extra_examples: list[dict] | None = None, seed: int = 0,
           *, epochs: int = EPOCHS, corpus_dir: str | Path | None = None, length: int = LENGTH,
-          log: Callable[[str], None] | None = None) -> TrainResult:
+          ngram_size: int = NGRAM_SIZE, merged: bool = True, log: Callable[[str], None] | None = None) -> TrainResult:
     """Train on the team corpus (plus ``extra_examples``, e.g. user corrections) and save.
 
     ``extra_examples`` are rows in the evaluate format (``text``, optional ``subject``,
@@ -118,12 +135,13 @@ def train(output_dir: str | Path | None = None, extra_examples: list[dict] | Non
     rows = read_jsonl(corpus_dir / "train.jsonl")
     extra = list(extra_examples or [])
     rows += [row for row in extra for _ in range(FEEDBACK_WEIGHT)]
-    nlp = build_pipeline(length=length)
-    label_examples, reply_examples = _examples(nlp, rows)
+    nlp = build_pipeline(length=length, ngram_size=ngram_size, merged=merged)
+    label_examples, reply_examples = _examples(nlp, rows, merged)
     if not label_examples:
         raise ValueError("no labelled examples to train on")
     nlp.get_pipe("textcat").initialize(lambda: label_examples, nlp=nlp)
-    nlp.get_pipe("needs_reply").initialize(lambda: reply_examples or label_examples[:1], nlp=nlp)
+    if not merged:
+        nlp.get_pipe("needs_reply").initialize(lambda: reply_examples or label_examples[:1], nlp=nlp)
     optimizer = nlp.create_optimizer()
 
     for epoch in range(epochs):
@@ -131,9 +149,9 @@ def train(output_dir: str | Path | None = None, extra_examples: list[dict] | Non
         rng.shuffle(reply_examples)
         losses: dict[str, float] = {}
         for batch in minibatch(label_examples, size=BATCH_SIZE):
-            nlp.update(batch, sgd=optimizer, losses=losses, exclude=["needs_reply", "evidence"])
+            nlp.update(batch, sgd=optimizer, losses=losses, exclude=["needs_reply"] if not merged else [])
         for batch in minibatch(reply_examples, size=BATCH_SIZE):
-            nlp.update(batch, sgd=optimizer, losses=losses, exclude=["textcat", "evidence"])
+            nlp.update(batch, sgd=optimizer, losses=losses, exclude=["textcat"])
         log(f"epoch {epoch + 1}/{epochs}: " + ", ".join(f"{k} loss {v:.3f}" for k, v in sorted(losses.items())))
 
     nlp.meta.update({
@@ -141,7 +159,8 @@ def train(output_dir: str | Path | None = None, extra_examples: list[dict] | Non
         "version": "0.1.0",
         "description": "followup: inquiry / sale / complaint / other, needs-reply, evidence spans",
         "followup": {"model_version": MODEL_VERSION, "seed": seed, "epochs": epochs,
-                     "n_extra_examples": len(extra), "length": length},
+                     "n_extra_examples": len(extra), "length": length, "ngram_size": ngram_size,
+                     "merged": merged},
     })
     dev = None
     dev_path = corpus_dir / "dev.jsonl"
@@ -152,4 +171,6 @@ def train(output_dir: str | Path | None = None, extra_examples: list[dict] | Non
     output_dir.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(output_dir)
     return TrainResult(path=output_dir, n_label_examples=len(label_examples),
-                       n_needs_reply_examples=len(reply_examples), n_extra=len(extra), dev=dev)
+                       n_needs_reply_examples=len(reply_examples) if not merged else
+                       sum(NEEDS_REPLY in eg.reference.cats for eg in label_examples),
+                       n_extra=len(extra), dev=dev)

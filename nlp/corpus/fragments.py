@@ -620,8 +620,6 @@ NR_ASK = [
     "Thoughts?",
     "Would {day} at 2pm work for you?",
     "We need your approval on the attached before we can proceed.",
-    "Drop me a line if you need anything else.",
-    "Feel free to call me with any questions.",
     "Kindly revert with your comments.",
     "We were hoping you could help us with the transition plan.",
     "I need to know if you want to keep the reservation or release it.",
@@ -656,6 +654,8 @@ NR_ASK = [
     "Please respond at your earliest convenience.",
 ]
 NR_TELL = [
+    "Drop me a line if you need anything else.",
+    "Feel free to call me with any questions.",
     "I will send the revised schedule tomorrow.",
     "We'll be in touch next week.",
     "Thanks again for your time today.",

@@ -21,13 +21,14 @@ import re
 from pathlib import Path
 
 from nlp.corpus import fragments as F
+from nlp.corpus import fragments_extra as X
 from nlp.corpus import fragments_more as M
 
 HERE = Path(__file__).resolve().parent
 TRAIN_DOCS = 4400
 DEV_DOCS = 1100
-TRAIN_SENTENCES = 3200
-DEV_SENTENCES = 800
+TRAIN_SENTENCES = 5000
+DEV_SENTENCES = 1000
 DEV_EVERY = 5  # every DEV_EVERY-th fragment of a long list is kept for dev
 
 REGISTERS = {
@@ -40,10 +41,21 @@ REGISTERS = {
 TWEETS = {"inquiry": M.TWEET_INQUIRY, "sale": M.TWEET_SALE, "complaint": M.TWEET_COMPLAINT, "other": M.TWEET_OTHER}
 ACTIONS = {"inquiry": M.INQUIRY_ACTIONS, "sale": M.SALE_ACTIONS, "complaint": M.COMPLAINT_ACTIONS,
            "other": M.OTHER_ACTIONS}
-ASKS = re.compile(r"\?|\b(please|pls|can you|could you|can i|fix it|sort it out|i want|i'd like|need to|want to"
-                  r"|send me|would you)\b", re.IGNORECASE)
-ASK = {"inquiry": F.INQUIRY_ASK, "sale": F.SALE_ASK, "complaint": F.COMPLAINT_ASK, "other": F.OTHER_ASK}
-TELL = {"inquiry": F.INQUIRY_TELL, "sale": F.SALE_TELL, "complaint": F.COMPLAINT_TELL, "other": F.OTHER_TELL}
+ASKS = re.compile(r"\?|\b(please(?! note| find| see)|pls|can you|could you|can i|fix it|sort it out|i want"
+                  r"|i'd like|need to|want to|send me|would you)\b", re.IGNORECASE)
+
+
+def _split(items: list[str]) -> tuple[list[str], list[str]]:
+    return [x for x in items if ASKS.search(x)], [x for x in items if not ASKS.search(x)]
+
+
+_SALE_MORE = _split(X.SALE_MORE)
+_COMPLAINT_MORE = _split(X.COMPLAINT_MORE)
+_OTHER_MORE = _split(X.OTHER_MORE)
+ASK = {"inquiry": F.INQUIRY_ASK + X.INQUIRY_MORE, "sale": F.SALE_ASK + _SALE_MORE[0],
+       "complaint": F.COMPLAINT_ASK + _COMPLAINT_MORE[0], "other": F.OTHER_ASK + _OTHER_MORE[0]}
+TELL = {"inquiry": F.INQUIRY_TELL, "sale": F.SALE_TELL + _SALE_MORE[1],
+        "complaint": F.COMPLAINT_TELL + _COMPLAINT_MORE[1], "other": F.OTHER_TELL + _OTHER_MORE[1]}
 UTTER = {"inquiry": F.INQUIRY_UTTER, "sale": F.SALE_UTTER, "complaint": F.COMPLAINT_UTTER,
          "other": F.OTHER_UTTER}
 # share of utterances that ask (support-chat requests are requests; "hello" is not)
@@ -257,6 +269,9 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
         parts = ([(x, True) for x in pick.some(M.COLLEAGUE_ASK + F.OTHER_ASK, n_ask)]
                  + [(x, False) for x in pick.some(M.COLLEAGUE_TELL + F.OTHER_TELL, n_tell)])
         rng.shuffle(parts)
+        if rng.random() < 0.5:
+            ask = rng.random() < 0.4
+            parts.append((frame(rng, pick, ask) if rng.random() < 0.85 else pick.one(X.TELL_FRAMES[-3:]), ask))
         needs = any(a for _, a in parts)
         body = [slots.fill(x) for x, _ in parts] or [slots.fill(pick.one(M.COLLEAGUE_TELL))]
         if rng.random() < 0.3:
@@ -343,6 +358,18 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
     return row
 
 
+def frame(rng: random.Random, pick: Picker, ask: bool) -> str:
+    """One sentence from the grammar in fragments_extra: asking the reader, or telling."""
+    if not ask and rng.random() < 0.2:
+        return pick.one(X.BULK_TELL)
+    text = pick.one(X.ASK_FRAMES if ask else X.TELL_FRAMES)
+    names = rng.sample(X.NAMES, 2)
+    text = (text.replace("{vp}", pick.one(X.VP)).replace("{obj}", rng.choice(X.OBJECTS))
+            .replace("{time}", rng.choice(X.TIMES)).replace("{name}", names[0], 1).replace("{name}", names[1]))
+    text = re.sub(r" +([?.,])", r"\1", re.sub(r"  +", " ", text)).strip()
+    return text[0].upper() + text[1:]
+
+
 def sentence_rows(rng: random.Random, pick: Picker, n: int) -> list[dict]:
     asks = F.NR_ASK + F.INQUIRY_ASK + F.SALE_ASK + F.COMPLAINT_ASK + F.OTHER_ASK + M.COLLEAGUE_ASK + M.COLLEAGUE_ASK
     tells = (F.NR_TELL + F.OTHER_TELL + F.OTHER_BULK + F.OTHER_SOCIAL + F.SALE_TELL + F.COMPLAINT_TELL
@@ -351,7 +378,10 @@ def sentence_rows(rng: random.Random, pick: Picker, n: int) -> list[dict]:
     for i in range(n):
         slots = Slots(rng)
         ask = rng.random() < 0.5
-        text = slots.fill(pick.one(asks if ask else tells))
+        if rng.random() < 0.5:
+            text = frame(rng, pick, ask)
+        else:
+            text = slots.fill(pick.one(asks if ask else tells))
         if rng.random() < 0.25:
             text = casualise(text, rng)
         rows.append({"text": text, "needs_reply": ask})
