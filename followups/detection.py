@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
-from sqlalchemy import Text, bindparam, func, insert, or_, select, type_coerce, update
+from sqlalchemy import Text, bindparam, func, or_, select, type_coerce, update
 from sqlmodel import Session
 
 from followups.models import (
@@ -349,8 +349,14 @@ def _save_contacts(session: Session, account_id: int, contacts: dict[str, Contac
             updates.append(dict(id=known.id, name=new.name, first_sale_at=new.first_sale_at,
                                 last_sale_at=new.last_sale_at, last_message_at=new.last_message_at))
     if inserts:
-        rows = session.execute(insert(Contact).returning(Contact.id, Contact.email), inserts)
-        ids = {email: id_ for id_, email in rows}
+        # executemany without RETURNING, then the ids in one query per chunk: RETURNING over
+        # executemany is slow on SQLite.
+        connection = session.connection()
+        connection.execute(Contact.__table__.insert(), inserts)
+        ids = {}
+        for chunk in _chunks([values["email"] for values in inserts]):
+            ids.update((email, id_) for id_, email in connection.execute(
+                select(Contact.id, Contact.email).where(Contact.account_id == account_id, Contact.email.in_(chunk))))
         for values in inserts:
             contacts[values["email"]] = ContactView(
                 ids[values["email"]], values["email"], values["name"], "", values["first_sale_at"],
@@ -362,19 +368,29 @@ def _save_contacts(session: Session, account_id: int, contacts: dict[str, Contac
 
 
 def _mark_threads(session: Session, outcomes: list[tuple[_ThreadRow, Outcome]]) -> None:
-    """Clear needs_detection and store detect_at, unless mail arrived meanwhile (another
-    writer changed the thread since it was read: it stays flagged for the next pass)."""
-    rows = [dict(tid=row.id, seen=row.updated_at, count=row.message_count, next_at=outcome.recheck_at)
-            for row, outcome in outcomes
-            if row.needs_detection or row.detect_at != outcome.recheck_at]
-    if not rows:
-        return
+    """Store each thread's next `detect_at` and clear `needs_detection`, unless mail arrived
+    meanwhile: a thread another writer changed since it was read (its `updated_at` or
+    `message_count` moved) stays flagged for the next pass.
+
+    Set-based where it can be: ingestion stamps a whole batch of threads with the same
+    `updated_at`, so the guarded clears group into a few `IN (...)` updates."""
     table = Thread.__table__
-    statement = (table.update()
-                 .where(table.c.id == bindparam("tid"), table.c.updated_at == bindparam("seen"),
-                        table.c.message_count == bindparam("count"))
-                 .values(needs_detection=False, detect_at=bindparam("next_at")))
-    session.connection().execute(statement, rows)
+    connection = session.connection()
+    moved = [dict(tid=row.id, next_at=outcome.recheck_at) for row, outcome in outcomes
+             if row.detect_at != outcome.recheck_at]
+    if moved:
+        connection.execute(table.update().where(table.c.id == bindparam("tid"))
+                           .values(detect_at=bindparam("next_at")), moved)
+    groups: dict[tuple[datetime, int], list[int]] = {}
+    for row, _ in outcomes:
+        if row.needs_detection:
+            groups.setdefault((row.updated_at, row.message_count), []).append(row.id)
+    for (seen, count), ids in groups.items():
+        for chunk in _chunks(ids):
+            connection.execute(table.update()
+                               .where(table.c.id.in_(chunk), table.c.updated_at == seen,
+                                      table.c.message_count == count)
+                               .values(needs_detection=False))
 
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
@@ -395,8 +411,8 @@ class _TaskApplier:
         self.report = report
         self.contact_ids = {email: c.id for email, c in contacts.items()}
         self.tasks: dict[str, FollowUpTask] = {}
-        self.new_tasks: list[FollowUpTask] = []
-        self.events: list[tuple[FollowUpTask, str, str]] = []
+        self.new_rows: dict[str, dict] = {}  # inserted in bulk: building ORM objects is slow
+        self.events: list[tuple[FollowUpTask | str, str, str]] = []  # (task, or key of a new one)
         self.proposed: set[str] = set()
         self._members: list[int] | None = None
 
@@ -422,19 +438,18 @@ class _TaskApplier:
     def _propose(self, p: TaskProposal) -> None:
         task = self.tasks.get(p.key)
         if task is None:
-            task = FollowUpTask(
-                account_id=self.account.id, user_id=self.user.id, key=p.key, kind=str(p.kind),
-                status=TaskStatus.OPEN, created_at=self.now, updated_at=self.now, due_at=p.due_at,
+            if p.key in self.new_rows:
+                return
+            assignee = self._next_assignee() if p.team_task else None
+            self.new_rows[p.key] = dict(
+                account_id=self.account.id, user_id=self.user.id, key=p.key, status=TaskStatus.OPEN,
+                team_id=self.user.team_id if p.team_task else None, assignee_id=assignee,
+                snooze_until=None, created_at=self.now, updated_at=self.now, closed_at=None,
+                **self._values(p),
             )
-            self._fill(task, p)
+            self.events.append((p.key, "opened", p.reason))
             if p.team_task:
-                task.team_id = self.user.team_id
-                task.assignee_id = self._next_assignee()
-            self.tasks[p.key] = task
-            self.new_tasks.append(task)
-            self.events.append((task, "opened", p.reason))
-            if p.team_task:
-                self.events.append((task, "assigned", self._assignment_detail(task.assignee_id)))
+                self.events.append((p.key, "assigned", self._assignment_detail(assignee)))
             self.report.opened += 1
             return
         new_trigger = (task.trigger_message_id != p.trigger_message_id if p.trigger_message_id is not None
@@ -462,14 +477,16 @@ class _TaskApplier:
         self.events.append((task, "reopened", p.reason))
         self.report.reopened += 1
 
-    def _fill(self, task: FollowUpTask, p: TaskProposal, force: bool = False) -> bool:
-        values = dict(
+    def _values(self, p: TaskProposal) -> dict:
+        return dict(
             kind=str(p.kind), thread_id=p.thread_id, contact_id=self.contact_ids.get(p.contact_email or ""),
             trigger_message_id=p.trigger_message_id, due_at=p.due_at, expires_at=p.expires_at,
             priority=p.priority, reason=p.reason, nudge=p.nudge, nudge_count=p.nudge_count,
         )
+
+    def _fill(self, task: FollowUpTask, p: TaskProposal, force: bool = False) -> bool:
         changed = force
-        for name, value in values.items():
+        for name, value in self._values(p).items():
             if getattr(task, name) != value:
                 setattr(task, name, value)
                 changed = True
@@ -495,11 +512,19 @@ class _TaskApplier:
             self.report.unsnoozed += 1
 
     def flush(self) -> None:
-        self.session.add_all(self.new_tasks)
         self.session.flush()
+        ids: dict[str, int] = {}
+        if self.new_rows:
+            connection = self.session.connection()
+            connection.execute(FollowUpTask.__table__.insert(), list(self.new_rows.values()))
+            for chunk in _chunks(list(self.new_rows)):
+                ids.update((key, id_) for id_, key in connection.execute(
+                    select(FollowUpTask.id, FollowUpTask.key)
+                    .where(FollowUpTask.account_id == self.account.id, FollowUpTask.key.in_(chunk))))
         if self.events:
-            self.session.execute(insert(TaskEvent), [
-                dict(task_id=task.id, at=self.now, event=event, actor_id=None, detail=detail)
+            self.session.connection().execute(TaskEvent.__table__.insert(), [
+                dict(task_id=ids[task] if isinstance(task, str) else task.id, at=self.now, event=event,
+                     actor_id=None, detail=detail)
                 for task, event, detail in self.events
             ])
 

@@ -366,14 +366,21 @@ class _ThreadContext:
         subject = " ".join(subject.split()) or "(no subject)"
         return subject if len(subject) <= 80 else subject[:77] + "..."
 
+    @cached_property
+    def _recipients(self) -> dict[int, list[str]]:
+        return {}
+
     def recipients(self, message: MessageView) -> list[str]:
         """The external, human, not ignored recipients of a message, To before Cc."""
-        seen: list[str] = []
-        for address in (*message.to_addrs, *message.cc_addrs):
-            address = address.lower()
-            if address and address not in seen and self.is_contact_address(address):
-                seen.append(address)
-        return seen
+        found = self._recipients.get(message.id)
+        if found is None:
+            found = []
+            for address in (*message.to_addrs, *message.cc_addrs):
+                address = address.lower()
+                if address and address not in found and self.is_contact_address(address):
+                    found.append(address)
+            self._recipients[message.id] = found
+        return found
 
     def is_contact_address(self, address: str) -> bool:
         return self.settings.is_external(address) and address not in self.machine_senders

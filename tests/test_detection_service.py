@@ -334,3 +334,29 @@ def test_cli_detect_and_tasks_json(app_env, db_engine, account_id):
     assert [r["kind"] for r in only] == ["complaint"]
     assert "No reply in 5 days" in cli(["tasks", "--now", now], app_env)
     assert json.loads(cli(["detect", "--now", now, "--json", "--account", str(account_id)], app_env))["opened"] == 0
+
+
+def test_a_thread_changed_during_the_pass_stays_flagged(db_engine, account_id, monkeypatch):
+    import followups.detection as detection
+
+    thread_id = add_thread(db_engine, account_id, "Quote", out(MON))
+    load = detection._load_threads
+
+    def load_then_new_mail(session, *args):
+        rows = load(session, *args)
+        with session_scope(db_engine) as other:  # ingestion commits a reply meanwhile
+            add_messages(other, account_id, thread_id, inn(MON + timedelta(days=1), "Yes."))
+        return rows
+
+    monkeypatch.setattr(detection, "_load_threads", load_then_new_mail)
+    try:
+        detect(db_engine, account_id, MON + timedelta(days=7))
+    except Exception as exc:  # SQLite: the other writer may find the database locked
+        pytest.skip(f"concurrent writer not possible here: {exc}")
+    monkeypatch.setattr(detection, "_load_threads", load)
+    with session_scope(db_engine) as session:
+        assert session.get(Thread, thread_id).needs_detection
+    assert detect(db_engine, account_id, MON + timedelta(days=7)).threads == 1
+    with session_scope(db_engine) as session:
+        assert not session.get(Thread, thread_id).needs_detection
+    assert not [t for t in tasks(db_engine).values() if t.status == TaskStatus.OPEN]
