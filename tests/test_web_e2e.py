@@ -1,0 +1,165 @@
+"""End to end in a real headless Chromium (Debian's chromium + chromedriver, via Selenium):
+the demo mailbox imported, classified and detected; sign in, see the nudges, snooze one
+(htmx) and watch it leave the list, open a thread and see the evidence highlighted.
+Screenshots go to docs/screenshots/ for the README."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from followups.models import FollowUpTask, Message, TaskStatus, User
+from tests.test_web_helpers import NOW, db, sqlite_runtime
+from web.scoping import my_tasks
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+DEMO_PASSWORD = "demo-password-for-e2e"
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory, _sqlite_template):
+    """The demo, served on a free loopback port (as `followup demo` sets it up)."""
+    import os
+
+    from followup.commands.web import setup_demo
+    from followups import demo_mailbox
+    from web import create_app
+    from werkzeug.serving import make_server
+
+    rt = sqlite_runtime(tmp_path_factory.mktemp("e2e"), _sqlite_template)
+    old = os.environ.get("FOLLOWUP_DEMO_PASSWORD")
+    os.environ["FOLLOWUP_DEMO_PASSWORD"] = DEMO_PASSWORD
+    try:
+        setup_demo(rt, NOW, demo_mailbox)
+    finally:
+        if old is None:
+            os.environ.pop("FOLLOWUP_DEMO_PASSWORD")
+        else:
+            os.environ["FOLLOWUP_DEMO_PASSWORD"] = old
+    app = create_app(rt, {"FOLLOWUP_NOW": NOW, "FOLLOWUP_START_SYNC": False})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield rt, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    rt.engine.dispose()
+
+
+@pytest.fixture
+def browser():
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.fail("chromium and chromium-driver are needed: apt-get install -y chromium chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                 "--window-size=1280,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _wait(driver, condition, timeout=15):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def test_sign_in_snooze_and_read_the_evidence(demo_site, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+
+    rt, base = demo_site
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    browser.get(base + "/")
+    _wait(browser, EC.presence_of_element_located((By.ID, "email")))
+    assert browser.current_url.startswith(base + "/login")
+    browser.find_element(By.ID, "email").send_keys("demo@example.com")
+    browser.find_element(By.ID, "password").send_keys(DEMO_PASSWORD + Keys.ENTER)
+    _wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.tasks li.task")))
+
+    # The demo's nudges, most urgent first, with counts per kind in the navigation.
+    rows = browser.find_elements(By.CSS_SELECTOR, "ol.tasks li.task")
+    with db(rt) as session:  # the demo user's list: theirs, less the complaints handed to a teammate
+        demo_user = session.exec(select(User).where(User.email == "demo@example.com")).one()
+        open_tasks = session.exec(my_tasks(demo_user).where(FollowUpTask.status == TaskStatus.OPEN)).all()
+    assert len(rows) == min(len(open_tasks), 25) and len(rows) >= 5
+    nudges = [r.find_element(By.CSS_SELECTOR, "h2.nudge").text for r in rows]
+    assert all(nudges) and any("reply" in n.lower() for n in nudges), nudges
+    total = browser.find_element(By.CSS_SELECTOR, '#kind-counts .count[data-kind="all"]').text
+    assert int(total) == len(open_tasks)
+    browser.save_screenshot(str(SCREENSHOTS / "followups.png"))
+    # Keyboard: the first Tab reaches the skip link; every action is a real button in a form.
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    assert browser.switch_to.active_element.get_attribute("class") == "skip-link"
+
+    # Snooze the first one until tomorrow: htmx posts the form, the row leaves the list.
+    first = rows[0]
+    first_id = int(first.get_attribute("id").removeprefix("task-"))
+    first.find_element(By.CSS_SELECTOR, 'button[value="snooze_tomorrow"]').click()
+    _wait(browser, EC.staleness_of(first))
+    _wait(browser, EC.text_to_be_present_in_element((By.ID, "messages"), "Snoozed until"))
+    assert browser.find_element(By.CSS_SELECTOR, '#kind-counts .count[data-kind="all"]').text == str(int(total) - 1)
+    assert not browser.find_elements(By.ID, f"task-{first_id}")
+    with db(rt) as session:
+        snoozed = session.get(FollowUpTask, first_id)
+        assert snoozed.status == TaskStatus.SNOOZED and snoozed.snooze_until > NOW
+    browser.refresh()
+    _wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.tasks li.task")))
+    assert not browser.find_elements(By.ID, f"task-{first_id}")
+    browser.save_screenshot(str(SCREENSHOTS / "followups-after-snooze.png"))
+
+    # Open a thread whose trigger message has evidence: the phrases are marked.
+    with db(rt) as session:
+        candidates = session.exec(
+            select(FollowUpTask.id, Message.evidence)
+            .join(Message, Message.id == FollowUpTask.trigger_message_id)
+            .where(FollowUpTask.status == TaskStatus.OPEN)
+        ).all()
+    shown = {int(r.get_attribute("id").removeprefix("task-"))
+             for r in browser.find_elements(By.CSS_SELECTOR, "ol.tasks li.task")}
+    task_id, evidence = next((t, e) for t, e in candidates
+                             if t in shown and any(not x["kind"].startswith("subject:") for x in e))
+    browser.find_element(By.CSS_SELECTOR, f"#task-{task_id} h2 a").click()
+    _wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.messages")))
+    marks = browser.find_elements(By.CSS_SELECTOR, ".mail-text mark.evidence")
+    assert marks, "no evidence highlighted"
+    body_phrases = {x["text"] for x in evidence if not x["kind"].startswith("subject:")}
+    assert body_phrases & {m.text for m in marks}
+    background = marks[0].value_of_css_property("background-color")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+    browser.save_screenshot(str(SCREENSHOTS / "thread-evidence.png"))
+
+    # The complaint board of the demo team, and the list at phone width.
+    browser.get(base + "/complaints/")
+    _wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".board")))
+    browser.save_screenshot(str(SCREENSHOTS / "complaints.png"))
+    browser.set_window_size(390, 844)
+    browser.get(base + "/")
+    _wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.tasks li.task")))
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways at phone width ({width}px)"
+    browser.save_screenshot(str(SCREENSHOTS / "followups-phone.png"))
+    # No console errors (CSP violations, htmx errors).
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
