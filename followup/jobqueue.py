@@ -142,9 +142,14 @@ def process_account_job(account_id: int) -> dict:
 
 
 def writeback_account_job(account_id: int) -> dict:
+    """Write-back under the same cross-machine lock as the sync (it must not read flags meanwhile)."""
     from followup.jobs import writeback
 
-    return writeback(account_id).to_dict()
+    rt = bootstrap()
+    job = get_current_job()
+    owner = job.id if job else writeback_job_id(account_id)
+    with redis_lock(connect(rt.settings), f"followup:lock:sync:{account_id}", owner):
+        return writeback(account_id, runtime=rt).to_dict()
 
 
 # ---- the lock ------------------------------------------------------------------------------

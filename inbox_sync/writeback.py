@@ -160,21 +160,21 @@ def writeback_account(
     now = now or utcnow()
     lock_dir = lock_dir or Path(os.environ.get("FOLLOWUP_DATA_DIR") or ".") / "locks"
     report = WritebackReport(account_id=account_id)
+    with session_scope(engine) as session:
+        account = session.get(MailAccount, account_id)
+        if account is None or not account.imap_host:
+            return report
+        report.enabled = bool(account.writeback)
+        report.keyword = account.writeback_keyword or DEFAULT_KEYWORD
+        has_marks = session.exec(
+            select(KeywordMark.id).where(KeywordMark.account_id == account_id).limit(1)).first() is not None
+        if not report.enabled and not has_marks:
+            return report  # nothing to write and nothing to take back: no lock, no connection
+        settings = ConnectionSettings.for_account(account, account_password(account, secret_key), timeout=timeout)
+
     with AccountLock(lock_dir, account_id):
         with session_scope(engine) as session:
-            account = session.get(MailAccount, account_id)
-            if account is None or not account.imap_host:
-                return report
-            report.enabled = bool(account.writeback)
-            report.keyword = account.writeback_keyword or DEFAULT_KEYWORD
-            has_marks = session.exec(
-                select(KeywordMark.id).where(KeywordMark.account_id == account_id).limit(1)).first() is not None
-            if not report.enabled and not has_marks:
-                return report
-            settings = ConnectionSettings.for_account(account, account_password(account, secret_key),
-                                                      timeout=timeout)
             live_needed = _marks_needing_live_check(session, account_id)
-
         connection: ImapConnection | None = None
         try:
             live: dict[int, tuple[str, ...]] = {}
