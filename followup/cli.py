@@ -51,6 +51,9 @@ from followup.commands.nlp import classify_command, nlp_group  # noqa: E402
 
 main.add_command(nlp_group)
 main.add_command(classify_command)
+from followup.commands.digest import digest_group  # noqa: E402
+
+main.add_command(digest_group)
 
 for command in PENDING_COMMANDS:
     if command.name not in main.commands:

@@ -18,7 +18,6 @@ PENDING = {
     "serve": ("issue 7", "the web UI"),
     "worker": ("issue 8", "background jobs"),
     "scheduler": ("issue 8", "background jobs"),
-    "digest": ("issue 9", "the daily digest"),
 }
 
 

@@ -1,0 +1,265 @@
+"""The daily digest: its content (pure), its delivery to a real SMTP server (aiosmtpd),
+once a day per user even when two senders race, and its planning at each user's local
+morning with a controlled clock."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+from datetime import date, datetime, timedelta, timezone
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from click.testing import CliRunner
+from sqlmodel import select
+
+from followup.bootstrap import Runtime
+from followup.cli import main
+from followup.digest_mail import DigestError, parse_smtp_url, send_digest
+from followup.schedule import DigestClock, InlineTimer, due_digests
+from followups.db import session_scope
+from followups.digest import DigestTask, build_digest
+from followups.models import DigestSent, TaskKind, TaskStatus, User
+from tests.test_web_helpers import add_account, add_contact, add_task, add_thread, add_user
+
+NOW = datetime(2026, 3, 10, 7, 30, tzinfo=timezone.utc)  # 08:30 in Paris, 03:30 in New York
+BASE = "https://followup.example.com"
+
+
+# ---- content (pure) ------------------------------------------------------------------
+
+
+def dt_(hours: float) -> datetime:
+    return NOW + timedelta(hours=hours)
+
+
+def test_digest_groups_by_kind_most_urgent_first_with_nudges_links_and_escaping():
+    tasks = [
+        DigestTask(1, TaskKind.AWAITING_REPLY, 1, dt_(-48), "No reply from Ann in 5 days", "Quote", "Ann <ann@x.com>"),
+        DigestTask(2, TaskKind.COMPLAINT, 5, dt_(-2), "Complaint: <b>broken</b> & late", "Broken <script>", "bob@y.com"),
+        DigestTask(3, TaskKind.AWAITING_REPLY, 3, dt_(-1), "No reply from Cy in 6 days", "Tables", ""),
+        DigestTask(4, TaskKind.NEEDS_REPLY, 1, dt_(5), "Dee asked for a price", "Price", ""),  # due later today
+        DigestTask(5, TaskKind.NEEDS_REPLY, 9, dt_(48), "Not due before Thursday", "Later", ""),
+    ]
+    digest = build_digest(to="rep@example.com", name="Rita", timezone="Europe/Paris", tasks=tasks,
+                          base_url=BASE, now=NOW)
+
+    assert digest.task_count == 4 and digest.day == date(2026, 3, 10)
+    assert digest.subject == "4 follow-ups for Tuesday 10 March"
+    assert [g.kind for g in digest.groups] == ["complaint", "awaiting_reply", "needs_reply"]
+    assert [t.id for t in digest.groups[1].tasks] == [3, 1]  # priority first, then due date
+    text = digest.text
+    assert text.index("Complaints that need an owner (1)") < text.index("No reply yet (2)") \
+        < text.index("Waiting for your answer (1)")
+    assert text.index("No reply from Cy") < text.index("No reply from Ann")
+    assert f"{BASE}/tasks/2" in text and "overdue by 2 days" in text and "due 13:30" in text
+    assert "Not due before Thursday" not in text
+    html = digest.html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "&lt;b&gt;broken&lt;/b&gt; &amp; late" in html and f'href="{BASE}/tasks/2"' in html
+
+    assert build_digest(to="rep@example.com", name="", timezone="UTC", tasks=tasks[4:], base_url=BASE,
+                        now=NOW) is None
+
+
+def test_smtp_urls():
+    plain = parse_smtp_url("smtp://mail.example.com", BASE)
+    assert (plain.port, plain.username, plain.sender) == (25, None, "followup@followup.example.com")
+    tls = parse_smtp_url("smtps://digest%40example.com:p%40ss@mail.example.com", BASE)
+    assert (tls.scheme, tls.port, tls.username, tls.password, tls.sender) == (
+        "smtps", 465, "digest@example.com", "p@ss", "digest@example.com")
+    start = parse_smtp_url("smtp+starttls://u:p@mail.example.com:2525?from=robot@example.com")
+    assert (start.port, start.sender) == (2525, "robot@example.com")
+    with pytest.raises(DigestError):
+        parse_smtp_url("http://mail.example.com")
+
+
+# ---- a real SMTP server ----------------------------------------------------------------
+
+
+class Inbox:
+    """aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages = []
+        self.logins = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        ok = (auth_data.login, auth_data.password) == (b"digest", b"s3cret")
+        if ok:
+            self.logins.append(auth_data.login.decode())
+        return AuthResult(success=ok)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=inbox.authenticate,
+                            auth_require_tls=False)
+    controller.start()
+    inbox.url = f"smtp://digest:s3cret@127.0.0.1:{controller.port}?from=digest@followup.example.com"
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def mail_rt(runtime, smtp_server, monkeypatch) -> Runtime:
+    monkeypatch.setenv("FOLLOWUP_SMTP_URL", smtp_server.url)
+    monkeypatch.setenv("FOLLOWUP_BASE_URL", BASE)
+    return Runtime(settings=dataclasses.replace(runtime.settings, smtp_url=smtp_server.url, base_url=BASE),
+                   engine=runtime.engine)
+
+
+def seed(rt, email="rep@example.com", zone="Europe/Paris", name="Rita Rep"):
+    user = add_user(rt, email, name=name)
+    with session_scope(rt.engine) as session:
+        row = session.get(User, user.id)
+        row.timezone = zone
+    account = add_account(rt, user)
+    contact = add_contact(rt, account)
+    quote, quote_msgs = add_thread(rt, account, "Quote for 500 chairs")
+    broken, broken_msgs = add_thread(rt, account, "Broken <legs> & scratches")
+    later, later_msgs = add_thread(rt, account, "Catalogue")
+    add_task(rt, account, quote, quote_msgs[0], contact=contact, nudge="No reply from Bea Buyer in 5 days",
+             due=NOW - timedelta(days=1), priority=1)
+    add_task(rt, account, broken, broken_msgs[0], kind=TaskKind.COMPLAINT, priority=5,
+             nudge="Complaint from Bea Buyer: needs an owner", due=NOW - timedelta(hours=3))
+    add_task(rt, account, later, later_msgs[0], kind=TaskKind.NEEDS_REPLY, nudge="Not due yet",
+             due=NOW + timedelta(days=3))
+    add_task(rt, account, later, later_msgs[0], kind=TaskKind.NEEDS_REPLY, key="done-one",
+             nudge="Already done", status=TaskStatus.DONE)
+    return user
+
+
+def test_digest_arrives_once_with_grouped_nudges_and_not_when_empty(mail_rt, smtp_server):
+    user = seed(mail_rt)
+    idle = add_user(mail_rt, "idle@example.com")
+
+    first = send_digest(mail_rt, user.id, NOW)
+    second = send_digest(mail_rt, user.id, NOW + timedelta(hours=1))
+    nothing = send_digest(mail_rt, idle.id, NOW)
+
+    assert (first.status, first.task_count, first.day) == ("sent", 2, date(2026, 3, 10))
+    assert second.status == "already_sent" and nothing.status == "empty"
+    assert len(smtp_server.messages) == 1 and smtp_server.logins == ["digest"]
+    rcpt, message = smtp_server.messages[0]
+    assert rcpt == ["rep@example.com"]
+    assert message["Subject"] == "2 follow-ups for Tuesday 10 March"
+    assert message["From"] == "Follow-ups <digest@followup.example.com>"
+    assert message["To"] == "Rita Rep <rep@example.com>" and message["Auto-Submitted"] == "auto-generated"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert text.index("Complaints that need an owner (1)") < text.index("Complaint from Bea Buyer: needs an owner") \
+        < text.index("No reply yet (1)") < text.index("No reply from Bea Buyer in 5 days")
+    assert "Not due yet" not in text and "Already done" not in text
+    assert f"{BASE}/tasks/" in text and "Bea Buyer <buyer@customer.example>" in text
+    assert "Broken &lt;legs&gt; &amp; scratches" in html and "<legs>" not in html
+    with session_scope(mail_rt.engine) as session:
+        rows = {(r.user_id, r.day, r.task_count) for r in session.exec(select(DigestSent))}
+    assert rows == {(user.id, date(2026, 3, 10), 2), (idle.id, date(2026, 3, 10), 0)}
+
+    # The next local day is a new digest.
+    assert send_digest(mail_rt, user.id, NOW + timedelta(days=1)).status == "sent"
+    assert len(smtp_server.messages) == 2
+
+
+def test_two_senders_racing_send_one_digest(mail_rt, smtp_server):
+    user = seed(mail_rt)
+    barrier = threading.Barrier(4)
+    results = []
+
+    def race():
+        barrier.wait()
+        results.append(send_digest(mail_rt, user.id, NOW).status)
+
+    threads = [threading.Thread(target=race) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["already_sent"] * 3 + ["sent"]
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_failed_send_frees_the_day_for_a_retry(mail_rt, smtp_server):
+    user = seed(mail_rt)
+    broken = Runtime(settings=dataclasses.replace(mail_rt.settings, smtp_url=f"smtp://127.0.0.1:{free_port()}"),
+                     engine=mail_rt.engine)
+    with pytest.raises(OSError):
+        send_digest(broken, user.id, NOW)
+    with session_scope(mail_rt.engine) as session:
+        assert session.exec(select(DigestSent)).all() == []
+    assert send_digest(mail_rt, user.id, NOW).status == "sent"
+
+
+def test_digest_send_command(mail_rt, smtp_server):
+    seed(mail_rt)
+    add_user(mail_rt, "off@example.com")
+    with session_scope(mail_rt.engine) as session:
+        session.exec(select(User).where(User.email == "off@example.com")).one().digest_enabled = False
+    cli = CliRunner()
+    now = NOW.isoformat()
+
+    dry = cli.invoke(main, ["digest", "send", "--user", "REP@example.com", "--now", now, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Subject: 2 follow-ups for Tuesday 10 March" in dry.output and "No reply from Bea Buyer" in dry.output
+    assert smtp_server.messages == []
+
+    sent = cli.invoke(main, ["digest", "send", "--now", now])
+    assert sent.exit_code == 0, sent.output
+    assert "rep@example.com: sent 2 follow-ups (2026-03-10)" in sent.output and "off@example.com" not in sent.output
+    again = cli.invoke(main, ["digest", "send", "--now", now, "--json"])
+    assert '"status": "already_sent"' in again.output
+    assert len(smtp_server.messages) == 1
+    unknown = cli.invoke(main, ["digest", "send", "--user", "nobody@example.com"])
+    assert unknown.exit_code != 0 and "no user" in unknown.output
+
+
+# ---- planning at each user's local morning ---------------------------------------------
+
+
+def test_digests_are_planned_at_each_users_local_morning():
+    paris = DigestClock(1, "Europe/Paris", True, 8, None)
+    new_york = DigestClock(2, "America/New_York", True, 8, None)
+    off = DigestClock(3, "UTC", False, 6, None)
+    users = [paris, new_york, off]
+    at = lambda h, m=0: datetime(2026, 3, 10, h, m, tzinfo=timezone.utc)  # noqa: E731
+
+    assert due_digests(users, at(6, 59)) == []  # 07:59 in Paris
+    assert due_digests(users, at(7, 0)) == [(1, date(2026, 3, 10))]  # 08:00 in Paris
+    assert due_digests(users, at(10, 59)) == [(1, date(2026, 3, 10))]  # 11:59 there: still the morning
+    # 08:00 in New York (UTC-4 since 8 March); Paris' window has closed (14:00 there).
+    assert due_digests(users, at(12, 0)) == [(2, date(2026, 3, 10))]
+    # Once the day is settled it is not planned again.
+    done = [dataclasses.replace(paris, last_day=date(2026, 3, 10)), new_york]
+    assert due_digests(done, at(7, 30)) == []
+    assert due_digests(done, at(7, 30) + timedelta(days=1)) == [(1, date(2026, 3, 11))]
+    # A day ahead of UTC: Auckland's 8 o'clock on the 11th is 19:00 UTC on the 10th.
+    auckland = DigestClock(4, "Pacific/Auckland", True, 8, date(2026, 3, 10))
+    assert due_digests([auckland], at(19, 0)) == [(4, date(2026, 3, 11))]
+
+
+def test_inline_timer_sends_each_user_their_digest_at_their_morning(mail_rt, smtp_server):
+    seed(mail_rt, "paris@example.com", "Europe/Paris")
+    seed(mail_rt, "ny@example.com", "America/New_York")
+    timer = InlineTimer(mail_rt)
+
+    timer.send_digests(datetime(2026, 3, 10, 7, 5, tzinfo=timezone.utc))
+    assert [rcpt for rcpt, _ in smtp_server.messages] == [["paris@example.com"]]
+    timer.send_digests(datetime(2026, 3, 10, 7, 6, tzinfo=timezone.utc))
+    assert len(smtp_server.messages) == 1
+    timer.send_digests(datetime(2026, 3, 10, 12, 1, tzinfo=timezone.utc))
+    assert [rcpt for rcpt, _ in smtp_server.messages] == [["paris@example.com"], ["ny@example.com"]]
