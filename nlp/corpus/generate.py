@@ -23,6 +23,7 @@ from pathlib import Path
 from nlp.corpus import fragments as F
 from nlp.corpus import fragments_extra as X
 from nlp.corpus import fragments_more as M
+from nlp.corpus import fragments_wide as W
 
 HERE = Path(__file__).resolve().parent
 TRAIN_DOCS = 4400
@@ -38,7 +39,10 @@ REGISTERS = {
     "other": [("email", 20), ("colleague", 25), ("news", 8), ("bulk", 10), ("social", 10), ("tweet", 12),
               ("utterance", 8), ("casual", 7)],
 }
-TWEETS = {"inquiry": M.TWEET_INQUIRY, "sale": M.TWEET_SALE, "complaint": M.TWEET_COMPLAINT, "other": M.TWEET_OTHER}
+TWEETS = {"inquiry": M.TWEET_INQUIRY + W.TWEET_INQUIRY_2 + [x.lower() for x in W.INQUIRY_WIDE[-12:]],
+          "sale": M.TWEET_SALE + [x.lower() for x in W.SALE_WIDE[-6:]],
+          "complaint": M.TWEET_COMPLAINT + W.TWEET_COMPLAINT_2 + W.COMPLAINT_WIDE[-8:],
+          "other": M.TWEET_OTHER + W.OTHER_TWEET_WIDE + W.TWEET_OTHER_2}
 ACTIONS = {"inquiry": M.INQUIRY_ACTIONS, "sale": M.SALE_ACTIONS, "complaint": M.COMPLAINT_ACTIONS,
            "other": M.OTHER_ACTIONS}
 ASKS = re.compile(r"\?|\b(please(?! note| find| see)|pls|can you|could you|can i|fix it|sort it out|i want"
@@ -49,12 +53,13 @@ def _split(items: list[str]) -> tuple[list[str], list[str]]:
     return [x for x in items if ASKS.search(x)], [x for x in items if not ASKS.search(x)]
 
 
-_SALE_MORE = _split(X.SALE_MORE)
-_COMPLAINT_MORE = _split(X.COMPLAINT_MORE)
-_OTHER_MORE = _split(X.OTHER_MORE)
-ASK = {"inquiry": F.INQUIRY_ASK + X.INQUIRY_MORE, "sale": F.SALE_ASK + _SALE_MORE[0],
+_INQUIRY_MORE = _split(X.INQUIRY_MORE + W.INQUIRY_WIDE)
+_SALE_MORE = _split(X.SALE_MORE + W.SALE_WIDE)
+_COMPLAINT_MORE = _split(X.COMPLAINT_MORE + W.COMPLAINT_WIDE)
+_OTHER_MORE = _split(X.OTHER_MORE + W.OTHER_WIDE)
+ASK = {"inquiry": F.INQUIRY_ASK + _INQUIRY_MORE[0], "sale": F.SALE_ASK + _SALE_MORE[0],
        "complaint": F.COMPLAINT_ASK + _COMPLAINT_MORE[0], "other": F.OTHER_ASK + _OTHER_MORE[0]}
-TELL = {"inquiry": F.INQUIRY_TELL, "sale": F.SALE_TELL + _SALE_MORE[1],
+TELL = {"inquiry": F.INQUIRY_TELL + _INQUIRY_MORE[1], "sale": F.SALE_TELL + _SALE_MORE[1],
         "complaint": F.COMPLAINT_TELL + _COMPLAINT_MORE[1], "other": F.OTHER_TELL + _OTHER_MORE[1]}
 UTTER = {"inquiry": F.INQUIRY_UTTER, "sale": F.SALE_UTTER, "complaint": F.COMPLAINT_UTTER,
          "other": F.OTHER_UTTER}
@@ -267,7 +272,8 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
         n_ask = rng.choice([0, 0, 1, 1, 2])
         n_tell = rng.choice([1, 1, 2, 3]) if n_ask < 2 else rng.choice([0, 1])
         parts = ([(x, True) for x in pick.some(M.COLLEAGUE_ASK + F.OTHER_ASK, n_ask)]
-                 + [(x, False) for x in pick.some(M.COLLEAGUE_TELL + F.OTHER_TELL, n_tell)])
+                 + [(x, False) for x in pick.some(M.COLLEAGUE_TELL + F.OTHER_TELL + W.OTHER_WIDE
+                                                  + W.OTHER_BUSINESS_TROUBLE, n_tell)])
         rng.shuffle(parts)
         if rng.random() < 0.5:
             ask = rng.random() < 0.4
@@ -288,7 +294,7 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
                 "conference call", "{city} trip", "regulatory update", "job description", "lunch",
                 "testimony draft", "request", "follow up", "deal review", "press release", "agenda"]))
     elif register == "news":
-        parts = pick.some(M.NEWS, rng.randint(2, 5))
+        parts = pick.some(M.NEWS + W.OTHER_BUSINESS_TROUBLE, rng.randint(2, 5))
         text = " ".join(slots.fill(x) for x in parts)
         if rng.random() < 0.5:
             text = slots.fill(rng.choice(["FYI. ", "Interesting article. ", "See below. ", "{first} -- worth a read. ",
@@ -372,7 +378,7 @@ def frame(rng: random.Random, pick: Picker, ask: bool) -> str:
 
 def sentence_rows(rng: random.Random, pick: Picker, n: int) -> list[dict]:
     asks = F.NR_ASK + F.INQUIRY_ASK + F.SALE_ASK + F.COMPLAINT_ASK + F.OTHER_ASK + M.COLLEAGUE_ASK + M.COLLEAGUE_ASK
-    tells = (F.NR_TELL + F.OTHER_TELL + F.OTHER_BULK + F.OTHER_SOCIAL + F.SALE_TELL + F.COMPLAINT_TELL
+    tells = (F.NR_TELL + W.OTHER_BUSINESS_TROUBLE + W.OTHER_WIDE + W.OTHER_TWEET_WIDE + F.OTHER_TELL + F.OTHER_BULK + F.OTHER_SOCIAL + F.SALE_TELL + F.COMPLAINT_TELL
              + F.INQUIRY_TELL + F.NARRATIVE_MIDDLE + F.FILLER + M.COLLEAGUE_TELL + M.NEWS + M.NARRATIVE_MORE)
     rows = []
     for i in range(n):
