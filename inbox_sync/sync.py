@@ -41,11 +41,14 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import multiprocessing
 import os
 import queue
 import re
 import threading
 import time
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -90,6 +93,10 @@ DEFAULT_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
 """Longest wait between two reconnects."""
 
+PARALLEL_PARSE_MIN = 1000
+"""New messages in one folder from which MIME parsing moves to a helper process (the second
+core) while this process fetches and stores."""
+
 TRUNCATED_HEADER = "X-Followup-Truncated"
 """Header added to a large message of which only the first text part was downloaded."""
 
@@ -116,6 +123,7 @@ class SyncOptions:
     timeout: float = 60.0
     lock_dir: Path | None = None
     prefetch: bool = True
+    parallel_parse_min: int = PARALLEL_PARSE_MIN  # 0: never parse in a helper process
 
 
 @dataclass
@@ -129,6 +137,7 @@ class FolderReport:
     created: int = 0
     locations_added: int = 0
     truncated: int = 0
+    parsed_in_helper: int = 0
     flags_updated: int = 0
     marked_deleted: int = 0
 
@@ -447,11 +456,25 @@ class FolderSync:
         fetched_batches = (self._fetch_batch(batch) for batch in batches)
         if self.options.prefetch and len(batches) > 1:
             fetched_batches = prefetch(fetched_batches)
+        parser = None
+        if 0 < self.options.parallel_parse_min <= len(uids) and (os.cpu_count() or 1) > 1:
+            parser = ParsePool()
+        # Three stages overlap: FETCH of batch k+2 (thread), parsing of k+1 (helper process),
+        # storing of k (here). Batches are stored in order, so the checkpoint stays exact.
+        pending: deque = deque()
         done = 0
-        for batch, messages in zip(batches, fetched_batches):
-            self._store_batch(uidvalidity, batch, messages)
-            done += len(batch)
-            self._progress(name, done, len(uids))
+        try:
+            for batch, messages in zip(batches, fetched_batches):
+                pending.append((batch, messages, parser.submit(messages) if parser else None))
+                if len(pending) > 1 or parser is None:
+                    done += self._store_batch(uidvalidity, *pending.popleft())
+                    self._progress(name, done, len(uids))
+            while pending:
+                done += self._store_batch(uidvalidity, *pending.popleft())
+                self._progress(name, done, len(uids))
+        finally:
+            if parser is not None:
+                parser.close()
 
     def _fetch_batch(self, uids: list[int]) -> list[FetchedMessage]:
         conn, cap = self.conn, self.options.max_message_bytes
@@ -489,8 +512,17 @@ class FolderSync:
             ))
         return out
 
-    def _store_batch(self, uidvalidity: int, batch: list[int], messages: list[FetchedMessage]) -> None:
+    def _store_batch(self, uidvalidity: int, batch: list[int], messages: list[FetchedMessage],
+                     parsing: Future | None = None) -> int:
         from inbox_sync.store import StoreItem, store_messages
+
+        parsed = None
+        if parsing is not None:
+            try:
+                parsed = parsing.result()
+                self.report.parsed_in_helper += len(parsed)
+            except Exception:  # the helper process died: parse here instead
+                log.warning("parsing in the helper process failed; parsing in this one", exc_info=True)
 
         with session_scope(self.engine) as session:
             account = session.get(MailAccount, self.account_id)
@@ -501,7 +533,7 @@ class FolderSync:
                           gm_thrid=m.gm_thrid)
                 for m in messages
             ]
-            for item, result in zip(messages, store_messages(session, account, items)):
+            for item, result in zip(messages, store_messages(session, account, items, parsed=parsed)):
                 self.report.fetched += 1
                 self.report.created += int(bool(result.created))
                 self.report.locations_added += int(bool(result.location_added))
@@ -509,6 +541,7 @@ class FolderSync:
                 if result.message is not None and result.message.deleted_on_server:
                     result.message.deleted_on_server = False
             folder.last_uid = max(batch)
+        return len(batch)
 
     def _progress(self, name: str, done: int, total: int) -> None:
         with session_scope(self.engine) as session:
@@ -676,12 +709,45 @@ def _modseq_value(value) -> int | None:
 def _aware(value) -> datetime | None:
     if value is None or not isinstance(value, datetime):
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    # imapclient's FixedOffset zones do not pickle (the parse helper process needs that).
+    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+def _parse_many(items: list[tuple[bytes, datetime | None]]) -> list:
+    from inbox_sync.parse import parse_message
+
+    return [parse_message(raw, internal_date=when) for raw, when in items]
+
+
+class ParsePool:
+    """One helper process that parses MIME batches (CPU-bound) beside the fetching and storing.
+
+    Started with "spawn": forking a process that has a prefetch thread and open database
+    connections is unsafe.
+    """
+
+    def __init__(self) -> None:
+        self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self.broken = False
+
+    def submit(self, messages: list[FetchedMessage]) -> Future | None:
+        """A future of the parsed batch, or None (parse inline) once the helper has failed."""
+        if self.broken:
+            return None
+        try:
+            return self._executor.submit(_parse_many, [(m.raw, m.internal_date) for m in messages])
+        except Exception:
+            self.broken = True
+            log.warning("the parse helper process is unusable; parsing in this one", exc_info=True)
+            return None
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 _DONE = object()

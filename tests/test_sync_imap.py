@@ -132,8 +132,9 @@ def test_second_sync_fetches_only_new_messages_and_a_no_change_sync_fetches_noth
         raw, when = inbound(n)
         imap_user.append("INBOX", raw, msg_time=when)
     account_id = make_account(runtime, imap_user)
-    first = run_sync(runtime, account_id, batch_size=3)
-    assert first.fetched == 7
+    # parallel_parse_min=1: MIME parsing runs in the helper process, as in large first syncs.
+    first = run_sync(runtime, account_id, batch_size=3, parallel_parse_min=1)
+    assert first.fetched == 7 and first.created == 7 and first.folders[0].parsed_in_helper == 7
     assert first.fetch_commands == 2 * 3  # three batches of 3, 3, 1: metadata + bodies each
 
     for n in range(8, 10):
