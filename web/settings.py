@@ -1,6 +1,6 @@
 """The user's settings: thresholds per kind (business days), working week, time zone,
-holiday country, ignore list, the daily digest, write-back into the mailbox, and the API
-token (shown once, only its hash is kept)."""
+holiday country, ignore list, the daily digest, write-back into the mailbox, the API
+token (shown once, only its hash is kept), and for a team lead the team's complaint webhook."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ import logging
 import zoneinfo
 from functools import lru_cache
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from urllib.parse import urlparse
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlmodel import delete, select
 
-from followups.models import IgnoreRule, MailAccount
+from followups.models import IgnoreRule, MailAccount, Team
 from followups.users import issue_api_token
 from web.auth import signed_in_user
 from web.database import get_db
-from web.scoping import user_accounts
+from web.scoping import is_lead, user_accounts
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ def _render(user, errors=(), token=None, status=200):
         countries=holiday_countries(), ignore_text="\n".join(r.pattern for r in rules),
         accounts=db.exec(user_accounts(user)).all(),
         working=set((user.working_days or "").split(",")),
+        team=db.get(Team, user.team_id) if is_lead(user) else None,
     ), status
 
 
@@ -143,6 +146,28 @@ def writeback():
         db.add(account)
     db.commit()
     flash("Write-back saved: threads that need a follow-up get a keyword in your mailbox.")
+    return redirect(url_for("settings.index"))
+
+
+@bp.route("/team", methods=["POST"])
+@login_required
+def team_webhook():
+    """The team lead sets (or clears) the incoming webhook that new complaints are posted to."""
+    db = get_db()
+    user = signed_in_user()
+    if not is_lead(user):
+        abort(403)
+    url = request.form.get("complaint_webhook_url", "").strip()
+    parsed = urlparse(url)
+    if url and (parsed.scheme not in ("https", "http") or not parsed.hostname or len(url) > 2000):
+        db.rollback()
+        return _render(user, ["The complaint webhook must be an http(s) URL (for Slack: https://hooks.slack.com/…)."],
+                       status=400)
+    team = db.get(Team, user.team_id)
+    team.complaint_webhook_url = url or None
+    db.add(team)
+    db.commit()
+    flash("Complaint webhook saved: new complaints are posted there." if url else "Complaint webhook removed.")
     return redirect(url_for("settings.index"))
 
 
