@@ -4,7 +4,7 @@
 
 Every file under DIR that holds a message (.eml and extension-less message files) or a reply
 body (.txt, .html: wrapped in a minimal message) is parsed, threaded and stored in a fresh
-SQLite database, in batches through `inbox_sync.store.store_messages` (the path `followup
+SQLite database, in batches through `inbox_sync.store.store_batch` (the path `followup
 import` and the sync use); a batch the database refuses is retried message by message.
 Printed: files stored, stored with parse warnings, failed (target: every file stored, none
 failed), and where the corpora say what to expect:
@@ -38,7 +38,7 @@ from followups.db import open_database, session_scope  # noqa: E402
 from followups.models import MailAccount  # noqa: E402
 from followups.users import create_user  # noqa: E402
 from inbox_sync.parse import parse_message  # noqa: E402
-from inbox_sync.store import StoreItem, store_messages  # noqa: E402
+from inbox_sync.store import StoreItem, store_batch  # noqa: E402
 
 SKIP_NAMES = re.compile(r"(^LICENSE|^COPYING|^SOURCE\.txt$|^README|_reply_text$|\.upstream$|^__init__\.py$"
                         r"|\.json$|\.py$|\.pyc$|\.gitignore$)", re.I)
@@ -144,7 +144,7 @@ def _store(engine, account_id, paths, parsed) -> list:
     try:
         with session_scope(engine) as session:
             account = session.get(MailAccount, account_id)
-            results = store_messages(session, account, items, parsed=[parsed[p] for p in paths])
+            results = store_batch(session, account, items, parsed=[parsed[p] for p in paths])
             return [r.created for r in results]
     except SQLAlchemyError:
         pass
@@ -153,7 +153,7 @@ def _store(engine, account_id, paths, parsed) -> list:
         try:
             with session_scope(engine) as session:
                 account = session.get(MailAccount, account_id)
-                outcomes.append(store_messages(session, account, [item], parsed=[parsed[path]])[0].created)
+                outcomes.append(store_batch(session, account, [item], parsed=[parsed[path]])[0].created)
         except SQLAlchemyError as exc:
             outcomes.append(str(exc).splitlines()[0][:200])
     return outcomes

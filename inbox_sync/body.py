@@ -99,14 +99,14 @@ def extract_body(msg: EmailMessage, warnings: list[str]) -> Body:
             _warn(warnings, f"{ctype} without parts (missing or wrong boundary); read as text")
             texts.append(decode_text(part, warnings))
             continue
-        if _is_attachment(part) or ctype in ("message/rfc822", "text/calendar"):
+        if _is_attachment(part, ctype) or ctype in ("message/rfc822", "text/calendar"):
             attachments.append(_attachment(part, warnings))
             continue
         if ctype == "text/html":
             html_only = html_only or not texts
-            texts.append(html_to_text(decode_text(part, warnings)))
+            texts.append(html_to_text(decode_text(part, warnings, ctype)))
         elif ctype.startswith("text/") and ctype not in ("text/rfc822-headers",):
-            texts.append(decode_text(part, warnings))
+            texts.append(decode_text(part, warnings, ctype))
         elif ctype in ("message/delivery-status", "message/disposition-notification",
                        "message/feedback-report", "text/rfc822-headers"):
             continue
@@ -117,7 +117,7 @@ def extract_body(msg: EmailMessage, warnings: list[str]) -> Body:
                 content_types=frozenset(content_types))
 
 
-def decode_text(part: EmailMessage, warnings: list[str]) -> str:
+def decode_text(part: EmailMessage, warnings: list[str], ctype: str | None = None) -> str:
     """The part's text, decoded from its transfer encoding and charset; never raises."""
     try:
         payload = part.get_payload(decode=True)
@@ -134,7 +134,8 @@ def decode_text(part: EmailMessage, warnings: list[str]) -> str:
     declared = _declared_charset(part)
     text = decode_bytes(payload, declared, warnings)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    if _content_type(part) == "text/plain" and _param(part, "format").lower() == "flowed":
+    if (ctype or _content_type(part)) == "text/plain" and "flowed" in str(part.get("content-type", "")).lower() \
+            and _param(part, "format").lower() == "flowed":
         text = _unflow(text, _param(part, "delsp").lower() == "yes")
     return text
 
@@ -209,7 +210,7 @@ def _payload_blank(part: EmailMessage) -> bool:
     return not payload or not payload.strip()
 
 
-def _is_attachment(part: EmailMessage) -> bool:
+def _is_attachment(part: EmailMessage, ctype: str | None = None) -> bool:
     try:
         disposition = (part.get_content_disposition() or "").lower()
     except Exception:  # noqa: BLE001
@@ -218,7 +219,7 @@ def _is_attachment(part: EmailMessage) -> bool:
         return True
     if part.is_multipart():
         return False
-    ctype = _content_type(part)
+    ctype = ctype or _content_type(part)
     if ctype in ("text/plain", "text/html"):
         return False
     return bool(_filename(part)) or not ctype.startswith("text/")

@@ -1,7 +1,7 @@
 """Importing an mbox file, a Maildir or a directory of .eml files into an account.
 
 Messages go through the same parse → thread → store path as the IMAP sync
-(`inbox_sync.store.store_messages`), in batches that each commit on their own, so memory
+(`inbox_sync.store.store_batch`), in batches that each commit on their own, so memory
 stays flat and an interrupted import keeps what it stored; running it again stores nothing
 new. A batch the database refuses is retried message by message, so one bad message is
 counted as failed and the others are still stored.
@@ -23,7 +23,7 @@ from followups.db import session_scope
 from followups.models import MailAccount, Thread
 from inbox_sync.mailbox_files import RawMessage, read_mailbox
 from inbox_sync.parse import parse_message
-from inbox_sync.store import StoreItem, store_messages
+from inbox_sync.store import StoreItem, store_batch
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +83,7 @@ def _store_batch(engine: Engine, account_id: int, batch: list[RawMessage], summa
     try:
         with session_scope(engine) as session:
             account = _account(session, account_id)
-            results = store_messages(session, account, items, parsed=parsed)
-            _count(results, summary)
+            _count(store_batch(session, account, items, parsed=parsed), parsed, summary)
         return
     except SQLAlchemyError as exc:
         log.warning("batch refused (%s); storing its messages one by one", exc.__class__.__name__)
@@ -92,18 +91,18 @@ def _store_batch(engine: Engine, account_id: int, batch: list[RawMessage], summa
         try:
             with session_scope(engine) as session:
                 account = _account(session, account_id)
-                _count(store_messages(session, account, [item], parsed=[p]), summary)
+                _count(store_batch(session, account, [item], parsed=[p]), [p], summary)
         except SQLAlchemyError as exc:
             summary.failed += 1
             if len(summary.errors) < 20:
                 summary.errors.append(f"{message.source}: {str(exc).splitlines()[0][:300]}")
 
 
-def _count(results, summary: ImportSummary) -> None:
-    for result in results:
-        if result.created:
+def _count(refs, parsed, summary: ImportSummary) -> None:
+    for ref, p in zip(refs, parsed):
+        if ref.created:
             summary.stored += 1
-            if result.message.parse_warnings:
+            if p.warnings:
                 summary.warnings += 1
         else:
             summary.duplicates += 1

@@ -5,9 +5,8 @@ date and a content hash.
 
 * Headers: split from the raw bytes here and decoded by `inbox_sync.headers` (compat32
   decoding first, `email.policy.default` for what defeats it: see there why).
-* Body: a single-part message is decoded directly; a multipart one is parsed by the
-  standard library's `email` parser (compat32 policy: the structure is what is needed
-  there, and `policy.default` would cost ten times as much), then walked by
+* Body: the MIME tree is built by `inbox_sync.mime` (a fast path for well-formed
+  messages, the standard library's parser for everything irregular), then walked by
   `inbox_sync.body`.
 * Date: the Date header; else the server's INTERNALDATE (or the mbox From_ line's date);
   else the oldest hop of the Received chain; else the Unix epoch, with a warning.
@@ -25,13 +24,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email import policy
 from email.message import Message as EmailMessage
-from email.parser import BytesParser
 
 from inbox_sync.body import Attachment, Body, extract_body
 from inbox_sync.headers import FUTURE_SLACK, HeaderReader, split_header_block
 from inbox_sync.kinds import Kinds, classify_kinds
+from inbox_sync.mime import build_tree
 from inbox_sync.quotes import split_own_text
 
 SYNTHETIC_DOMAIN = "synthetic.followup.invalid"
@@ -42,6 +40,7 @@ MAX_TEXT = 200_000
 
 _IDENTITY_HEADERS = ("from", "to", "cc", "date", "subject", "message-id")
 _WS_RE = re.compile(r"\s+")
+_TRAILING_SPACE_RE = re.compile(rb"[ \t\r]+\n")
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,6 @@ class ParsedMessage:
         return tuple(i for i in ids if i != self.message_id)
 
 
-_PARSER = BytesParser(policy=policy.compat32)
 
 
 def parse_message(raw: bytes, *, internal_date: datetime | None = None) -> ParsedMessage:
@@ -108,28 +106,10 @@ def parse_message(raw: bytes, *, internal_date: datetime | None = None) -> Parse
         return _minimal(raw, internal_date, warnings)
 
 
-def _mime_tree(headers: list[tuple[str, str]], body: bytes, raw: bytes,
-               warnings: list[str]) -> EmailMessage:
-    """The message as an `email` object: parsed when multipart, else built directly."""
-    head = EmailMessage()
-    head._headers = [(name, value.replace("\n", "\r\n")) for name, value in headers]
-    try:
-        ctype = head.get_content_type()
-    except Exception:  # noqa: BLE001
-        ctype = "text/plain"
-    if ctype.startswith(("multipart/", "message/")):
-        try:
-            return _PARSER.parsebytes(raw)
-        except Exception as exc:  # noqa: BLE001 - the parser is lenient; this is a last resort
-            warnings.append(f"MIME structure not parsable ({type(exc).__name__}); read as text")
-    head.set_payload(body.decode("ascii", errors="surrogateescape"))
-    return head
-
-
 def _parse(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
     header_list, body_bytes = split_header_block(raw, warnings)
     headers = HeaderReader(header_list, warnings)
-    msg = _mime_tree(header_list, body_bytes, raw, warnings)
+    msg = build_tree(header_list, body_bytes, raw, warnings)
     senders = headers.addresses("From") or headers.addresses("Sender")
     from_name, from_addr = senders[0] if senders else ("", "")
     if not senders:
@@ -262,8 +242,7 @@ def _content_hash(headers: list[tuple[str, str]], body: bytes) -> str:
             digest.update(_WS_RE.sub(" ", value).strip().encode("utf-8", "surrogateescape"))
             digest.update(b"\n")
     digest.update(b"\n")
-    body = body.replace(b"\r\n", b"\n")
-    digest.update(b"\n".join(line.rstrip() for line in body.rstrip().split(b"\n")))
+    digest.update(_TRAILING_SPACE_RE.sub(b"\n", body.replace(b"\r\n", b"\n")).rstrip())
     return digest.hexdigest()
 
 

@@ -204,7 +204,10 @@ def _header_block_at(lines: list[str], i: int) -> bool:
 
 
 def _is_quote_line(line: str) -> bool:
-    return line.lstrip().startswith(">")
+    first = line[:1]
+    if first == ">":
+        return True
+    return first in (" ", "\t") and line.lstrip()[:1] == ">"
 
 
 def _is_attribution(lines: list[str], i: int) -> bool:

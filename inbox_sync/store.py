@@ -99,6 +99,29 @@ def store_messages(
     parsed: Sequence[ParsedMessage] | None = None,
 ) -> list[StoreResult]:
     """Store a batch; results are in the order of `items`. `parsed` skips parsing again."""
+    refs = store_batch(session, account, items, parsed=parsed)
+    messages = _load_messages(session, {ref.message_id for ref in refs})
+    return [StoreResult(message=messages[ref.message_id], created=ref.created,
+                        location_added=ref.location_added) for ref in refs]
+
+
+@dataclass(frozen=True)
+class StoredRef:
+    """What `store_batch` says about one item: the stored row's id, without loading it."""
+
+    message_id: int
+    created: bool
+    location_added: bool
+
+
+def store_batch(
+    session: Session,
+    account: MailAccount,
+    items: Iterable[StoreItem],
+    *,
+    parsed: Sequence[ParsedMessage] | None = None,
+) -> list[StoredRef]:
+    """`store_messages` without loading the Message rows back: the import's fast path."""
     items = list(items)
     if not items:
         return []
@@ -107,6 +130,16 @@ def store_messages(
     session.flush()  # our statements must see the caller's pending rows (folders ...)
     with session.no_autoflush:
         return _Batch(session, account).run(items, list(parsed))
+
+
+def _load_messages(session: Session, ids: set[int]) -> dict[int, Message]:
+    messages: dict[int, Message] = {}
+    for chunk in _chunks(sorted(ids)):
+        for message in session.exec(
+            select(Message).where(Message.id.in_(chunk)).execution_options(populate_existing=True)
+        ):
+            messages[message.id] = message
+    return messages
 
 
 @dataclass(eq=False)
@@ -147,7 +180,7 @@ class _Batch:
 
     # -- the batch ---------------------------------------------------------------------
 
-    def run(self, items: list[StoreItem], parsed: list[ParsedMessage]) -> list[StoreResult]:
+    def run(self, items: list[StoreItem], parsed: list[ParsedMessage]) -> list["StoredRef"]:
         existing = self._existing_ids({p.message_id for p in parsed})
         new_positions: list[int] = []
         planned: set[tuple[str, str]] = set()
@@ -174,8 +207,7 @@ class _Batch:
         message_ids = [ids[(p.message_id, p.content_hash)] for p in parsed]
         self._update_gm_msgids(items, parsed, existing)
         added = self._write_locations(items, message_ids)
-        messages = self._load_messages(set(message_ids))
-        return [StoreResult(message=messages[mid], created=pos in created_positions, location_added=added[pos])
+        return [StoredRef(message_id=mid, created=pos in created_positions, location_added=added[pos])
                 for pos, mid in enumerate(message_ids)]
 
     # -- lookups -----------------------------------------------------------------------
@@ -191,15 +223,6 @@ class _Batch:
             for msgid, content_hash, mid in rows:
                 found[(msgid, content_hash)] = mid
         return found
-
-    def _load_messages(self, ids: set[int]) -> dict[int, Message]:
-        messages: dict[int, Message] = {}
-        for chunk in _chunks(sorted(ids)):
-            for message in self.session.exec(
-                select(Message).where(Message.id.in_(chunk)).execution_options(populate_existing=True)
-            ):
-                messages[message.id] = message
-        return messages
 
     # -- threading ---------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from followups.accounts import create_account
 from followups.db import session_scope
-from followups.models import Contact, MailAccount, Message
+from followups.models import Contact, Message
 from followups.users import create_user
 from inbox_sync.parse import parse_message
 from inbox_sync.store import StoreItem, store_messages
