@@ -263,3 +263,34 @@ def test_inline_timer_sends_each_user_their_digest_at_their_morning(mail_rt, smt
     assert len(smtp_server.messages) == 1
     timer.send_digests(datetime(2026, 3, 10, 12, 1, tzinfo=timezone.utc))
     assert [rcpt for rcpt, _ in smtp_server.messages] == [["paris@example.com"], ["ny@example.com"]]
+
+
+def test_digest_send_due_sends_only_to_users_whose_morning_has_come(mail_rt, smtp_server):
+    seed(mail_rt, "paris@example.com", "Europe/Paris")
+    seed(mail_rt, "ny@example.com", "America/New_York")
+    result = CliRunner().invoke(main, ["digest", "send", "--due", "--now", NOW.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert result.output == "paris@example.com: sent 2 follow-ups (2026-03-10)\n"
+    later = CliRunner().invoke(main, ["digest", "send", "--due", "--now", (NOW + timedelta(minutes=5)).isoformat()])
+    assert later.output == "no digest is due\n"
+    assert [rcpt for rcpt, _ in smtp_server.messages] == [["paris@example.com"]]
+
+
+def test_tick_queues_each_due_digest_once_and_a_worker_sends_it(mail_rt, smtp_server, redis_conn, redis_url,
+                                                                 monkeypatch):
+    from rq import Queue, SimpleWorker
+
+    from followup.schedule import tick
+
+    monkeypatch.setenv("FOLLOWUP_REDIS_URL", redis_url)
+    paris = seed(mail_rt, "paris@example.com", "Europe/Paris")
+    seed(mail_rt, "ny@example.com", "America/New_York")
+    at = "2026-03-10T07:05:00+00:00"
+
+    first, second = tick(now=at), tick(now=at)  # two schedulers firing in the same minute
+
+    assert first["due_digests"] == [paris.id] and first["enqueued_digests"] == [paris.id]
+    assert second["due_digests"] == [paris.id] and second["enqueued_digests"] == []
+    SimpleWorker([Queue("default", connection=redis_conn)], connection=redis_conn).work(burst=True)
+    assert [rcpt for rcpt, _ in smtp_server.messages] == [["paris@example.com"]]
+    assert tick(now="2026-03-10T07:06:00+00:00")["due_digests"] == []

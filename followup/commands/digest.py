@@ -20,10 +20,13 @@ def digest_group() -> None:
 @digest_group.command("send")
 @click.option("--user", "user_email", default=None, metavar="EMAIL",
               help="Only this user (sent even if their digest is switched off).")
+@click.option("--due", "due_only", is_flag=True,
+              help="Only users whose digest hour has come in their time zone (what the scheduler does; "
+                   "for cron without Redis).")
 @now_option
 @click.option("--dry-run", is_flag=True, help="Print the digest instead of sending it; record nothing.")
 @json_option
-def digest_send(user_email: str | None, now: str | None, dry_run: bool, as_json: bool) -> None:
+def digest_send(user_email: str | None, due_only: bool, now: str | None, dry_run: bool, as_json: bool) -> None:
     """Send today's digest (the user's local day) to each user with the digest on, at most once a day."""
     rt = runtime()
     moment = parse_now(now)
@@ -33,9 +36,13 @@ def digest_send(user_email: str | None, now: str | None, dry_run: bool, as_json:
             if user is None:
                 raise click.ClickException(f"no user {user_email!r}")
             user_ids = [user.id]
-        else:
+        elif not due_only:
             user_ids = list(session.exec(select(User.id).where(
                 User.digest_enabled == True, User.is_active == True).order_by(User.id)))  # noqa: E712
+    if due_only and not user_email:
+        from followup.schedule import digest_clocks, due_digests
+
+        user_ids = [user_id for user_id, _day in due_digests(digest_clocks(rt), moment)]
     outcomes = []
     for user_id in user_ids:
         try:
@@ -55,4 +62,4 @@ def digest_send(user_email: str | None, now: str | None, dry_run: bool, as_json:
         else:
             click.echo(f"{o.email}: nothing due ({o.day}), no mail")
     if not outcomes:
-        click.echo("no user has the digest on")
+        click.echo("no digest is due" if due_only else "no user has the digest on")
