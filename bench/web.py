@@ -103,7 +103,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(kind: str, port: int, env: dict, workers: int, threads: int) -> subprocess.Popen:
+def start_server(kind: str, port: int, env: dict, workers: int, threads: int, log: Path) -> subprocess.Popen:
     if kind == "gunicorn":
         command = [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers), "--threads",
                    str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
@@ -112,7 +112,7 @@ def start_server(kind: str, port: int, env: dict, workers: int, threads: int) ->
         code = ("from werkzeug.serving import run_simple; from web import create_app; "
                 f"run_simple('127.0.0.1', {port}, create_app(), threaded=True)")
         command = [sys.executable, "-c", code]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"),
                                start_new_session=True)
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -122,7 +122,7 @@ def start_server(kind: str, port: int, env: dict, workers: int, threads: int) ->
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.2)
         if process.poll() is not None:
-            raise SystemExit(f"the server exited: {process.stderr.read().decode()[-2000:]}")
+            raise SystemExit(f"the server exited: {log.read_text()[-2000:]}")
     raise SystemExit("the server did not start within 30 s")
 
 
@@ -142,6 +142,7 @@ def sign_in(base: str) -> str:
 def run_wrk(url: str, cookie: str, clients: int, duration: int) -> dict:
     threads = min(clients, os.cpu_count() or 2)
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{duration}s", "--latency",
+                          "--timeout", "30s",
                           "-H", f"Cookie: {cookie}", url], capture_output=True, text=True, check=True).stdout
 
     def millis(label: str) -> float:
@@ -149,11 +150,12 @@ def run_wrk(url: str, cookie: str, clients: int, duration: int) -> dict:
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     total = int(re.search(r"(\d+) requests in", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {"requests": total, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
             "p50": millis("50"), "p99": millis("99"),
-            "errors": int(errors.group(1)) if errors else 0 + (sum(map(int, socket_errors.groups())) if socket_errors else 0)}
+            "errors": (int(non_2xx.group(1)) if non_2xx else 0)
+            + (sum(map(int, socket_errors.groups())) if socket_errors else 0)}
 
 
 def run_python(url: str, cookie: str, clients: int, duration: int) -> dict:
@@ -211,13 +213,17 @@ def main() -> None:
            "FOLLOWUP_SECRET_KEY": secret_key}
     env.pop("FOLLOWUP_REDIS_URL", None)
     port = free_port()
-    server = start_server(args.server, port, env, args.workers, args.threads)
+    log = workdir / "server.log"
+    server = start_server(args.server, port, env, args.workers, args.threads, log)
     try:
         base = f"http://127.0.0.1:{port}"
         cookie = sign_in(base)
         run = run_wrk if args.client == "wrk" else run_python
+        load_before = os.getloadavg()  # other work on the machine skews the figures
         run(f"{base}/", cookie, args.clients, 3)  # warm-up: connections, caches, compiled templates
         result = run(f"{base}/", cookie, args.clients, args.duration)
+        if result["errors"]:
+            print("server log (last lines):\n" + "\n".join(log.read_text().splitlines()[-20:]))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
@@ -226,7 +232,8 @@ def main() -> None:
                    else "werkzeug threaded")
     print(f"follow-ups page, {args.tasks} open tasks, {args.clients} concurrent clients, {args.duration} s, "
           f"{server_desc}, {'SQLite' if database_url.startswith('sqlite') else 'PostgreSQL'}, "
-          f"load from {args.client}, {os.cpu_count()} CPUs")
+          f"load from {args.client}, {os.cpu_count()} CPUs, load average before the run "
+          f"{load_before[0]:.1f}")
     print(f"requests: {result['requests']}  errors: {result['errors']}")
     print(f"requests/s: {result['rps']:.1f}")
     print(f"latency p50: {result['p50']:.1f} ms  p99: {result['p99']:.1f} ms  (target p99 < 150 ms)")

@@ -18,7 +18,7 @@ from web.database import get_db
 from web.formatting import now
 from web.scoping import get_user_task_or_404, user_accounts, visible_task_clause
 from web.task_actions import TaskActionError, apply_action
-from web.tasks import list_query
+from web.tasks import fetch_list, list_query
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -138,7 +138,7 @@ def list_tasks():
     }
     limit = _int_arg("limit", 50, 1, MAX_LIMIT)
     offset = _int_arg("offset", 0, 0, 10**9)
-    rows = get_db().exec(list_query(user, filters, now(), limit=limit + 1, offset=offset)).all()
+    rows = fetch_list(get_db(), user, filters, now(), limit=limit + 1, offset=offset)
     more = len(rows) > limit
     return jsonify({
         "tasks": [_task_json(r) for r in rows[:limit]],

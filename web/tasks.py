@@ -8,13 +8,15 @@ form; with htmx the same form posts in the background and the row leaves the lis
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, union_all
+from sqlalchemy import bindparam, func, or_, union_all
 from sqlmodel import select
 
 from followups.models import Contact, FollowUpTask, Label, Message, TaskKind, TaskStatus, Thread
+from followups.types import UTCDateTime
 from web.auth import _safe_next, signed_in_user
 from web.database import get_db
 from web.formatting import local_time, now, snooze_until
@@ -32,27 +34,63 @@ def open_counts() -> dict[str, int]:
     """Open follow-ups on the signed-in user's list, per kind (cached for the request)."""
     if "open_counts" not in g:
         counts: dict[str, int] = {}
-        parts = [part.with_only_columns(FollowUpTask.kind, func.count()).group_by(FollowUpTask.kind)
-                 for part in open_parts(signed_in_user(), now())]
-        for kind, count in get_db().exec(union_all(*parts)).all():
+        params = {"uid": signed_in_user().id, "at": now()}
+        for kind, count in get_db().exec(_open_counts_statement(), params=params).all():
             counts[kind] = counts.get(kind, 0) + count
         g.open_counts = counts
     return g.open_counts
 
 
-def open_parts(user, at) -> list:
+def open_parts(user_id, at) -> list:
     """The user's open list (`mine_clause` and `open_clause`) as three disjoint queries on
     the task table, each answerable from an index: their own open tasks not handed to
     someone else (ix_task_owner_list / ix_task_owner_kind), those handed to them from
-    another mailbox (ix_task_assignee_status), and their snoozed tasks whose date has come."""
-    not_handed = or_(FollowUpTask.assignee_id.is_(None), FollowUpTask.assignee_id == user.id)
+    another mailbox (ix_task_assignee_status), and their snoozed tasks whose date has come.
+    `user_id` and `at` are values or bind parameters."""
+    not_handed = or_(FollowUpTask.assignee_id.is_(None), FollowUpTask.assignee_id == user_id)
     base = select(FollowUpTask.id)
     return [
-        base.where(FollowUpTask.user_id == user.id, FollowUpTask.status == TaskStatus.OPEN, not_handed),
-        base.where(FollowUpTask.assignee_id == user.id, FollowUpTask.user_id != user.id, open_clause(at)),
-        base.where(FollowUpTask.user_id == user.id, FollowUpTask.status == TaskStatus.SNOOZED,
+        base.where(FollowUpTask.user_id == user_id, FollowUpTask.status == TaskStatus.OPEN, not_handed),
+        base.where(FollowUpTask.assignee_id == user_id, FollowUpTask.user_id != user_id, open_clause(at)),
+        base.where(FollowUpTask.user_id == user_id, FollowUpTask.status == TaskStatus.SNOOZED,
                    FollowUpTask.snooze_until <= at, not_handed),
     ]
+
+
+# The two queries of every page view are built once per process with bind parameters:
+# building a statement costs more than running it on an index.
+def _bound_at():
+    return bindparam("at", type_=UTCDateTime())
+
+
+@lru_cache(maxsize=1)
+def _open_counts_statement():
+    parts = [part.with_only_columns(FollowUpTask.kind, func.count()).group_by(FollowUpTask.kind)
+             for part in open_parts(bindparam("uid"), _bound_at())]
+    return union_all(*parts)
+
+
+@lru_cache(maxsize=4)
+def _open_page_statement(by_kind: bool, by_account: bool):
+    ids = _open_page_ids(bindparam("uid"), _bound_at(), by_kind, by_account)
+    return _details(_sent_at(), ids, "open")
+
+
+def fetch_list(session, user, filters: dict, at, *, limit: int, offset: int = 0, scope=None) -> list:
+    """One page of `list_query`'s rows; the default open list runs a prepared statement."""
+    if filters["view"] == "open" and scope is None and not filters["label"] and not filters["age"]:
+        params = {"uid": user.id, "at": at, "lim": limit, "off": offset, "cut": offset + limit}
+        if filters["kind"]:
+            params["kind"] = filters["kind"]
+        if filters["account"]:
+            params["account"] = filters["account"]
+        statement = _open_page_statement(bool(filters["kind"]), bool(filters["account"]))
+        return session.exec(statement, params=params).all()
+    return session.exec(list_query(user, filters, at, scope, limit=limit, offset=offset)).all()
+
+
+def _sent_at():
+    return func.coalesce(Message.sent_at, Thread.last_message_at, FollowUpTask.created_at)
 
 
 @bp.app_context_processor
@@ -96,11 +134,7 @@ def list_query(user, filters: dict, at, scope=None, *, limit: int | None = None,
     10,000 open tasks costs one sort of narrow rows, not 10,000 joins.
     """
     view = filters["view"]
-    sent_at = func.coalesce(Message.sent_at, Thread.last_message_at, FollowUpTask.created_at)
-    if (view == "open" and scope is None and limit is not None
-            and not filters["label"] and not filters["age"]):
-        ids = _open_page_ids(user, filters, at, limit, offset)
-        return _details(sent_at, ids, view)
+    sent_at = _sent_at()
     ids = select(FollowUpTask.id).where(mine_clause(user) if scope is None else scope)
     if view == "open":
         ids = ids.where(open_clause(at))
@@ -124,22 +158,23 @@ def list_query(user, filters: dict, at, scope=None, *, limit: int | None = None,
     return _details(sent_at, ids, view)
 
 
-def _open_page_ids(user, filters: dict, at, limit: int, offset: int):
-    """One page of the open list: each of `open_parts` ordered and cut to offset+limit
-    rows (an index walk that stops early), then merged and cut again."""
+def _open_page_ids(user_id, at, by_kind: bool, by_account: bool):
+    """One page of the open list: each of `open_parts` ordered and cut to offset + limit
+    rows (an index walk that stops early), then merged and cut again. Bind parameters:
+    `lim`, `off`, `cut` (= off + lim), and `kind`, `account` when filtered by them."""
     parts = []
-    for part in open_parts(user, at):
+    for part in open_parts(user_id, at):
         part = part.add_columns(FollowUpTask.priority, FollowUpTask.due_at)
-        if filters["kind"]:
-            part = part.where(FollowUpTask.kind == filters["kind"])
-        if filters["account"]:
-            part = part.where(FollowUpTask.account_id == filters["account"])
-        parts.append(select(part.order_by(*_order("open")).limit(offset + limit).subquery()))
+        if by_kind:
+            part = part.where(FollowUpTask.kind == bindparam("kind"))
+        if by_account:
+            part = part.where(FollowUpTask.account_id == bindparam("account"))
+        parts.append(select(part.order_by(*_order("open")).limit(bindparam("cut")).subquery()))
     merged = union_all(*parts).subquery()
     return (
         select(merged.c.id)
         .order_by(merged.c.priority.desc(), merged.c.due_at, merged.c.id)
-        .limit(limit).offset(offset)
+        .limit(bindparam("lim")).offset(bindparam("off"))
     )
 
 
@@ -171,9 +206,7 @@ def index():
     filters = _filters()
     per_page = int(current_app.config["TASKS_PER_PAGE"])
     at = now()
-    rows = get_db().exec(
-        list_query(user, filters, at, limit=per_page + 1, offset=(filters["page"] - 1) * per_page)
-    ).all()
+    rows = fetch_list(get_db(), user, filters, at, limit=per_page + 1, offset=(filters["page"] - 1) * per_page)
     has_next = len(rows) > per_page
     accounts = get_db().exec(user_accounts(user)).all()
     template = "tasks/_list.html" if _is_htmx() and request.headers.get("HX-Target") == "task-list" else "tasks/index.html"
