@@ -276,7 +276,8 @@ def _reconcile(session, account_id: int, now: datetime, live: dict[int, tuple[st
             removed = mark.keyword not in flags
             toggled = (FLAGGED in flags) != mark.flagged
             if removed or toggled:
-                what = (f"the {mark.keyword} keyword was removed" if removed
+                what = ((f"the {gmail_label(mark.keyword)} label was removed" if mark.via == VIA_LABEL
+                         else f"the {mark.keyword} keyword was removed") if removed
                         else "the message was flagged" if FLAGGED in flags else "the message was unflagged")
                 _done_in_client(session, task, owner, now, what)
                 report.done_in_client += 1
