@@ -94,7 +94,7 @@ def check_keyword(keyword: str) -> str:
     if not keyword or len(keyword) > 100 or _ATOM_SPECIALS.search(keyword):
         raise WritebackError(
             f"{keyword!r} is not a valid IMAP keyword (letters, digits and $-_.:; no spaces, "
-            "no ( ) {{ % * \" \\ ], at most 100 characters)")
+            "no ( ) { % * \" \\ ], at most 100 characters)")
     return keyword
 
 
@@ -185,6 +185,9 @@ def writeback_account(
             with session_scope(engine) as session:
                 plan = _reconcile(session, account_id, now, live, report)
             if plan.empty:
+                if plan.forget:  # marks of closed tasks on a message that keeps its keyword
+                    with session_scope(engine) as session:
+                        _record(session, account_id, plan, _Done(), now)
                 return report
             if connection is None:
                 connection = connect_fn(settings)

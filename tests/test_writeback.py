@@ -215,3 +215,25 @@ def test_keyword_check():
         except WritebackError:
             continue
         raise AssertionError(f"{bad!r} accepted")
+
+
+def test_two_tasks_on_one_thread_share_the_keyword_until_both_close(runtime, imap_user):
+    seed_thread(imap_user)
+    account_id = make_account(runtime, imap_user)
+    sync_only(runtime, account_id)
+    set_writeback(runtime, account_id)
+    reply = open_task(runtime, account_id, "a1@client.com", kind="needs_reply")
+    complaint = open_task(runtime, account_id, "a2@client.com", kind="complaint")
+    assert writeback(account_id, runtime=runtime).set == 1  # one message, one STORE, two marks
+
+    with session_scope(runtime.engine) as session:
+        dismiss_task(session, session.get(FollowUpTask, reply), None)
+    first = writeback(account_id, runtime=runtime)
+    assert (first.removed, first.connected) == (0, False) and KW in server_flags(imap_user, "INBOX")[2]
+    with session_scope(runtime.engine) as session:
+        assert [m.task_id for m in session.exec(select(KeywordMark))] == [complaint]
+
+    with session_scope(runtime.engine) as session:
+        dismiss_task(session, session.get(FollowUpTask, complaint), None)
+    assert writeback(account_id, runtime=runtime).removed == 1
+    assert KW not in server_flags(imap_user, "INBOX")[2]
