@@ -57,6 +57,10 @@ ANNIVERSARY_LEAD = timedelta(days=7)
 ANNIVERSARY_GRACE = timedelta(days=14)
 """...and expires this long after it."""
 
+STALE_AFTER = timedelta(days=30)
+"""A question or complaint left unanswered this long no longer opens (or keeps) a task: a
+first import of years of mail must not flood the list with ancient mail. New mail reopens."""
+
 TEXT_LIMIT = 2000
 """Characters of a message's own text the rules look at (cues, questions, closings)."""
 
@@ -88,10 +92,13 @@ _ASKS = re.compile(
 _CLOSING = re.compile(
     r"\b(all sorted|sorted now|that'?s all|all set|all good|no need to (reply|respond)|"
     r"no further (questions?|action)|(is |now )?resolved|works now|working now|problem solved|"
-    r"nothing else|case closed|we'?re good|issue (is )?fixed|that settles it|that helps)\b",
+    r"nothing else|case closed|we'?re good|issue (is )?fixed|that settles it|that helps|"
+    r"just want(ed)? to (say )?thank|(happy|pleased|satisfied) with (it|them|the|your|everything))\b",
     re.I,
 )
-_THANKS_ONLY = re.compile(r"^\W*(many |thanks? |thank you|thx|cheers|great|perfect|got it|ok|okay)[\w\s,.!]*$", re.I)
+_THANKS_ONLY = re.compile(
+    r"^\W*((hi|hello|dear) [\w' -]+,?\s*)?(many thanks|thanks|thank you|thx|cheers|great|perfect|got it|ok|okay)\b"
+    r"[\w\s,.!'-]*$", re.I)
 _NOREPLY_LOCAL = re.compile(
     r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?|"
     r"notifications?|newsletters?|news|marketing|alerts?)([-+_.].*)?$",
@@ -455,7 +462,7 @@ def _record_activity(out: Outcome, conversation: list[_Turn], ctx: _ThreadContex
             addresses = [message.from_addr.lower()]
         else:
             addresses = ctx.recipients(message)
-        sale = message.label == Label.SALE
+        sale = message.label == Label.SALE and turn.role != Role.TEAM
         at = message.sent_at
         for address in addresses:
             seen = activity.get(address)
@@ -470,7 +477,9 @@ def _record_activity(out: Outcome, conversation: list[_Turn], ctx: _ThreadContex
 
 
 def _post_sale_checkin(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, key: str) -> bool:
-    sales = [i for i, t in enumerate(conversation) if t.message.label == Label.SALE]
+    # A sale by the user or the customer: a colleague's deal is the colleague's check-in.
+    sales = [i for i, t in enumerate(conversation)
+             if t.message.label == Label.SALE and t.role in (Role.OWN, Role.CONTACT)]
     if not sales:
         return False
     index = sales[-1]
@@ -539,6 +548,8 @@ def _complaint(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, key
     unanswered = [i for i in complaints if i > last_answer]
     first = conversation[unanswered[0]].message
     latest = conversation[last_index].message
+    if _stale(out, ctx, key, latest, "complaint"):
+        return False
     due = add_business_days(first.sent_at, ctx.settings.complaint_response_days, ctx.cal)
     text = " ".join(f"{conversation[i].message.subject} {conversation[i].message.text}" for i in unanswered)
     cues = [name for name, pattern, _ in COMPLAINT_CUES if pattern.search(text)]
@@ -588,12 +599,13 @@ def _needs_reply(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, k
         out.closures.append(TaskClosure(key, TaskStatus.RESOLVED, "their last mail asks for nothing"))
         return
     first = asking[0]
+    if _stale(out, ctx, key, asking[-1], "question"):
+        return
     due = add_business_days(first.sent_at, ctx.settings.needs_reply_days, ctx.cal)
     if ctx.now < due:
         out.recheck(due, ctx.now)
         return
-    labels = {m.label for m in unanswered} | {t.message.label for t in conversation}
-    label = next((lb for lb in (Label.INQUIRY, Label.SALE, Label.COMPLAINT) if lb in labels), None)
+    label = _latest_label(conversation)
     priority = PRIORITY_NEEDS_REPLY.get(label, PRIORITY_NEEDS_REPLY_DEFAULT)
     contact = asking[-1].from_addr.lower()
     who = ctx.who(contact)
@@ -640,6 +652,10 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
         return
 
     clock = own[-1]  # the latest outbound mail: a reminder moves the clock
+    if clock.label == Label.SALE and "?" not in clock.text:
+        # An order confirmation waits for nothing: the post-sale check-in is the follow-up.
+        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED, "your last mail confirmed the sale"))
+        return
     n = max(ctx.settings.awaiting_reply_days, 1)
     elapsed = business_days_between(clock.sent_at, ctx.now, ctx.cal)
     if elapsed < n:
@@ -683,15 +699,32 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
     ))
 
 
+def _stale(out: Outcome, ctx: _ThreadContext, key: str, latest: MessageView, what: str) -> bool:
+    """True (and the task expires) when the latest mail that calls for an answer is older
+    than STALE_AFTER; else schedules a look at the moment it will be."""
+    stale_at = latest.sent_at + STALE_AFTER
+    if ctx.now >= stale_at:
+        out.closures.append(TaskClosure(
+            key, TaskStatus.EXPIRED,
+            f"the {what} of {ctx.day(latest.sent_at)} went unanswered for {STALE_AFTER.days} days: too old to chase",
+            latest.id))
+        return True
+    out.recheck(stale_at, ctx.now)
+    return False
+
+
+def _latest_label(conversation: list[_Turn]) -> str | None:
+    """Where the thread stands: its latest inquiry, sale or complaint label."""
+    for turn in reversed(conversation):
+        if turn.message.label in (Label.INQUIRY, Label.SALE, Label.COMPLAINT):
+            return turn.message.label
+    return None
+
+
 def _open_inquiry(conversation: list[_Turn]) -> bool:
-    """The thread is a deal in progress: its latest label is an inquiry (no sale or complaint
-    since), or a sale that asked for something."""
-    labelled = [t.message for t in conversation
-                if t.message.label in (Label.INQUIRY, Label.SALE, Label.COMPLAINT)]
-    if not labelled:
-        return False
-    latest = labelled[-1]
-    return latest.label == Label.INQUIRY or (latest.label == Label.SALE and latest.needs_reply is True)
+    """The thread is a deal in progress: its latest label is an inquiry (a sale closed it; a
+    complaint is its own task)."""
+    return _latest_label(conversation) == Label.INQUIRY
 
 
 def _counterpart(turn: _Turn, ctx: _ThreadContext) -> str | None:
@@ -829,13 +862,18 @@ def is_closing(message: MessageView) -> bool:
 
 
 def _is_closing(message: MessageView) -> bool:
-    """A message that closes the loop: asks nothing and says so ("Thanks, all sorted")."""
-    if message.needs_reply is True or message.label in (Label.COMPLAINT, Label.INQUIRY, Label.SALE):
+    """A message that closes the loop: asks nothing and says so ("Thanks, all sorted").
+
+    A short message with an explicit closing phrase and no question counts even when the
+    classifier thought it needs a reply; a bare "thanks!" only when it did not."""
+    if message.label in (Label.COMPLAINT, Label.INQUIRY, Label.SALE):
         return False
     text = " ".join(message.text.split())
     if not text or "?" in text or len(text) > 400:
         return False
-    return bool(_CLOSING.search(text)) or (len(text) <= 60 and bool(_THANKS_ONLY.match(text)))
+    if _CLOSING.search(text):
+        return len(text) <= 200 or message.needs_reply is not True
+    return message.needs_reply is not True and len(text) <= 60 and bool(_THANKS_ONLY.match(text))
 
 
 def _close(out: Outcome, keys: Iterable[str], status: TaskStatus, reason: str) -> None:

@@ -345,8 +345,12 @@ def test_closing_detection():
     assert is_closing(m("Thanks, all sorted."))
     assert is_closing(m("Perfect, thank you!"))
     assert is_closing(m("Works now, no further questions."))
+    assert is_closing(m("Hi Alex, Just wanted to say thank you - the delivery was on time and the team is happy "
+                        "with the TX-400 printer.", needs_reply=True))
     assert not is_closing(m("Thanks! Can you also send the invoice?"))
-    assert not is_closing(m("Thanks, all sorted.", needs_reply=True))
+    assert is_closing(m("Hi Alex, Thanks, all sorted now.", needs_reply=True))  # the phrase outweighs the model
+    assert not is_closing(m("Thanks!", needs_reply=True))
+    assert not is_closing(m("Thanks, all sorted.", label=Label.COMPLAINT))
     assert not is_closing(m("Thanks for the quote, we will decide next week and come back with the numbers for "
                             "the second site as well as the shipping details for the warehouse."))
 
@@ -389,6 +393,27 @@ def test_checkin_done_when_the_user_checked_in():
                out(MON + timedelta(days=3), "How is it going with the new units?"))
     result = run(t, MON + timedelta(days=4))
     assert "checked in" in closure(result, TaskKind.POST_SALE_CHECKIN).reason
+
+
+def test_a_colleagues_sale_is_the_colleagues_checkin():
+    colleague = MessageView(id=next(_ids), sent_at=MON + timedelta(hours=2), from_addr="sam@seller.com",
+                            to_addrs=(DANA,), cc_addrs=(ME,), text="Yes, in stock, shipping Friday.",
+                            label=Label.SALE, needs_reply=False)
+    result = run(thread(inn(MON, "Do you have 2 in stock?", label=Label.INQUIRY), colleague), MON + timedelta(days=3))
+    assert not result.proposals
+    assert result.activity[DANA].first_sale_at is None
+
+
+def test_a_confirmed_order_is_no_open_inquiry():
+    t = thread(inn(MON - timedelta(days=3), "Please quote 2 printers.", label=Label.INQUIRY),
+               out(MON - timedelta(days=2), "Quote Q-1: 2 x TX-400, 2,480 total.", label=Label.INQUIRY),
+               inn(MON, "We'd like to order. Please confirm the delivery date.", label=Label.SALE, needs_reply=True),
+               out(MON + timedelta(hours=3), "Your order is confirmed and ships Friday.", needs_reply=False))
+    assert kinds(run(t, MON + timedelta(days=3)))[TaskKind.POST_SALE_CHECKIN]
+    assert not run(t, MON + timedelta(days=12)).proposals
+    # The model thought the confirmation asks for something: still no wait on a confirmed sale.
+    confirmed = out(MON + timedelta(hours=3), "Thanks! Your order is confirmed.", label=Label.SALE, needs_reply=True)
+    assert not run(thread(*t.messages[:3], confirmed), MON + timedelta(days=12)).proposals
 
 
 # ------------------------------------------------------------------------- complaint
@@ -434,6 +459,19 @@ def test_complaint_settled_by_the_customer():
     result = run(t, MON + timedelta(days=2))
     assert not result.proposals
     assert "closed by the customer" in closure(result, TaskKind.COMPLAINT).reason
+
+
+def test_questions_and_complaints_older_than_30_days_are_not_chased():
+    old = thread(inn(MON, "Delivery is late.", label=Label.COMPLAINT), tid=42)
+    assert kinds(run(old, MON + timedelta(days=29)))[TaskKind.COMPLAINT]
+    result = run(old, MON + timedelta(days=30))
+    assert not result.proposals
+    assert closure(result, TaskKind.COMPLAINT).status == TaskStatus.EXPIRED
+    assert run(old, MON + timedelta(days=29)).recheck_at == MON + timedelta(days=30)
+    question = thread(inn(MON, "Can you quote?"))
+    assert closure(run(question, MON + timedelta(days=31)), TaskKind.NEEDS_REPLY).status == TaskStatus.EXPIRED
+    asked_again = thread(*question.messages, inn(MON + timedelta(days=29), "Any news?"))
+    assert kinds(run(asked_again, MON + timedelta(days=31)))[TaskKind.NEEDS_REPLY].due_at == utc(2026, 3, 3, 10)
 
 
 # ------------------------------------------------------------- dormant, anniversary
