@@ -34,7 +34,10 @@ class RawMessage:
 _FROM_LINE_DATE_RE = re.compile(
     rb"^From \S+\s+(.*?)\s*$"
 )
-_ESCAPED_FROM_RE = re.compile(rb"^>(>*From )")
+_ESCAPED_FROM_RE = re.compile(rb"(?m)^>(>*From )")
+_SEPARATOR_RE = re.compile(rb"\n\r?\nFrom ")
+READ_BLOCK = 1 << 20
+"""Bytes read from an mbox at a time."""
 
 
 def mailbox_kind(path: Path) -> str:
@@ -75,41 +78,50 @@ def read_mailbox(path: Path) -> Iterator[RawMessage]:
 def read_mbox(path: Path) -> Iterator[RawMessage]:
     """Stream an mbox: a message starts at a "From " line at the top or after a blank line.
 
+    Read in blocks of `READ_BLOCK` bytes; only the message being cut out is held.
     ">From " lines are unescaped one level (mboxrd), as the writer escaped them.
     """
     number = 0
-    lines: list[bytes] = []
-    from_line: bytes | None = None
-    consumed = 0
-    previous_blank = True
     with open(path, "rb") as handle:
-        first = handle.read(5)
-        handle.seek(0)
-        if first and first != b"From ":
+        buffer = handle.read(READ_BLOCK)
+        if buffer and not buffer.startswith(b"From "):
             raise MailboxError(f"{path}: not an mbox file (it does not start with a 'From ' line)")
-        for line in handle:
-            if line.startswith(b"From ") and previous_blank:
-                if from_line is not None:
-                    number += 1
-                    yield _mbox_message(path, number, from_line, lines, consumed)
-                from_line, lines, consumed = line, [], len(line)
-                previous_blank = False
-                continue
-            consumed += len(line)
-            previous_blank = line in (b"\n", b"\r\n")
-            if line.startswith(b">") and _ESCAPED_FROM_RE.match(line):
-                line = line[1:]
-            lines.append(line)
-        if from_line is not None:
+        start = 0
+        eof = False
+        while buffer:
+            match = _SEPARATOR_RE.search(buffer, start + 1)
+            while match is None and not eof:
+                more = handle.read(READ_BLOCK)
+                if not more:
+                    eof = True
+                    break
+                buffer = buffer[start:] + more
+                start = 0
+                match = _SEPARATOR_RE.search(buffer, 1)
+            end = match.start() + 1 if match else len(buffer)  # keep the blank line's "\n"
             number += 1
-            yield _mbox_message(path, number, from_line, lines, consumed)
+            yield _mbox_message(path, number, buffer[start:end], last=match is None)
+            if match is None:
+                return
+            start = match.end() - len(b"From ")
+            if start > READ_BLOCK:
+                buffer, start = buffer[start:], 0
 
 
-def _mbox_message(path: Path, number: int, from_line: bytes, lines: list[bytes], consumed: int) -> RawMessage:
-    if lines and lines[-1] in (b"\n", b"\r\n"):
-        lines = lines[:-1]  # the separator before the next From_ line
-    return RawMessage(raw=b"".join(lines), internal_date=_from_line_date(from_line),
-                      source=f"{path}#{number}", size=consumed)
+def _mbox_message(path: Path, number: int, chunk: bytes, last: bool) -> RawMessage:
+    """One message out of its mbox chunk: From_ line off, unescaped. The blank line that
+    separates it from the next message is not in the chunk; after the last one it may be."""
+    newline = chunk.find(b"\n")
+    from_line = chunk[:newline] if newline >= 0 else chunk
+    raw = chunk[newline + 1:] if newline >= 0 else b""
+    if last and raw.endswith(b"\r\n\r\n"):
+        raw = raw[:-2]
+    elif last and raw.endswith(b"\n\n"):
+        raw = raw[:-1]
+    if b">From " in raw:
+        raw = _ESCAPED_FROM_RE.sub(rb"\1", raw)
+    return RawMessage(raw=raw, internal_date=_from_line_date(from_line),
+                      source=f"{path}#{number}", size=len(chunk))
 
 
 def _from_line_date(line: bytes) -> datetime | None:

@@ -131,7 +131,10 @@ def split_own_text(text: str) -> tuple[str, str]:
 
 
 def _split_quotes(lines: list[str]) -> tuple[list[str], list[str]]:
-    cut = _hard_cut(lines)
+    colon_ends = [line.rstrip()[-1:] in (":", "：") for line in lines]
+    # An attribution ends in a colon, on its own line or on the next (when wrapped).
+    maybe = [c or (i + 1 < len(lines) and colon_ends[i + 1]) for i, c in enumerate(colon_ends)]
+    cut = _hard_cut(lines, maybe)
     body = lines if cut is None else lines[:cut]
     quoted = [] if cut is None else lines[cut:]
     own: list[str] = []
@@ -144,7 +147,7 @@ def _split_quotes(lines: list[str]) -> tuple[list[str], list[str]]:
             soft_quoted.append(line)
             i += 1
             continue
-        if _is_attribution(body, i):
+        if maybe[i] and _is_attribution(body, i):
             end = _attribution_end(body, i)
             nxt = _next_nonblank(body, end)
             if nxt is not None and _is_quote_line(body[nxt]):
@@ -156,7 +159,7 @@ def _split_quotes(lines: list[str]) -> tuple[list[str], list[str]]:
     return own, soft_quoted + quoted
 
 
-def _hard_cut(lines: list[str]) -> int | None:
+def _hard_cut(lines: list[str], maybe: list[bool]) -> int | None:
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or _is_quote_line(line):
@@ -164,9 +167,9 @@ def _hard_cut(lines: list[str]) -> int | None:
         if stripped[0] in "-_=*BbAaDd" and (
                 ORIGINAL_MESSAGE_RE.match(stripped) or FORWARD_RE.match(stripped)):
             return i
-        if _header_block_at(lines, i):
+        if (":" in stripped[:42] or "：" in stripped[:42]) and _header_block_at(lines, i):
             return i
-        if _is_attribution(lines, i):
+        if maybe[i] and _is_attribution(lines, i):
             end = _attribution_end(lines, i)
             nxt = _next_nonblank(lines, end)
             if nxt is None or not _is_quote_line(lines[nxt]):

@@ -169,3 +169,15 @@ def test_not_a_mailbox(tmp_path):
     (tmp_path / "plain.txt").write_text("hello")
     with pytest.raises(MailboxError, match="not an mbox"):
         list(read_mailbox(tmp_path / "plain.txt"))
+
+
+def test_mbox_reader_gives_the_same_messages_whatever_the_block_size(tmp_path, monkeypatch):
+    import inbox_sync.mailbox_files as files
+
+    path = tmp_path / "f.mbox"
+    _fixture_mbox(path)
+    whole = [(m.raw, m.internal_date) for m in read_mbox(path)]
+    for block in (7, 64, 1000):
+        monkeypatch.setattr(files, "READ_BLOCK", block)
+        assert [(m.raw, m.internal_date) for m in read_mbox(path)] == whole
+    assert [m.raw for m in read_mbox(path)] == [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
