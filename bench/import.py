@@ -12,6 +12,7 @@ way (flat when the import streams) and the peak.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -110,6 +111,17 @@ def write_mbox(path: Path, count: int, seed: int = 7) -> None:
                 written += 1
 
 
+def python_speed_ms() -> float:
+    """CPU milliseconds for sum(range(10**6)), best of five: how fast this core runs Python
+    right now (a shared, busy machine is slower), to read the figures above against."""
+    best = float("inf")
+    for _ in range(5):
+        start = time.process_time()
+        sum(range(10**6))
+        best = min(best, time.process_time() - start)
+    return best * 1000
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         pages = int(f.read().split()[1])
@@ -161,6 +173,9 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"memory: {rss_before:.0f} MB before the import, peak {peak:.0f} MB")
 
+    load = os.getloadavg()[0]
+    print(f"machine: load average {load:.1f} on {os.cpu_count()} cores; sum(range(10**6)) takes "
+          f"{python_speed_ms():.1f} ms of CPU here now")
     t = time.perf_counter()
     again = import_mailbox(engine, account_id, mbox)
     print(f"second import: stored {again.stored}, duplicates {again.duplicates} "

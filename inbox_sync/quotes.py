@@ -109,6 +109,12 @@ VALEDICTION_RE = re.compile(
     r"\s*[,.!]?\s*$",
     re.IGNORECASE,
 )
+_FORWARD_WORDS = ("begin forwarded", "anfang der weitergeleiteten", "début du message")
+_MOBILE_STARTS = frozenset(
+    ["sen", "get", "von", "env", "inv", "ver", "ski", "läh", "wys", "отп", "iph"]
+)
+"""The first three letters of every MOBILE_FOOTER_RE branch: a cheap test before the regex."""
+
 MAX_SIGNATURE_LINES = 10
 """A valediction this far from the end still starts a signature; further up it is prose."""
 
@@ -164,8 +170,9 @@ def _hard_cut(lines: list[str], maybe: list[bool]) -> int | None:
         stripped = line.strip()
         if not stripped or _is_quote_line(line):
             continue
-        if stripped[0] in "-_=*BbAaDd" and (
-                ORIGINAL_MESSAGE_RE.match(stripped) or FORWARD_RE.match(stripped)):
+        if stripped[0] in "-_=*" and (ORIGINAL_MESSAGE_RE.match(stripped) or FORWARD_RE.match(stripped)):
+            return i
+        if stripped[0] in "BbAaDd" and stripped.lower().startswith(_FORWARD_WORDS) and FORWARD_RE.match(stripped):
             return i
         if (":" in stripped[:42] or "：" in stripped[:42]) and _header_block_at(lines, i):
             return i
@@ -245,7 +252,7 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     for i, line in enumerate(lines):
         if SIGNATURE_DELIMITER_RE.match(line) and line.strip() in ("--", "-- ", "—") or line == "-- ":
             return lines[:i], lines[i:]
-        if MOBILE_FOOTER_RE.match(line):
+        if line.lstrip()[:3].lower() in _MOBILE_STARTS and MOBILE_FOOTER_RE.match(line):
             return lines[:i], lines[i:]
     content = [i for i, line in enumerate(lines) if line.strip()]
     if len(content) < 2:
