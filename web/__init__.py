@@ -44,6 +44,7 @@ def create_app(runtime: Runtime | None = None, test_config: dict | None = None) 
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_DURATION=30 * 24 * 3600,
         PERMANENT_SESSION_LIFETIME=14 * 24 * 3600,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         MAX_CONTENT_LENGTH=1024 * 1024,
@@ -111,3 +112,7 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(exc):
         return page(413, "Too large", "The request was too large.")
+
+    @app.errorhandler(500)
+    def server_error(exc):  # the traceback goes to the log, never to the page
+        return page(500, "Something went wrong", "The error was logged. Try again in a moment.")
