@@ -29,6 +29,7 @@ from typing import Iterable, Sequence
 from sqlalchemy import Text, bindparam, func, or_, select, type_coerce, update
 from sqlmodel import Session
 
+from followups.calendar import parse_working_days
 from followups.models import (
     OPEN_STATUSES,
     Contact,
@@ -119,7 +120,7 @@ def settings_for(user: User, account: MailAccount, ignore_patterns: Iterable[str
     """The rules' view of a user's settings and an account's own addresses."""
     return DetectionSettings(
         timezone=user.timezone or "UTC",
-        working_days=tuple(int(d) for d in (user.working_days or "0,1,2,3,4").split(",") if d.strip()),
+        working_days=tuple(sorted(parse_working_days(user.working_days or "0,1,2,3,4"))),
         holiday_country=user.holiday_country or None,
         awaiting_reply_days=user.awaiting_reply_days,
         needs_reply_days=user.needs_reply_days,
@@ -148,6 +149,7 @@ def detect_account(session: Session, account_id: int, now: datetime, full: bool 
     user = session.get(User, account.user_id)
     patterns = session.execute(select(IgnoreRule.pattern).where(IgnoreRule.user_id == user.id)).scalars().all()
     settings = settings_for(user, account, patterns)
+    settings.calendar  # noqa: B018  (a bad time zone or holiday country fails here, before any work)
     report = DetectionReport(account_id=account_id, full=full, now=now)
 
     threads = _load_threads(session, account_id, now, full)

@@ -360,3 +360,15 @@ def test_a_thread_changed_during_the_pass_stays_flagged(db_engine, account_id, m
     with session_scope(db_engine) as session:
         assert not session.get(Thread, thread_id).needs_detection
     assert not [t for t in tasks(db_engine).values() if t.status == TaskStatus.OPEN]
+
+
+def test_cli_reports_a_bad_setting_in_one_line(app_env, db_engine, account_id):
+    with session_scope(db_engine) as session:
+        user = session.exec(select(User).where(User.email == ME)).one()
+        user.holiday_country = "XX"
+        session.add(user)
+    result = subprocess.run(FOLLOWUP + ["detect"], capture_output=True, text=True,
+                            env={**os.environ, **app_env}, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"Error: account {account_id}: no holiday list for country 'XX': "
+                                                  + result.stderr.split("'XX': ", 1)[1].strip()]

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from followup.commands.context import echo_json, json_option, now_option, parse_now, runtime
 from followups.accounts import find_account
 from followups.db import session_scope
-from followups.detection import detect_account, list_open_tasks
+from followups.calendar import CalendarError
+from followups.detection import DetectionError, detect_account, list_open_tasks
 from followups.models import MailAccount, TaskKind
 
 account_option = click.option("--account", "account_ref", default=None, metavar="ID",
@@ -34,8 +35,11 @@ def detect_command(account_ref: str | None, now: str | None, full: bool, as_json
         account_ids = _account_ids(session, account_ref)
     reports = []
     for account_id in account_ids:  # one transaction per account
-        with session_scope(rt.engine) as session:
-            reports.append(detect_account(session, account_id, moment, full=full))
+        try:
+            with session_scope(rt.engine) as session:
+                reports.append(detect_account(session, account_id, moment, full=full))
+        except (DetectionError, CalendarError) as exc:  # e.g. a holiday country the package lacks
+            raise click.ClickException(f"account {account_id}: {exc}") from None
     if as_json:
         echo_json({
             "now": moment.isoformat(),
