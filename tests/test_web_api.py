@@ -12,10 +12,10 @@ import pytest
 import yaml
 from openapi_spec_validator import validate as validate_spec
 
-from followups.models import FollowUpTask, TaskKind, TaskStatus, User
+from followups.models import TaskKind, TaskStatus, User
 from followups.users import issue_api_token
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import NOW, add_account, add_task, add_thread, add_user, db
+from tests.test_web_helpers import NOW, add_account, add_task, add_thread, db
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "web" / "openapi.yaml"
 

@@ -137,7 +137,7 @@ def test_mail_with_markup_is_shown_as_text(client, web_rt):
         "body_text": body, "quoted_text": f"> {HOSTILE}", "to_addrs": [f"x{HOSTILE}@example.com"],
         "attachments": [{"filename": f"{HOSTILE}.pdf"}], "parse_warnings": [HOSTILE],
         "evidence": [{"kind": "request", "text": "could you", "start": start, "end": start + 9},
-                     {"kind": f'x" onmouseover="alert(1)', "text": "<script>", "start": 3, "end": 11}],
+                     {"kind": 'x" onmouseover="alert(1)', "text": "<script>", "start": 3, "end": 11}],
     }])
     add_task(web_rt, account, thread, messages[0], contact=contact, nudge=f"No reply — {HOSTILE}",
              reason=HOSTILE)

@@ -19,7 +19,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from followups.accounts import AccountError, account_password, create_account
-from followups.models import FollowUpTask, MailAccount, Message, OPEN_STATUSES, Security, Thread
+from followups.models import FollowUpTask, Message, OPEN_STATUSES, Security, Thread
 from followups.secrets import SecretDecryptionError
 from followups.users import UserError
 from web.auth import signed_in_user

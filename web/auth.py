@@ -12,7 +12,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
-from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import func
 from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash

@@ -130,8 +130,3 @@ def get_user_message_or_404(session: Session, user: User, message_id: int) -> Me
     get_user_thread_or_404(session, user, message.thread_id)
     return message
 
-
-def owns_thread(user: User, thread: Thread, session: Session) -> bool:
-    account = session.get(MailAccount, thread.account_id)
-    return account is not None and account.user_id == user.id
-

@@ -209,9 +209,8 @@ def index():
     rows = fetch_list(get_db(), user, filters, at, limit=per_page + 1, offset=(filters["page"] - 1) * per_page)
     has_next = len(rows) > per_page
     accounts = get_db().exec(user_accounts(user)).all()
-    template = "tasks/_list.html" if _is_htmx() and request.headers.get("HX-Target") == "task-list" else "tasks/index.html"
     return render_template(
-        template, rows=rows[:per_page], filters=filters, has_next=has_next, accounts=accounts,
+        "tasks/index.html", rows=rows[:per_page], filters=filters, has_next=has_next, accounts=accounts,
         kinds=list(TaskKind), labels=list(Label), ages=AGE_CHOICES, user=user,
         page_args=_page_args(filters),
     )
