@@ -172,6 +172,9 @@ def _declared_charset(part: EmailMessage) -> str | None:
 
 
 def _content_type(part: EmailMessage) -> str:
+    known = getattr(part, "followup_content_type", None)  # set by inbox_sync.mime
+    if known is not None:
+        return known
     try:
         return part.get_content_type()
     except Exception:  # noqa: BLE001

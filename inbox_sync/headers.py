@@ -257,7 +257,8 @@ def parse_date(value: str) -> datetime | None:
     value = _WS_RE.sub(" ", value or "").strip()
     if not value:
         return None
-    for candidate in (value, _TZ_FIX_RE.sub("", value)):
+    for attempt in range(2):
+        candidate = value if attempt == 0 else _TZ_FIX_RE.sub("", value)
         try:
             parsed = parsedate_to_datetime(candidate)
         except (TypeError, ValueError, IndexError, OverflowError):

@@ -45,6 +45,7 @@ def _build(headers: list[tuple[str, str]], body: bytes, depth: int) -> EmailMess
     msg = EmailMessage()
     msg._headers = _compat_headers(headers)
     ctype = msg.get_content_type()
+    msg.followup_content_type = ctype  # read by inbox_sync.body instead of parsing it again
     if ctype.startswith("message/"):
         return None
     if not ctype.startswith("multipart/"):

@@ -242,7 +242,10 @@ def _content_hash(headers: list[tuple[str, str]], body: bytes) -> str:
             digest.update(_WS_RE.sub(" ", value).strip().encode("utf-8", "surrogateescape"))
             digest.update(b"\n")
     digest.update(b"\n")
-    digest.update(_TRAILING_SPACE_RE.sub(b"\n", body.replace(b"\r\n", b"\n")).rstrip())
+    body = body.replace(b"\r\n", b"\n")
+    if b" \n" in body or b"\t\n" in body or b"\r\n" in body:
+        body = _TRAILING_SPACE_RE.sub(b"\n", body)
+    digest.update(body.rstrip())
     return digest.hexdigest()
 
 
@@ -260,7 +263,7 @@ def _defects(msg: EmailMessage) -> list[str]:
 
 
 def _snippet(text: str) -> str:
-    return _WS_RE.sub(" ", text).strip()[:SNIPPET_LENGTH]
+    return _WS_RE.sub(" ", text[:SNIPPET_LENGTH * 4]).strip()[:SNIPPET_LENGTH]
 
 
 def _minimal(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
