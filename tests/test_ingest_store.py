@@ -159,3 +159,25 @@ def test_batch_with_duplicates_inside(db_engine, account_id):
     with session_scope(db_engine) as session:
         assert len(_threads(session, account_id)) == 1
         assert session.exec(select(Thread)).one().message_count == 5
+
+
+def test_merging_threads_keeps_their_tasks(db_engine, account_id):
+    from followups.models import FollowUpTask, MailAccount
+
+    with session_scope(db_engine) as session:
+        account = session.get(MailAccount, account_id)
+        a = store_message(session, account, mail("t1@x", subject="One"))
+        b = store_message(session, account, mail("t2@x", subject="Two", at=T0 + timedelta(hours=1)))
+        session.add(FollowUpTask(account_id=account_id, user_id=account.user_id, thread_id=b.message.thread_id,
+                                 key="awaiting_reply:thread:x", kind="awaiting_reply", due_at=T0))
+        session.flush()
+        link = store_message(session, account, mail("t3@x", subject="Re: One", refs=("t1@x", "t2@x"),
+                                                    at=T0 + timedelta(hours=2)))
+        assert link.message.thread_id == a.message.thread_id
+        task = session.exec(select(FollowUpTask)).one()
+        session.refresh(task)
+        assert task.thread_id == a.message.thread_id
+        threads = session.exec(select(Thread)).all()
+        assert len(threads) == 1 and threads[0].message_count == 3
+        session.refresh(b.message)
+        assert b.message.thread_id == a.message.thread_id
