@@ -1,6 +1,6 @@
 """IMAP sync speed: `followup sync` against Debian's mbsync (isync) on the same Dovecot folders.
 
-    .venv/bin/python bench/sync.py [--count 20000] [--runs 1] [--keep]
+    .venv/bin/python bench/sync.py [--count 20000] [--runs 1] [--no-command] [--keep]
 
 Starts a throwaway Dovecot on loopback (tests/services/dovecot.py), fills INBOX and Sent
 with `--count` messages of about 4.3 kB (60 % INBOX, 40 % Sent; threads with quoted
@@ -15,7 +15,9 @@ replies, some HTML alternatives and small attachments) by MULTIAPPEND, then time
   second fresh database): fetch + parse + thread + store without the interpreter start
   and without the classifier, i.e. the work mbsync does; and its no-change resync.
 
-Prints each time, messages/s and the ratios. Targets (issue 4): first sync within 1.5x
+With `--runs N` mbsync and the in-process sync alternate N times (each into a fresh
+Maildir / database), so both see the same machine load; medians are printed. Prints each
+time, messages/s and the ratios. Targets (issue 4): first sync within 1.5x
 mbsync's time, a no-change resync under 0.5 s.
 """
 
@@ -26,6 +28,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -154,9 +157,72 @@ def count_maildir(maildir: Path) -> int:
     return sum(1 for p in maildir.rglob("*") if p.is_file() and p.parent.name in ("cur", "new"))
 
 
+def run_mbsync(mbsync: str, work: Path, server: DovecotServer, user: str, password: str, run: int):
+    maildir = work / f"maildir-{run}"
+    maildir.mkdir()
+    config = work / f"mbsyncrc-{run}"
+    config.write_text(mbsync_config(server, user, password, maildir))
+    config.chmod(0o600)
+    first, _ = timed([mbsync, "-q", "-c", str(config), "bench"])
+    again, _ = timed([mbsync, "-q", "-c", str(config), "bench"])
+    return first, again, count_maildir(maildir)
+
+
+def run_in_process(work: Path, server: DovecotServer, user: str, password: str, run: int):
+    from followup.bootstrap import Runtime
+    from followup.jobs import sync_account
+    from followups.accounts import create_account
+    from followups.db import open_database, session_scope
+    from followups.settings import load_settings
+    from followups.users import create_user
+
+    settings = load_settings({"FOLLOWUP_DATA_DIR": str(work / f"data-inproc-{run}"), "FOLLOWUP_SECRET_KEY": SECRET_KEY})
+    rt = Runtime(settings=settings, engine=open_database(settings.database_url))
+    with session_scope(rt.engine) as session:
+        owner = create_user(session, OWN, "bench-password-123")
+        account_id = create_account(
+            session, SECRET_KEY, user=owner, addresses=[OWN], internal_domains=["acme.example"],
+            imap_host=server.host, imap_port=server.port, security="none", login=user, password=password,
+            sync_since=(datetime.now(timezone.utc) - timedelta(days=365)).date()).id
+    t = time.perf_counter()
+    report = sync_account(account_id, runtime=rt, process=False)
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    again_report = sync_account(account_id, runtime=rt, process=False)
+    again = time.perf_counter() - t
+    rt.engine.dispose()
+    return first, again, report, again_report
+
+
+def run_command(work: Path, server: DovecotServer, user: str, password: str):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+    env.update(FOLLOWUP_DATA_DIR=str(work / "data-cli"), FOLLOWUP_SECRET_KEY=SECRET_KEY)
+    followup = str(Path(sys.executable).with_name("followup"))
+    subprocess.run([followup, "user", "add", OWN], input="bench-password-123\n", text=True, env=env,
+                   check=True, capture_output=True)
+    added = subprocess.run(
+        [followup, "account", "add", "--user", OWN, "--imap-host", server.host, "--port", str(server.port),
+         "--security", "none", "--login", user, "--address", OWN, "--internal-domain", "acme.example",
+         "--since", (datetime.now(timezone.utc) - timedelta(days=365)).strftime("%Y-%m-%d"), "--json"],
+        input=password + "\n", text=True, env=env, check=True, capture_output=True)
+    account_id = json.loads(added.stdout)["id"]
+    first, out = timed([followup, "sync", "--account", str(account_id), "--json"], env)
+    report = json.loads(out.stdout)
+    again, out = timed([followup, "sync", "--account", str(account_id), "--json"], env)
+    return first, again, report, json.loads(out.stdout)
+
+
+def load() -> str:
+    return "load average %.1f %.1f %.1f" % os.getloadavg()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=1,
+                        help="Alternate mbsync and the in-process sync this many times; print medians.")
+    parser.add_argument("--no-command", action="store_true",
+                        help="Skip the `followup sync` command (its classifier pass is slow).")
     parser.add_argument("--keep", action="store_true", help="Keep the work directory (Dovecot, Maildir, databases).")
     args = parser.parse_args()
 
@@ -175,73 +241,40 @@ def main() -> None:
         n_inbox, n_sent, size = fill(server, user, args.count)
         total = n_inbox + n_sent
         print(f"Dovecot on {server.host}:{server.port}: {n_inbox} in INBOX + {n_sent} in Sent = {total} messages, "
-              f"{size / 1e6:.1f} MB ({size / total / 1000:.1f} kB each), loaded in {time.perf_counter() - t:.1f}s")
+              f"{size / 1e6:.1f} MB ({size / total / 1000:.1f} kB each), loaded in {time.perf_counter() - t:.1f}s; "
+              f"{os.cpu_count()} CPUs, {load()}")
 
-        # -- mbsync -------------------------------------------------------------------------
-        maildir = work / "maildir"
-        maildir.mkdir()
-        config = work / "mbsyncrc"
-        config.write_text(mbsync_config(server, user, password, maildir))
-        config.chmod(0o600)
-        mb_first, _ = timed([mbsync, "-q", "-c", str(config), "bench"])
-        mb_count = count_maildir(maildir)
-        mb_again, _ = timed([mbsync, "-q", "-c", str(config), "bench"])
-        print(f"mbsync ({version}): {mb_count} messages in {mb_first:.2f}s = {mb_count / mb_first:,.0f} msg/s; "
-              f"no-change resync {mb_again:.2f}s")
+        ratios, mb_firsts, mb_agains, in_firsts, in_agains = [], [], [], [], []
+        for run in range(args.runs):
+            mb_first, mb_again, mb_count = run_mbsync(mbsync, work, server, user, password, run)
+            print(f"run {run + 1}: mbsync ({version}): {mb_count} messages in {mb_first:.2f}s = "
+                  f"{mb_count / mb_first:,.0f} msg/s; no-change resync {mb_again:.2f}s  [{load()}]")
+            in_first, in_again, report, again = run_in_process(work, server, user, password, run)
+            print(f"run {run + 1}: followup sync (in-process job: fetch, parse, thread, store; no classifier): "
+                  f"{report.fetched} messages in {in_first:.2f}s = {report.fetched / in_first:,.0f} msg/s "
+                  f"({report.fetch_commands} FETCH commands); no-change resync {in_again:.3f}s "
+                  f"({again.fetch_commands} FETCH, {again.commands.get('SEARCH', 0)} SEARCH)  [{load()}]")
+            assert report.fetched == total == mb_count, (report.fetched, total, mb_count)
+            ratios.append(in_first / mb_first)
+            mb_firsts.append(mb_first), mb_agains.append(mb_again)
+            in_firsts.append(in_first), in_agains.append(in_again)
 
-        # -- followup sync as a command --------------------------------------------------------
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
-        env.update(FOLLOWUP_DATA_DIR=str(work / "data-cli"), FOLLOWUP_SECRET_KEY=SECRET_KEY)
-        followup = str(Path(sys.executable).with_name("followup"))
-        subprocess.run([followup, "user", "add", OWN], input="bench-password-123\n", text=True, env=env,
-                       check=True, capture_output=True)
-        added = subprocess.run(
-            [followup, "account", "add", "--user", OWN, "--imap-host", server.host, "--port", str(server.port),
-             "--security", "none", "--login", user, "--address", OWN, "--internal-domain", "acme.example",
-             "--since", (datetime.now(timezone.utc) - timedelta(days=365)).strftime("%Y-%m-%d"), "--json"],
-            input=password + "\n", text=True, env=env, check=True, capture_output=True)
-        account_id = json.loads(added.stdout)["id"]
-        cli_first, out = timed([followup, "sync", "--account", str(account_id), "--json"], env)
-        cli_report = json.loads(out.stdout)
-        cli_again, out = timed([followup, "sync", "--account", str(account_id), "--json"], env)
-        again_report = json.loads(out.stdout)
-        print(f"followup sync (command): {cli_report['fetched']} messages in {cli_first:.2f}s = "
-              f"{cli_report['fetched'] / cli_first:,.0f} msg/s, of which the IMAP sync (fetch, parse, thread, "
-              f"store) {cli_report['seconds']:.2f}s and the rest interpreter start + classifier + detection; "
-              f"no-change resync {cli_again:.2f}s (sync itself {again_report['seconds']:.3f}s)")
+        if not args.no_command:
+            cli_first, cli_again, cli_report, cli_again_report = run_command(work, server, user, password)
+            print(f"followup sync (the command: interpreter start, sync, then classifier + detection): "
+                  f"{cli_report['fetched']} messages in {cli_first:.2f}s = {cli_report['fetched'] / cli_first:,.0f} msg/s, "
+                  f"of which the IMAP sync {cli_report['seconds']:.2f}s; no-change resync {cli_again:.2f}s "
+                  f"(the sync itself {cli_again_report['seconds']:.3f}s)  [{load()}]")
 
-        # -- the same sync in-process, without the classifier ------------------------------------
-        from followup.bootstrap import Runtime
-        from followup.jobs import sync_account
-        from followups.accounts import create_account
-        from followups.db import open_database, session_scope
-        from followups.settings import load_settings
-        from followups.users import create_user
-
-        settings = load_settings({"FOLLOWUP_DATA_DIR": str(work / "data-inproc"), "FOLLOWUP_SECRET_KEY": SECRET_KEY})
-        rt = Runtime(settings=settings, engine=open_database(settings.database_url))
-        with session_scope(rt.engine) as session:
-            owner = create_user(session, OWN, "bench-password-123")
-            account_id = create_account(
-                session, SECRET_KEY, user=owner, addresses=[OWN], internal_domains=["acme.example"],
-                imap_host=server.host, imap_port=server.port, security="none", login=user, password=password,
-                sync_since=(datetime.now(timezone.utc) - timedelta(days=365)).date()).id
-        t = time.perf_counter()
-        report = sync_account(account_id, runtime=rt, process=False)
-        in_first = time.perf_counter() - t
-        t = time.perf_counter()
-        again = sync_account(account_id, runtime=rt, process=False)
-        in_again = time.perf_counter() - t
-        print(f"followup sync (in-process job, no classifier): {report.fetched} messages in {in_first:.2f}s = "
-              f"{report.fetched / in_first:,.0f} msg/s ({report.fetch_commands} FETCH commands); "
-              f"no-change resync {in_again:.3f}s ({again.fetch_commands} FETCH, {again.commands.get('SEARCH', 0)} SEARCH)")
-
+        med = statistics.median
         print()
-        print(f"ratio followup/mbsync, first sync: in-process {in_first / mb_first:.2f}x, "
-              f"command with classifier {cli_first / mb_first:.2f}x (target <= 1.5x)")
-        print(f"no-change resync: in-process {in_again:.3f}s, command {cli_again:.2f}s, mbsync {mb_again:.2f}s "
-              f"(target < 0.5 s)")
-        assert report.fetched == total == mb_count, (report.fetched, total, mb_count)
+        print(f"median of {args.runs}: mbsync {med(mb_firsts):.2f}s ({total / med(mb_firsts):,.0f} msg/s), "
+              f"followup {med(in_firsts):.2f}s ({total / med(in_firsts):,.0f} msg/s); "
+              f"ratio followup/mbsync {med(ratios):.2f}x (target <= 1.5x)")
+        print(f"no-change resync: followup {med(in_agains):.3f}s (target < 0.5 s), mbsync {med(mb_agains):.2f}s")
+        if not args.no_command:
+            print(f"the command, first sync with the classifier: {cli_first / med(mb_firsts):.2f}x mbsync; "
+                  f"no-change resync {cli_again:.2f}s")
     finally:
         server.stop()
         if args.keep:
