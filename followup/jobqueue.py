@@ -132,11 +132,13 @@ def process_account_job(account_id: int) -> dict:
     """Classify + detect, then queue the nudges: write-back and new complaints' webhooks."""
     from followup.pipeline import process_account
     from followup.webhooks import enqueue_complaint_notices
+    from inbox_sync.writeback import writeback_wanted
 
     rt = bootstrap()
     result = process_account(rt, account_id)
     conn = connect(rt.settings)
-    enqueue_writeback(conn, account_id)
+    if writeback_wanted(rt.engine, account_id):
+        enqueue_writeback(conn, account_id)
     enqueue_complaint_notices(conn, rt, account_id)
     return result
 

@@ -146,6 +146,15 @@ class _Plan:
 # ---- the account ---------------------------------------------------------------------
 
 
+def writeback_wanted(engine: Engine, account_id: int) -> bool:
+    """Whether a write-back pass has anything to do: switched on, or keywords left to take back."""
+    with session_scope(engine) as session:
+        on = session.exec(select(MailAccount.writeback).where(MailAccount.id == account_id,
+                                                             MailAccount.imap_host.is_not(None))).first()
+        return bool(on) or session.exec(
+            select(KeywordMark.id).where(KeywordMark.account_id == account_id).limit(1)).first() is not None
+
+
 def writeback_account(
     engine: Engine,
     account_id: int,

@@ -237,3 +237,29 @@ def test_two_tasks_on_one_thread_share_the_keyword_until_both_close(runtime, ima
         dismiss_task(session, session.get(FollowUpTask, complaint), None)
     assert writeback(account_id, runtime=runtime).removed == 1
     assert KW not in server_flags(imap_user, "INBOX")[2]
+
+
+def test_writeback_as_an_rq_job_under_the_sync_lock(runtime, imap_user, redis_conn, redis_url, monkeypatch):
+    from rq import Queue, SimpleWorker
+
+    from followup.jobqueue import enqueue_writeback, redis_lock
+
+    monkeypatch.setenv("FOLLOWUP_REDIS_URL", redis_url)
+    seed_thread(imap_user)
+    account_id = make_account(runtime, imap_user)
+    sync_only(runtime, account_id)
+    set_writeback(runtime, account_id)
+    open_task(runtime, account_id, "a1@client.com")
+    worker = SimpleWorker([Queue("default", connection=redis_conn)], connection=redis_conn)
+
+    # A sync holds the account's lock on another machine: the job fails (rq retries it later).
+    with redis_lock(redis_conn, f"followup:lock:sync:{account_id}", "sync-account-elsewhere"):
+        job = enqueue_writeback(redis_conn, account_id)
+        worker.work(burst=True)
+    assert job.get_status(refresh=True) in ("failed", "scheduled")
+    assert KW not in server_flags(imap_user, "INBOX")[2]
+
+    job.delete()
+    enqueue_writeback(redis_conn, account_id)
+    worker.work(burst=True)
+    assert KW in server_flags(imap_user, "INBOX")[2]
