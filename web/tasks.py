@@ -35,7 +35,8 @@ def open_counts() -> dict[str, int]:
     if "open_counts" not in g:
         counts: dict[str, int] = {}
         params = {"uid": signed_in_user().id, "at": now()}
-        for kind, count in get_db().exec(_open_counts_statement(), params=params).all():
+        # Core execution: the statement selects plain columns, the ORM layer would add nothing.
+        for kind, count in get_db().connection().execute(_open_counts_statement(), params).all():
             counts[kind] = counts.get(kind, 0) + count
         g.open_counts = counts
     return g.open_counts
@@ -85,7 +86,7 @@ def fetch_list(session, user, filters: dict, at, *, limit: int, offset: int = 0,
         if filters["account"]:
             params["account"] = filters["account"]
         statement = _open_page_statement(bool(filters["kind"]), bool(filters["account"]))
-        return session.exec(statement, params=params).all()
+        return session.connection().execute(statement, params).all()
     return session.exec(list_query(user, filters, at, scope, limit=limit, offset=offset)).all()
 
 
