@@ -244,13 +244,15 @@ def show(account_id: int):
 
 
 def _progress(progress: dict | None) -> dict | None:
-    """A percentage from the sync's progress record, when it says done/total."""
+    """A percentage from the sync's progress record ({"folder", "done", "total"} while a
+    folder syncs, see inbox_sync.sync), when it says done/total."""
     if not isinstance(progress, dict) or not progress:
         return None
     done = progress.get("done", progress.get("fetched"))
     total = progress.get("total")
     if isinstance(done, int) and isinstance(total, int) and total > 0:
-        return {"done": done, "total": total, "percent": min(100, round(100 * done / total))}
+        return {"done": done, "total": total, "percent": min(100, round(100 * done / total)),
+                "folder": str(progress.get("folder") or "")}
     return None
 
 
