@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Iterable, Mapping
 
 from followups.calendar import BusinessCalendar, add_business_days, business_days_between
@@ -418,8 +418,14 @@ class _ThreadContext:
         return ""
 
     def day(self, moment: datetime) -> str:
-        local = moment.astimezone(self.cal.tz)
-        return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}"
+        return _short_day(moment, self.cal.tz)
+
+
+@lru_cache(maxsize=65536)
+def _short_day(moment: datetime, tz: tzinfo) -> str:
+    """"Mon 2 Mar" in the user's zone (memoised: the same dates recur in every outcome)."""
+    local = moment.astimezone(tz)
+    return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}"
 
 
 def _timeline(messages: Iterable[MessageView], now: datetime) -> list[MessageView]:
