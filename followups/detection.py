@@ -133,6 +133,13 @@ def settings_for(user: User, account: MailAccount, ignore_patterns: Iterable[str
     )
 
 
+def request_detection(session: Session, account_id: int) -> int:
+    """Flag every thread of the account for the next pass: after the user changed a setting
+    the rules read (thresholds, time zone, holidays, ignore rules, addresses). Returns how many."""
+    result = session.execute(update(Thread).where(Thread.account_id == account_id).values(needs_detection=True))
+    return result.rowcount
+
+
 def detect_all(session: Session, now: datetime, *, full: bool = False) -> list[DetectionReport]:
     account_ids = session.execute(select(MailAccount.id).order_by(MailAccount.id)).scalars().all()
     return [detect_account(session, account_id, now, full=full) for account_id in account_ids]

@@ -372,3 +372,18 @@ def test_cli_reports_a_bad_setting_in_one_line(app_env, db_engine, account_id):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [f"Error: account {account_id}: no holiday list for country 'XX': "
                                                   + result.stderr.split("'XX': ", 1)[1].strip()]
+
+
+def test_an_ignore_rule_added_later_closes_the_task_on_the_next_pass(db_engine, account_id):
+    from followups.detection import request_detection
+    from followups.models import IgnoreRule
+
+    add_thread(db_engine, account_id, "Datasheet", inn(MON))
+    assert detect(db_engine, account_id, MON + timedelta(days=2)).opened == 1
+    with session_scope(db_engine) as session:
+        user = session.exec(select(User).where(User.email == ME)).one()
+        session.add(IgnoreRule(user_id=user.id, pattern="acme.com"))
+        assert request_detection(session, account_id) == 1
+    report = detect(db_engine, account_id, MON + timedelta(days=2, hours=1))
+    assert report.dismissed == 1
+    assert [t.status for t in tasks(db_engine).values()] == [TaskStatus.DISMISSED]
