@@ -31,6 +31,9 @@ next network round trip, so a crash or a dropped connection resumes where it sto
 - No database transaction is open during network I/O: fetched batches are stored in a
   session opened after the FETCH returned. The next batch is fetched on a helper thread
   while the current one is stored (the IMAP connection is only used by that thread then).
+  From `PARALLEL_PARSE_MIN` new messages in a folder, MIME parsing runs in a helper
+  process (spawned; callers' scripts need the usual ``if __name__ == "__main__"`` guard),
+  so fetching, parsing and storing use both cores; batches are still stored in order.
 - A connection error (`RETRYABLE_ERRORS`) reconnects with exponential backoff and resumes
   from the committed checkpoint; folders finished in this run are not visited again.
 - At most one sync of an account runs at a time: an exclusive `flock` on
