@@ -95,12 +95,33 @@ def test_import_summary_line_and_errors_are_one_line(app_env, tmp_path):
     assert unknown.returncode == 1 and "no account" in unknown.stderr
 
 
-def test_a_message_the_database_refuses_fails_alone_and_sets_the_exit_status(app_env, db_engine, tmp_path):
-    if db_engine.dialect.name != "sqlite":
-        pytest.skip("uses a SQLite trigger to make the database refuse one row")
+POISON_TRIGGER = {
+    "sqlite": ["CREATE TRIGGER poison BEFORE INSERT ON message WHEN NEW.subject = 'Poison' "
+               "BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END"],
+    "postgresql": ["CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.subject = 'Poison' THEN "
+                   "RAISE EXCEPTION 'refused by trigger'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+                   "CREATE TRIGGER poison BEFORE INSERT ON message FOR EACH ROW EXECUTE FUNCTION poison()"],
+}
+DROP_POISON = {
+    "sqlite": ["DROP TRIGGER poison"],
+    "postgresql": ["DROP TRIGGER poison ON message", "DROP FUNCTION poison()"],
+}
+
+
+@pytest.fixture
+def poisoned(db_engine):
+    """The database itself refuses any message whose subject is 'Poison' (a trigger)."""
+    dialect = db_engine.dialect.name
     with db_engine.begin() as conn:
-        conn.execute(text("CREATE TRIGGER poison BEFORE INSERT ON message WHEN NEW.subject = 'Poison' "
-                          "BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END"))
+        for statement in POISON_TRIGGER[dialect]:
+            conn.execute(text(statement))
+    yield
+    with db_engine.begin() as conn:  # the PostgreSQL schema outlives the test
+        for statement in DROP_POISON[dialect]:
+            conn.execute(text(statement))
+
+
+def test_a_message_the_database_refuses_fails_alone_and_sets_the_exit_status(app_env, poisoned, tmp_path):
     run(["user", "add", "rep@acme.test"], app_env, stdin="a good password\n")
     run(["account", "add", "--user", "rep@acme.test", "--address", "rep@acme.test"], app_env)
     mbox = tmp_path / "p.mbox"
