@@ -82,7 +82,8 @@ def due_digests(users: list[DigestClock], now: datetime, window: timedelta = DIG
 
 def digest_clocks(rt: Runtime) -> list[DigestClock]:
     with session_scope(rt.engine) as session:
-        last = dict(session.exec(select(DigestSent.user_id, func.max(DigestSent.day)).group_by(DigestSent.user_id)).all())
+        last = dict(session.exec(
+            select(DigestSent.user_id, func.max(DigestSent.day)).group_by(DigestSent.user_id)).all())
         rows = session.exec(select(User.id, User.timezone, User.digest_enabled, User.digest_hour)
                             .where(User.is_active == True))  # noqa: E712
         return [DigestClock(i, tz or "UTC", bool(on), int(hour), last.get(i)) for i, tz, on, hour in rows]

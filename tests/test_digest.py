@@ -38,7 +38,8 @@ def dt_(hours: float) -> datetime:
 
 def test_digest_groups_by_kind_most_urgent_first_with_nudges_links_and_escaping():
     tasks = [
-        DigestTask(1, TaskKind.AWAITING_REPLY, 1, dt_(-48), "No reply from Ann in 5 days", "Quote", "Ann <ann@x.com>"),
+        DigestTask(1, TaskKind.AWAITING_REPLY, 1, dt_(-48), "No reply from Ann in 5 days", "Quote",
+                   "Ann <ann@x.com>"),
         DigestTask(2, TaskKind.COMPLAINT, 5, dt_(-2), "Complaint: <b>broken</b> & late", "Broken <script>", "bob@y.com"),
         DigestTask(3, TaskKind.AWAITING_REPLY, 3, dt_(-1), "No reply from Cy in 6 days", "Tables", ""),
         DigestTask(4, TaskKind.NEEDS_REPLY, 1, dt_(5), "Dee asked for a price", "Price", ""),  # due later today
