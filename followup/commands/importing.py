@@ -34,6 +34,8 @@ def import_command(path: Path, account_ref: str, now: str | None, as_json: bool)
             with click.progressbar(length=total_size(path), label=f"importing {path.name}",
                                    file=sys.stderr) as bar:
                 summary = import_mailbox(rt.engine, account_id, path, on_progress=bar.update)
+                bar.update(max(bar.length - bar.pos, 0))  # separators between messages
+            click.echo("classifying the new mail and detecting follow-ups ...", err=True)
         else:
             summary = import_mailbox(rt.engine, account_id, path)
     except MailboxError as exc:
