@@ -178,12 +178,16 @@ def detect_account(session: Session, account_id: int, now: datetime, full: bool 
         elif not known.name:
             named[email] = replace(known, name=name)
 
+    applier = _TaskApplier(session, account, user, now, report)
+    applier.load([row.id for row in threads], full)
+    open_keys = applier.open_keys()  # closures matter only for these
+
     outcomes: list[tuple[_ThreadRow, Outcome]] = []
     activity: dict[str, ContactActivity] = {}
     for row in threads:
         view = ThreadView(id=row.id, subject=row.subject or "", messages=tuple(messages.get(row.id, ())),
                           muted=bool(row.muted))
-        outcome = detect_thread(view, settings, now, named)
+        outcome = detect_thread(view, settings, now, named, open_keys)
         outcomes.append((row, outcome))
         for email, seen in outcome.activity.items():
             known = activity.get(email)
@@ -195,14 +199,13 @@ def detect_account(session: Session, account_id: int, now: datetime, full: bool 
     for email, seen in activity.items():
         seen.name = names.get(email, seen.name)
     contacts = _save_contacts(session, account_id, contacts, activity, full, report)
-    applier = _TaskApplier(session, account, user, now, report, contacts)
-    applier.load([row.id for row in threads], full)
+    applier.contact_ids = {email: c.id for email, c in contacts.items()}
     # Contact rules: every past customer in a full pass; else those whose mail changed, who
     # have an open contact task, or who may be due (dormant, an anniversary window).
     with_tasks = {t.contact_id for t in applier.tasks.values()
                   if t.kind in CONTACT_KINDS and t.status in OPEN_STATUSES}
     contact_outcomes = [
-        detect_contact(c, settings, now) for c in contacts.values()
+        detect_contact(c, settings, now, open_keys) for c in contacts.values()
         if c.first_sale_at is not None and (
             full or c.email in activity or c.id in with_tasks or contact_may_have_task(c, settings, now))
     ]
@@ -413,10 +416,10 @@ class _TaskApplier:
     """Turns proposals and closures into task rows and events, counting what it did."""
 
     def __init__(self, session: Session, account: MailAccount, user: User, now: datetime,
-                 report: DetectionReport, contacts: dict[str, ContactView]) -> None:
+                 report: DetectionReport) -> None:
         self.session, self.account, self.user, self.now = session, account, user, now
         self.report = report
-        self.contact_ids = {email: c.id for email, c in contacts.items()}
+        self.contact_ids: dict[str, int] = {}  # set once the contacts are saved
         self.tasks: dict[str, FollowUpTask] = {}
         self.new_rows: dict[str, dict] = {}  # inserted in bulk: building ORM objects is slow
         self.events: list[tuple[FollowUpTask | str, str, str]] = []  # (task, or key of a new one)
@@ -433,6 +436,9 @@ class _TaskApplier:
         for query in queries:
             for task in self.session.execute(query).scalars():
                 self.tasks[task.key] = task
+
+    def open_keys(self) -> set[str]:
+        return {key for key, task in self.tasks.items() if task.status in OPEN_STATUSES}
 
     def apply(self, outcome: Outcome) -> None:
         for proposal in outcome.proposals:

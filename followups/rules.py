@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from functools import cached_property, lru_cache
-from typing import Iterable, Mapping
+from typing import Callable, Container, Iterable, Mapping
 
 from followups.calendar import BusinessCalendar, add_business_days, business_days_between
 from followups.models import Direction, Label, TaskKind, TaskStatus
@@ -284,6 +284,17 @@ class Outcome:
     # The next moment the result may change with time alone (a due date, a nudge, an expiry).
     recheck_at: datetime | None = None
     activity: dict[str, ContactActivity] = field(default_factory=dict)
+    # The keys of the tasks open now, when the caller knows them: closures for other keys
+    # would change nothing, so they are skipped. None: every closure is reported.
+    open_keys: Container[str] | None = None
+
+    def close(self, key: str, status: TaskStatus, reason: str | Callable[[], str],
+              message_id: int | None = None) -> None:
+        """Add a closure; with `open_keys` known, only for those keys (the reason, often a
+        formatted sentence, is then only built when it is needed)."""
+        if self.open_keys is not None and key not in self.open_keys:
+            return
+        self.closures.append(TaskClosure(key, status, reason() if callable(reason) else reason, message_id))
 
     def recheck(self, moment: datetime | None, now: datetime) -> None:
         if moment is not None and moment > now:
@@ -320,9 +331,11 @@ def detect_thread(
     settings: DetectionSettings,
     now: datetime,
     contacts: Mapping[str, ContactView] | None = None,
+    open_keys: Container[str] | None = None,
 ) -> Outcome:
-    """The tasks one thread calls for at `now`, and the thread tasks that must close."""
-    out = Outcome()
+    """The tasks one thread calls for at `now`, and the thread tasks that must close (all of
+    them, or only those among `open_keys` when given)."""
+    out = Outcome(open_keys=open_keys)
     keys = {kind: thread_key(kind, thread.id) for kind in THREAD_KINDS}
     messages = _timeline(thread.messages, now)
     for message in thread.messages:
@@ -497,19 +510,18 @@ def _post_sale_checkin(out: Outcome, conversation: list[_Turn], ctx: _ThreadCont
     customer_wrote = next((t for t in later if t.role == Role.CONTACT), None)
     if customer_wrote:
         who = ctx.who(customer_wrote.message.from_addr.lower())
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED,
-                                        f"{who} wrote after the sale on {ctx.day(customer_wrote.message.sent_at)}",
-                                        customer_wrote.message.id))
+        out.close(key, TaskStatus.RESOLVED,
+                  lambda: f"{who} wrote after the sale on {ctx.day(customer_wrote.message.sent_at)}",
+                  customer_wrote.message.id)
         return False
     checked_in = next((t for t in later if t.role in (Role.OWN, Role.TEAM) and t.message.sent_at >= due), None)
     if checked_in:
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED,
-                                        f"you checked in on {ctx.day(checked_in.message.sent_at)}",
-                                        checked_in.message.id))
+        out.close(key, TaskStatus.RESOLVED,
+                  lambda: f"you checked in on {ctx.day(checked_in.message.sent_at)}", checked_in.message.id)
         return False
     if ctx.now >= expires:
-        out.closures.append(TaskClosure(key, TaskStatus.EXPIRED,
-                                        f"the check-in window ended {ctx.day(expires)}, 7 days after the sale"))
+        out.close(key, TaskStatus.EXPIRED,
+                  lambda: f"the check-in window ended {ctx.day(expires)}, 7 days after the sale")
         return False
     out.recheck(due, ctx.now)
     out.recheck(expires, ctx.now)
@@ -538,15 +550,14 @@ def _complaint(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, key
     answer = next((t for t in later if t.role in (Role.OWN, Role.TEAM)), None)
     if answer:
         by = "you" if answer.role == Role.OWN else (answer.message.from_name or answer.message.from_addr)
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED,
-                                        f"answered by {by} on {ctx.day(answer.message.sent_at)}",
-                                        answer.message.id))
+        out.close(key, TaskStatus.RESOLVED,
+                  lambda: f"answered by {by} on {ctx.day(answer.message.sent_at)}", answer.message.id)
         return False
     settled = next((t for t in later if t.role == Role.CONTACT and _is_closing(t.message)), None)
     if settled:
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED,
-                                        f"closed by the customer on {ctx.day(settled.message.sent_at)}: "
-                                        f"'{_quote(settled.message.text)}'", settled.message.id))
+        out.close(key, TaskStatus.RESOLVED,
+                  lambda: (f"closed by the customer on {ctx.day(settled.message.sent_at)}: "
+                           f"'{_quote(settled.message.text)}'"), settled.message.id)
         return False
     # The clock runs from the first complaint since the last answer.
     last_answer = max((i for i, t in enumerate(conversation[:last_index]) if t.role in (Role.OWN, Role.TEAM)),
@@ -587,22 +598,22 @@ def _needs_reply(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, k
     last = conversation[-1]
     if last.role != Role.CONTACT:
         by = "you" if last.role == Role.OWN else (last.message.from_name or last.message.from_addr)
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED,
-                                        f"answered by {by} on {ctx.day(last.message.sent_at)}", last.message.id))
+        out.close(key, TaskStatus.RESOLVED,
+                  lambda: f"answered by {by} on {ctx.day(last.message.sent_at)}", last.message.id)
         return
     if closing:
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED,
-                                        f"closed by a closing message: '{_quote(last.message.text)}'",
-                                        last.message.id))
+        out.close(key, TaskStatus.RESOLVED,
+                  lambda: f"closed by a closing message: '{_quote(last.message.text)}'",
+                  last.message.id)
         return
     last_answer = max((i for i, t in enumerate(conversation) if t.role != Role.CONTACT), default=-1)
     unanswered = [t.message for t in conversation[last_answer + 1:]]
     if complaint:
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED, "handled as a complaint"))
+        out.close(key, TaskStatus.RESOLVED, "handled as a complaint")
         return
     asking = [m for m in unanswered if _asks(m)]
     if not asking:
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED, "their last mail asks for nothing"))
+        out.close(key, TaskStatus.RESOLVED, "their last mail asks for nothing")
         return
     first = asking[0]
     if _stale(out, ctx, key, asking[-1], "question"):
@@ -633,16 +644,16 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
     last = conversation[-1]
     if last.role != Role.OWN:
         by = ctx.who(last.message.from_addr.lower()) if last.role == Role.CONTACT else "a colleague"
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED,
-                                        f"{by} replied on {ctx.day(last.message.sent_at)}", last.message.id))
+        out.close(key, TaskStatus.RESOLVED,
+                  lambda: f"{by} replied on {ctx.day(last.message.sent_at)}", last.message.id)
         return
     if closing:
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED,
-                                        f"closed by your closing message: '{_quote(last.message.text)}'",
-                                        last.message.id))
+        out.close(key, TaskStatus.RESOLVED,
+                  lambda: f"closed by your closing message: '{_quote(last.message.text)}'",
+                  last.message.id)
         return
     if checkin:
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED, "covered by the post-sale check-in"))
+        out.close(key, TaskStatus.RESOLVED, "covered by the post-sale check-in")
         return
     last_other = max((i for i, t in enumerate(conversation) if t.role != Role.OWN), default=-1)
     own = [t.message for t in conversation[last_other + 1:]]
@@ -650,17 +661,17 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
     for message in own:
         recipients += [a for a in ctx.recipients(message) if a not in recipients]
     if not recipients:
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED, "your last mail went to no external contact"))
+        out.close(key, TaskStatus.RESOLVED, "your last mail went to no external contact")
         return
     in_progress = _open_inquiry(conversation)
     if not (any(_asks(m) for m in own) or in_progress):
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED, "your last mail asks for nothing"))
+        out.close(key, TaskStatus.RESOLVED, "your last mail asks for nothing")
         return
 
     clock = own[-1]  # the latest outbound mail: a reminder moves the clock
     if clock.label == Label.SALE and "?" not in clock.text:
         # An order confirmation waits for nothing: the post-sale check-in is the follow-up.
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED, "your last mail confirmed the sale"))
+        out.close(key, TaskStatus.RESOLVED, "your last mail confirmed the sale")
         return
     n = max(ctx.settings.awaiting_reply_days, 1)
     elapsed = business_days_between(clock.sent_at, ctx.now, ctx.cal)
@@ -668,13 +679,12 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
         out.recheck(add_business_days(clock.sent_at, n, ctx.cal), ctx.now)
         why = (f"you wrote again on {ctx.day(clock.sent_at)}; the wait starts over" if len(own) > 1
                else f"waiting since your mail of {ctx.day(clock.sent_at)}")
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED, why, clock.id))
+        out.close(key, TaskStatus.RESOLVED, why, clock.id)
         return
     max_nudges = max(ctx.settings.max_nudges, 1)
     expires = add_business_days(clock.sent_at, (max_nudges + 1) * n, ctx.cal)
     if ctx.now >= expires:
-        out.closures.append(TaskClosure(key, TaskStatus.EXPIRED,
-                                        f"no reply after {max_nudges} nudges; giving up"))
+        out.close(key, TaskStatus.EXPIRED, lambda: f"no reply after {max_nudges} nudges; giving up")
         return
     nudges = min(elapsed // n, max_nudges)
     due = add_business_days(clock.sent_at, nudges * n, ctx.cal)
@@ -710,10 +720,9 @@ def _stale(out: Outcome, ctx: _ThreadContext, key: str, latest: MessageView, wha
     than STALE_AFTER; else schedules a look at the moment it will be."""
     stale_at = latest.sent_at + STALE_AFTER
     if ctx.now >= stale_at:
-        out.closures.append(TaskClosure(
-            key, TaskStatus.EXPIRED,
-            f"the {what} of {ctx.day(latest.sent_at)} went unanswered for {STALE_AFTER.days} days: too old to chase",
-            latest.id))
+        out.close(key, TaskStatus.EXPIRED,
+                  lambda: (f"the {what} of {ctx.day(latest.sent_at)} went unanswered for "
+                           f"{STALE_AFTER.days} days: too old to chase"), latest.id)
         return True
     out.recheck(stale_at, ctx.now)
     return False
@@ -751,14 +760,15 @@ def anniversary_key(contact_id: int, year: int) -> str:
     return f"{TaskKind.ANNIVERSARY}:contact:{contact_id}:{year}"
 
 
-def detect_contact(contact: ContactView, settings: DetectionSettings, now: datetime) -> Outcome:
+def detect_contact(contact: ContactView, settings: DetectionSettings, now: datetime,
+                   open_keys: Container[str] | None = None) -> Outcome:
     """Dormant-customer and first-sale-anniversary tasks for one contact with a past sale."""
-    out = Outcome()
+    out = Outcome(open_keys=open_keys)
     cal = settings.calendar
     key = dormant_key(contact.id)
     if (contact.first_sale_at is None or contact.first_sale_at > now
             or settings.is_ignored(contact.email) or settings.is_internal(contact.email)):
-        out.closures.append(TaskClosure(key, TaskStatus.DISMISSED, "no past sale, or the contact is ignored"))
+        out.close(key, TaskStatus.DISMISSED, "no past sale, or the contact is ignored")
         return out
     name = contact.name or contact.email
     company = contact.company or company_from_domain(_domain(contact.email))
@@ -777,8 +787,7 @@ def detect_contact(contact: ContactView, settings: DetectionSettings, now: datet
         ))
     else:
         out.recheck(dormant_at, now)
-        out.closures.append(TaskClosure(key, TaskStatus.RESOLVED,
-                                        f"mail with {contact.email} on {_day(cal.local(last))}"))
+        out.close(key, TaskStatus.RESOLVED, lambda: f"mail with {contact.email} on {_day(cal.local(last))}")
 
     first = cal.local(contact.first_sale_at).date()
     today = cal.local(now).date()
@@ -791,7 +800,7 @@ def detect_contact(contact: ContactView, settings: DetectionSettings, now: datet
         expires = due + ANNIVERSARY_GRACE
         akey = anniversary_key(contact.id, year)
         if now >= expires:
-            out.closures.append(TaskClosure(akey, TaskStatus.EXPIRED, f"the anniversary was {_day(day)}"))
+            out.close(akey, TaskStatus.EXPIRED, lambda: f"the anniversary was {_day(day)}")
         elif now >= opens:
             years = year - first.year
             out.recheck(expires, now)
@@ -883,17 +892,21 @@ def _is_closing(message: MessageView) -> bool:
 
 
 def _close(out: Outcome, keys: Iterable[str], status: TaskStatus, reason: str) -> None:
-    out.closures.extend(TaskClosure(key, status, reason) for key in keys)
+    for key in keys:
+        out.close(key, status, reason)
 
 
 def _domain(address: str) -> str:
     return address.rsplit("@", 1)[-1].lower() if "@" in address else ""
 
 
-def _domain_in(domain: str, domains: Iterable[str]) -> bool:
-    if not domain:
-        return False
-    return any(domain == d or domain.endswith("." + d) for d in domains)
+def _domain_in(domain: str, domains: frozenset[str] | set[str]) -> bool:
+    """`domain` is one of `domains` or a subdomain of one ("mail.acme.com" is in {"acme.com"})."""
+    while domain:
+        if domain in domains:
+            return True
+        _, _, domain = domain.partition(".")
+    return False
 
 
 def _days(n: int, business: bool = True) -> str:

@@ -535,3 +535,12 @@ def test_contact_activity_feeds_contacts():
     assert activity.name == "Dana Wu"
     assert activity.first_sale_at == activity.last_sale_at == MON
     assert activity.last_message_at == MON  # the auto-reply is not mail with the contact
+
+
+def test_closures_only_for_the_open_keys_when_given():
+    t = thread(out(MON), inn(MON + timedelta(days=1), "Yes, confirmed.", needs_reply=False))
+    assert {c.key for c in run(t, MON + timedelta(days=8)).closures} == {
+        f"{kind}:thread:42" for kind in ("awaiting_reply", "needs_reply")}
+    only = run(t, MON + timedelta(days=8), open_keys={"awaiting_reply:thread:42"})
+    assert [c.key for c in only.closures] == ["awaiting_reply:thread:42"]
+    assert run(t, MON + timedelta(days=8), open_keys=set()).closures == []
