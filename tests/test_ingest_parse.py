@@ -1,0 +1,94 @@
+"""Unit cases of the parser that the fixture corpus does not show one by one: header
+fallbacks, dates, ids, HTML text, kinds, participants and subject normalisation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from inbox_sync.html_text import html_to_text
+from inbox_sync.parse import SYNTHETIC_DOMAIN, parse_message
+from inbox_sync.participants import AccountIdentity, company_from_domain
+
+WHEN = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def msg(*headers: str, body: str = "Hello") -> bytes:
+    return ("\r\n".join(headers) + "\r\n\r\n" + body + "\r\n").encode("utf-8")
+
+
+def test_unknown_charset_in_an_encoded_word_is_read_with_a_warning():
+    p = parse_message(msg("From: a@x.example", "Subject: =?x-klingon?q?Hallo_Welt?=", "Date: Mon, 2 Mar 2026 09:00:00 +0000"))
+    assert p.subject == "Hallo Welt"
+    assert any("Subject" in w for w in p.warnings)
+
+
+def test_group_syntax_and_odd_address_lists():
+    p = parse_message(msg("From: \"Smith, Anna (Sales)\" <Anna@X.example>", "To: undisclosed-recipients:;",
+                          "Cc: team: b@y.example, c@z.example;, d@w.example",
+                          "Date: Mon, 2 Mar 2026 09:00:00 +0000"))
+    assert (p.from_name, p.from_addr) == ("Smith, Anna (Sales)", "anna@x.example")
+    assert p.to_addrs == []
+    assert p.cc_addrs == ["b@y.example", "c@z.example", "d@w.example"]
+    assert p.warnings == ()
+
+
+def test_date_fallbacks():
+    future = parse_message(msg("From: a@x.example", "Date: Mon, 2 Mar 2099 09:00:00 +0000"), internal_date=WHEN)
+    assert future.sent_at == WHEN and future.date_source == "internal"
+    naive = parse_message(msg("From: a@x.example", "Date: 2 Mar 2026 10:00:00"))
+    assert naive.sent_at == datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+    named_zone = parse_message(msg("From: a@x.example", "Date: Mon, 2 Mar 2026 10:00:00 +0100 (CET)"))
+    assert named_zone.sent_at == WHEN
+    received = parse_message(msg("Received: by a; Mon, 2 Mar 2026 09:05:00 +0000",
+                                 "Received: by b; Mon, 2 Mar 2026 09:00:00 +0000", "From: a@x.example"))
+    assert received.sent_at == WHEN and received.date_source == "received"
+    nothing = parse_message(msg("From: a@x.example"))
+    assert nothing.sent_at.year == 1970 and nothing.date_source == "none"
+
+
+def test_synthetic_message_id_is_stable_and_content_bound():
+    one = parse_message(msg("From: a@x.example", "Subject: s", body="one"))
+    again = parse_message(msg("From: a@x.example", "Subject: s", body="one"))
+    other = parse_message(msg("From: a@x.example", "Subject: s", body="two"))
+    assert one.synthetic_id and one.message_id.endswith(SYNTHETIC_DOMAIN)
+    assert one.message_id == again.message_id != other.message_id
+
+
+def test_transport_headers_do_not_change_the_content_hash():
+    base = ["From: a@x.example", "To: b@y.example", "Subject: s", "Message-ID: <1@x>",
+            "Date: Mon, 2 Mar 2026 09:00:00 +0000"]
+    a = parse_message(msg(*base, body="text"))
+    b = parse_message(msg("Received: by mx; Mon, 2 Mar 2026 09:00:01 +0000", *base, "X-Gmail-Labels: Inbox",
+                          "Status: RO", body="text  "))
+    c = parse_message(msg(*base, body="different text"))
+    assert a.content_hash == b.content_hash != c.content_hash
+
+
+def test_references_are_cleaned_and_self_references_dropped():
+    p = parse_message(msg("From: a@x.example", "Message-ID: <me@x>",
+                          "References: <a@x>\r\n\t<b@x> <me@x> garbage", "In-Reply-To: Your message <b@x> of Monday"))
+    assert p.references == ("a@x", "b@x") and p.in_reply_to == "b@x"
+
+
+def test_html_to_text_keeps_structure():
+    text = html_to_text("<p>Hi&nbsp;there</p><ul><li>one</li><li>two</li></ul>"
+                        "<table><tr><td>a</td><td>b</td></tr></table><pre>  x\n  y</pre>"
+                        "<p>see <a href='http://x'>the link</a></p><style>p{}</style><script>x()</script>")
+    assert text.split("\n") == ["Hi there", "", "- one", "- two", "", "a b", "", "  x", "  y", "", "see the link"]
+
+
+def test_blockquote_becomes_quoted_lines():
+    assert html_to_text("<div>mine</div><blockquote>theirs<blockquote>older</blockquote></blockquote>") \
+        == "mine\n> theirs\n> > older"
+
+
+def test_participants_and_company():
+    identity = AccountIdentity.of(type("A", (), {"addresses": ["rep@acme.test", "me@gmail.com"],
+                                                  "internal_domains": ["acme-group.test"]})())
+    assert identity.direction("rep+news@acme.test") == "outbound"
+    assert identity.direction("anna@globex.example") == "inbound"
+    assert identity.external(["colleague@acme.test", "x@acme-group.test", "anna@globex.example",
+                              "friend@gmail.com"]) == ["anna@globex.example", "friend@gmail.com"]
+    assert company_from_domain("anna@mail.acme-tools.co.uk") == "Acme Tools"
+    assert company_from_domain("bob@gmail.com") == ""
+    assert company_from_domain("eva@sales.stark-industries.com") == "Stark Industries"
