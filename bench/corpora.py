@@ -115,7 +115,7 @@ def main() -> None:
     per_corpus = Counter(p.relative_to(args.directory).parts[0] for p in files)
 
     print(f"{len(files)} files under {args.directory} ({', '.join(f'{k} {v}' for k, v in sorted(per_corpus.items()))})")
-    print(f"stored {stored}, identical duplicates {duplicates}, failed {failed} "
+    print(f"stored {stored}, same message already stored {duplicates}, failed {failed} "
           f"({len(files) / elapsed:,.0f} files/s)")
     wrapped = sum(1 for p in files if not looks_like_message(p.read_bytes()))
     print(f"({len(files) - wrapped} message files, {wrapped} reply bodies wrapped in a minimal message)")
