@@ -531,7 +531,8 @@ class _Batch:
             if item.folder is None or item.uid is None:
                 continue
             key = (item.folder.id, item.uidvalidity or 0, item.uid)
-            flags = sorted(set(item.flags))
+            flags = sorted({f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f)
+                            for f in item.flags})
             row = found.get(key)
             if row is None:
                 found[key] = "pending"
