@@ -611,7 +611,8 @@ def _needs_reply(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, k
     if complaint:
         out.close(key, TaskStatus.RESOLVED, "handled as a complaint")
         return
-    asking = [m for m in unanswered if _asks(m)]
+    # Mail addressed to a colleague, the user only in Cc, is the colleague's to answer.
+    asking = [m for m in unanswered if _asks(m) and not _for_a_colleague(m, ctx.settings)]
     if not asking:
         out.close(key, TaskStatus.RESOLVED, "their last mail asks for nothing")
         return
@@ -713,6 +714,11 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
         reason=reason, nudge=nudge, contact_email=contact, contact_name=ctx.name(contact),
         nudge_count=nudges, trigger_message_id=clock.id,
     ))
+
+
+def _for_a_colleague(message: MessageView, settings: DetectionSettings) -> bool:
+    kinds = {settings.address_kind(a) for a in message.to_addrs}
+    return "own" not in kinds and "internal" in kinds
 
 
 def _stale(out: Outcome, ctx: _ThreadContext, key: str, latest: MessageView, what: str) -> bool:

@@ -298,6 +298,15 @@ def test_a_closing_message_from_the_contact_needs_no_reply():
     assert "closing" in closure(result, TaskKind.NEEDS_REPLY).reason
 
 
+def test_mail_to_a_colleague_with_the_user_in_cc_is_theirs_to_answer():
+    to_kim = MessageView(id=next(_ids), sent_at=MON, from_addr=DANA, from_name="Dana Wu",
+                         to_addrs=("kim@seller.com",), cc_addrs=(ME,), text="Can you quote?")
+    assert not run(thread(to_kim), MON + timedelta(days=3)).proposals
+    to_both = MessageView(id=next(_ids), sent_at=MON, from_addr=DANA, from_name="Dana Wu",
+                          to_addrs=("kim@seller.com", ME), text="Can you quote?")
+    assert run(thread(to_both), MON + timedelta(days=3)).proposals
+
+
 def test_a_message_asking_nothing_needs_no_reply():
     assert not run(thread(inn(MON, "FYI, the truck left.", needs_reply=False)), MON + timedelta(days=5)).proposals
 

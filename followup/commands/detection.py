@@ -76,5 +76,6 @@ def tasks_command(as_json: bool, now: str | None, account_ref: str | None, kind:
         click.echo("no open follow-ups")
     for row in rows:
         when = "overdue" if row.overdue else f"due {row.due_at:%Y-%m-%d %H:%M} UTC"
-        click.echo(f"#{row.id} [{row.kind}] p{row.priority} {when}: {row.nudge}")
+        owner = f" → {row.assignee}" if row.assignee else ""
+        click.echo(f"#{row.id} [{row.kind}] p{row.priority} {when}{owner}: {row.nudge}")
         click.echo(f"    {row.reason}")
