@@ -11,6 +11,7 @@ Windows-1252, with a warning.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from email.message import Message as EmailMessage
 
@@ -161,7 +162,17 @@ def decode_bytes(payload: bytes, declared: str | None, warnings: list[str]) -> s
         return payload.decode("windows-1252", errors="replace")
 
 
+_SIMPLE_CHARSET_RE = re.compile(r';\s*charset\s*=\s*"?([A-Za-z0-9_.:-]+)"?\s*(?:;|$)', re.IGNORECASE)
+
+
 def _declared_charset(part: EmailMessage) -> str | None:
+    header = part.get("content-type")
+    if isinstance(header, str) and "*" not in header and "(" not in header:
+        match = _SIMPLE_CHARSET_RE.search(header)
+        if match:
+            return match.group(1).lower()
+        if "charset" not in header.lower():
+            return None
     try:
         charset = part.get_content_charset()
     except Exception:  # noqa: BLE001

@@ -115,6 +115,10 @@ class HeaderReader:
         for name, value in headers:
             self.by_name.setdefault(name.lower(), []).append(value)
 
+    def has_any(self, lower_names: frozenset[str]) -> bool:
+        """Whether any of these (lower-case) header names is present."""
+        return not lower_names.isdisjoint(self.by_name)
+
     def raw(self, name: str) -> list[str]:
         """The undecoded values of every `name` header, in order."""
         return self.by_name.get(name.lower(), [])

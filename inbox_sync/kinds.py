@@ -58,6 +58,11 @@ MASS_MAILERS = re.compile(
 )
 
 
+_X_AUTO_HEADERS = frozenset(["x-autoreply", "x-autorespond", "x-autoresponder", "x-auto-response-suppress-sent"])
+_LIST_HEADERS = frozenset(["list-id", "list-unsubscribe", "list-post"])
+_MASS_MAILER_HEADERS = frozenset(name.lower() for name in MASS_MAILER_HEADERS)
+
+
 @dataclass(frozen=True)
 class Kinds:
     is_auto_reply: bool = False
@@ -77,10 +82,7 @@ def classify_kinds(
 ) -> Kinds:
     auto_submitted = headers.text("Auto-Submitted").lower()
     precedence = headers.text("Precedence").lower()
-    x_auto = any(
-        headers.raw(name)
-        for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Response-Suppress-Sent")
-    )
+    x_auto = headers.has_any(_X_AUTO_HEADERS)
     ms_auto = headers.text("X-MS-Exchange-Generated-Message-Source").lower()
     bounce = (
         top_type == "multipart/report" and "message/delivery-status" in content_types
@@ -100,12 +102,12 @@ def classify_kinds(
         or bool(AUTO_REPLY_SUBJECT_RE.match(_strip_reply_prefix(subject)))
         or bool(AUTO_REPLY_SUBJECT_PREFIX_RE.match(subject))
     )
-    list_headers = any(headers.raw(name) for name in ("List-Id", "List-Unsubscribe", "List-Post"))
+    list_headers = headers.has_any(_LIST_HEADERS)
     mailer = headers.text("X-Mailer") + " " + headers.text("X-Mailer-Name")
     bulk = not bounce and (
         list_headers
         or precedence in ("bulk", "list", "junk")
-        or any(headers.raw(name) for name in MASS_MAILER_HEADERS)
+        or headers.has_any(_MASS_MAILER_HEADERS)
         or bool(MASS_MAILERS.search(mailer))
         or (auto_submitted.startswith("auto-generated") and not auto_reply)
     )
