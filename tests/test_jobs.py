@@ -44,11 +44,19 @@ def finish(worker: subprocess.Popen, timeout: float = 120) -> str:
 
 
 def kill_with_children(pid: int) -> None:
-    """SIGKILL a worker and its work horse (rq puts the horse in a process group of its own)."""
-    children = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
-                and _parent_pid(p) == pid]
-    for victim in [pid, *children]:
-        os.kill(victim, signal.SIGKILL)
+    """SIGKILL a worker and everything under it (rq puts the work horse in a process group of
+    its own, and the sync may run a parse helper): as if the machine running them died."""
+    victims, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        victims.append(parent)
+        frontier += [int(p.name) for p in Path("/proc").iterdir()
+                     if p.name.isdigit() and _parent_pid(p) == parent]
+    for victim in victims:
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def _parent_pid(proc: Path) -> int | None:
@@ -128,7 +136,8 @@ def test_a_worker_killed_mid_sync_is_retried_and_the_result_is_complete(
         assert time.monotonic() < deadline, "the first worker never started storing"
         time.sleep(0.05)
     kill_with_children(first.pid)  # the worker and its work horse, as if the machine died
-    first.communicate()
+    first.wait(timeout=30)
+    first.stdout.close()
     stored_before = count(runtime, Message, Message.account_id == account_id)
     assert 0 < stored_before < 3000
 
