@@ -48,6 +48,7 @@ import multiprocessing
 import os
 import queue
 import re
+import signal
 import threading
 import time
 from collections import deque
@@ -727,6 +728,18 @@ def _parse_many(items: list[tuple[bytes, datetime | None]]) -> list:
     return [parse_message(raw, internal_date=when) for raw, when in items]
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """In the helper: exit when the syncing process dies (a killed worker leaves no orphan)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+    if os.getppid() != parent_pid:  # the parent died before the prctl took effect
+        os._exit(1)
+
+
 class ParsePool:
     """One helper process that parses MIME batches (CPU-bound) beside the fetching and storing.
 
@@ -735,7 +748,8 @@ class ParsePool:
     """
 
     def __init__(self) -> None:
-        self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_die_with_parent, initargs=(os.getpid(),))
         self.broken = False
 
     def submit(self, messages: list[FetchedMessage]) -> Future | None:
