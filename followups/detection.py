@@ -198,8 +198,21 @@ def detect_account(session: Session, account_id: int, now: datetime, full: bool 
 
     for email, seen in activity.items():
         seen.name = names.get(email, seen.name)
-    contacts = _save_contacts(session, account_id, contacts, activity, full, report)
+    contacts, renamed = _save_contacts(session, account_id, contacts, activity, full, report)
     applier.contact_ids = {email: c.id for email, c in contacts.items()}
+    if renamed and not full:
+        # A name learned in this pass: re-word the open tasks elsewhere that still call the
+        # contact by address, so an incremental pass words nudges as a full pass would.
+        ids = _threads_naming(session, account_id, [contacts[e].id for e in renamed], {r.id for r in threads})
+        if ids:
+            applier.load(ids, False)
+            open_keys = applier.open_keys()
+            named.update((email, contacts[email]) for email in renamed)
+            extra = _load_messages(session, account_id, ids, False)
+            for row in _load_threads(session, account_id, now, False, ids=ids):
+                view = ThreadView(id=row.id, subject=row.subject or "", messages=tuple(extra.get(row.id, ())),
+                                  muted=bool(row.muted))
+                outcomes.append((row, detect_thread(view, settings, now, named, open_keys)))
     # Contact rules: every past customer in a full pass; else those whose mail changed, who
     # have an open contact task, or who may be due (dormant, an anniversary window).
     with_tasks = {t.contact_id for t in applier.tasks.values()
@@ -236,12 +249,32 @@ class _ThreadRow:
     message_count: int
 
 
-def _load_threads(session: Session, account_id: int, now: datetime, full: bool) -> list[_ThreadRow]:
+def _load_threads(session: Session, account_id: int, now: datetime, full: bool,
+                  ids: Sequence[int] | None = None) -> list[_ThreadRow]:
+    """All threads (full), those flagged or due, or those with these ids."""
     query = select(Thread.id, Thread.subject, Thread.muted, Thread.needs_detection, Thread.detect_at,
                    Thread.updated_at, Thread.message_count).where(Thread.account_id == account_id)
-    if not full:
-        query = query.where(or_(Thread.needs_detection.is_(True), Thread.detect_at <= now))
-    return [_ThreadRow(*row) for row in session.connection().execute(query.order_by(Thread.id))]
+    if ids is not None:
+        queries = [query.where(Thread.id.in_(chunk)) for chunk in _chunks(sorted(ids))]
+    elif not full:
+        queries = [query.where(or_(Thread.needs_detection.is_(True), Thread.detect_at <= now))]
+    else:
+        queries = [query]
+    connection = session.connection()
+    rows = [_ThreadRow(*row) for q in queries for row in connection.execute(q.order_by(Thread.id))]
+    return rows
+
+
+def _threads_naming(session: Session, account_id: int, contact_ids: list[int], skip: set[int]) -> list[int]:
+    """Threads with an open task for one of these contacts, other than `skip`."""
+    found: set[int] = set()
+    for chunk in _chunks(contact_ids):
+        found.update(session.execute(
+            select(FollowUpTask.thread_id).where(
+                FollowUpTask.account_id == account_id, FollowUpTask.contact_id.in_(chunk),
+                FollowUpTask.status.in_(OPEN_STATUSES), FollowUpTask.thread_id.is_not(None))
+        ).scalars())
+    return sorted(found - skip)
 
 
 # Read raw: JSON address lists and dates are decoded below, much faster than by the column
@@ -333,9 +366,11 @@ def _load_contacts(session: Session, account_id: int, emails: set[str] | None) -
 
 
 def _save_contacts(session: Session, account_id: int, contacts: dict[str, ContactView],
-                   activity: dict[str, ContactActivity], full: bool, report: DetectionReport) -> dict[str, ContactView]:
-    """Merge the threads' news into `Contact` rows (a full pass recomputes them)."""
-    inserts, updates = [], []
+                   activity: dict[str, ContactActivity], full: bool,
+                   report: DetectionReport) -> tuple[dict[str, ContactView], set[str]]:
+    """Merge the threads' news into `Contact` rows (a full pass recomputes them). Returns the
+    contacts and the addresses of those whose name was learned just now."""
+    inserts, updates, renamed = [], [], set()
     for email, seen in activity.items():
         if len(email) > 320:
             continue
@@ -355,6 +390,8 @@ def _save_contacts(session: Session, account_id: int, contacts: dict[str, Contac
         new = ContactView(known.id, email, merged.name, known.company, merged.first_sale_at,
                           merged.last_sale_at, merged.last_message_at)
         if new != known:
+            if new.name and not known.name:
+                renamed.add(email)
             contacts[email] = new
             updates.append(dict(id=known.id, name=new.name, first_sale_at=new.first_sale_at,
                                 last_sale_at=new.last_sale_at, last_message_at=new.last_message_at))
@@ -374,7 +411,7 @@ def _save_contacts(session: Session, account_id: int, contacts: dict[str, Contac
     if updates:
         session.execute(update(Contact), updates)
     report.contacts_added, report.contacts_updated = len(inserts), len(updates)
-    return contacts
+    return contacts, renamed
 
 
 def _mark_threads(session: Session, outcomes: list[tuple[_ThreadRow, Outcome]]) -> None:

@@ -387,3 +387,40 @@ def test_an_ignore_rule_added_later_closes_the_task_on_the_next_pass(db_engine, 
     report = detect(db_engine, account_id, MON + timedelta(days=2, hours=1))
     assert report.dismissed == 1
     assert [t.status for t in tasks(db_engine).values()] == [TaskStatus.DISMISSED]
+
+
+def test_incremental_passes_agree_with_full_passes_as_time_goes_by(db_engine, account_id):
+    """Each day: new mail in a few threads, an incremental pass, then a full pass that must
+    find nothing left to change (detect_at caught every due date, nudge and expiry)."""
+    import random
+
+    rng = random.Random(3)
+    people = [f"p{i}@client{i % 7}.com" for i in range(12)]
+    texts = [("Can you quote 50 units?", "inquiry", True), ("Order confirmed, thanks!", "sale", False),
+             ("It arrived broken, I want a refund.", "complaint", False), ("Thanks, all sorted.", "other", False),
+             ("Any news on this?", "other", True), ("FYI the truck left.", "other", False)]
+    thread_ids = []
+
+    def mail(at):
+        text, label, needs = rng.choice(texts)
+        who = rng.choice(people)
+        if rng.random() < 0.5:
+            return dict(direction="outbound", sent_at=at, body_text=text, label=label, needs_reply=needs,
+                        to_addrs=[who])
+        return dict(direction="inbound", sent_at=at, body_text=text, label=label, needs_reply=needs,
+                    from_addr=who, from_name=who.split("@")[0].title())
+
+    start = MON - timedelta(days=20)
+    for i in range(25):
+        at = start + timedelta(hours=rng.randrange(0, 20 * 24))
+        thread_ids.append(add_thread(db_engine, account_id, f"Deal {i}", mail(at)))
+    for day in range(0, 40):
+        now = start + timedelta(days=20 + day, hours=9)
+        with session_scope(db_engine) as session:
+            for thread_id in rng.sample(thread_ids, 3):
+                add_messages(session, account_id, thread_id, mail(now - timedelta(hours=rng.randrange(1, 12))))
+        detect(db_engine, account_id, now)
+        full = detect(db_engine, account_id, now, full=True)
+        assert full.changed == 0, (day, full)
+    assert {t.kind for t in tasks(db_engine).values()} >= {"awaiting_reply", "needs_reply", "complaint",
+                                                           "post_sale_checkin"}
