@@ -7,15 +7,19 @@ One pass, in one transaction:
    changed (`Thread.needs_detection`) or whose time has come (`Thread.detect_at <= now`:
    a due date, a second nudge, an expiry); then their messages in one query (chunked),
    never one query per thread;
-2. run the pure rules per thread; merge what the threads say about each external contact
-   (last mail, first and last sale) into `Contact`;
+2. run the pure rules per thread (told which task keys are open, so closures are only
+   worded for those); merge what the threads say about each external contact (last mail,
+   first and last sale, name) into `Contact`; a name learned now re-words the open tasks
+   of other threads that still called the contact by address;
 3. run the contact rules (dormant customer, anniversary) for contacts with a past sale;
 4. upsert tasks on their unique (account, key): open new ones, nudge, update what changed,
    close what the rules close; respect the user's word (a done, dismissed or snoozed task
    comes back only with a new trigger); assign new complaints round robin in the team;
 5. clear `needs_detection` and store the next `detect_at` of each thread looked at.
 
-Running it twice with the same `now` changes nothing the second time.
+Running it twice with the same `now` changes nothing the second time, and an incremental
+pass leaves the tasks exactly as a full pass would (tested day after day).
+After a change to settings the rules read, `request_detection` flags an account's threads.
 """
 
 from __future__ import annotations

@@ -13,15 +13,23 @@ Per thread (keys `<kind>:thread:<id>`):
   the user's *latest* mail: a reminder or a correction keeps the wait going and restarts it.
   A second nudge after another N days, up to `max_nudges`; N days after the last nudge the
   task expires. An out-of-office reply is not a reply; the nudge says the contact is away.
+  An order confirmation waits for nothing (the post-sale check-in is the follow-up), and
+  while a check-in is open it is the thread's only nudge.
 - needs_reply: an external contact wrote last, asked for something, and the user has not
   answered within N business days of the first unanswered question. Inquiries rank first.
-- post_sale_checkin: the latest sale in the thread opens a task due 2 days later (moved to
-  the next business day), expiring 7 days after the sale; none once the customer wrote
-  after the sale, resolved when the user writes after the due date.
+  Mail addressed To a colleague with the user only in Cc is the colleague's; an answer by
+  a colleague to the contact counts; a complaint is its own task.
+- post_sale_checkin: the latest sale (by the user or the customer) opens a task due 2
+  days later (moved to the next business day), expiring 7 days after the sale; none once
+  the customer wrote after the sale, resolved when the user writes after the due date.
 - complaint: an unanswered complaint opens a team task at once, due after
   `complaint_response_days` business days, its priority raised by cues (refund, cancel,
   legal threats, a repeat complaint). Answered = the user (or a colleague writing to the
-  customer) wrote after it; a later complaint re-triggers it.
+  customer) wrote after it, or the customer closed it; a later complaint re-triggers it.
+
+Questions and complaints unanswered for `STALE_AFTER` (30 days) expire rather than nag.
+The trigger of a task is the latest mail that calls for it: a different trigger is what
+reopens a task the user closed.
 
 Per contact with a past sale (keys `<kind>:contact:<id>[:<year>]`):
 
