@@ -113,16 +113,22 @@ class InlineTimer(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        while not self.stopped.wait(TICK_SECONDS):
+            self.run_once(utcnow())
+
+    def run_once(self, now: datetime) -> list[int]:
+        """Sync the accounts that are due, then send due digests; returns the synced ids."""
         from followup.jobs import sync_account
 
-        while not self.stopped.wait(TICK_SECONDS):
-            for account_id in due_syncs(account_clocks(self.rt), utcnow(), self.every):
-                try:
-                    sync_account(account_id, runtime=self.rt)
-                except Exception:  # stored on the account by the sync; keep the timer alive
-                    log.exception("inline sync of account %s failed", account_id)
-            if self.rt.settings.smtp_url:
-                self.send_digests(utcnow())
+        due = due_syncs(account_clocks(self.rt), now, self.every)
+        for account_id in due:
+            try:
+                sync_account(account_id, runtime=self.rt)
+            except Exception:  # stored on the account by the sync; keep the timer alive
+                log.exception("inline sync of account %s failed", account_id)
+        if self.rt.settings.smtp_url:
+            self.send_digests(now)
+        return due
 
     def send_digests(self, now: datetime) -> None:
         from followup.digest_mail import send_digest

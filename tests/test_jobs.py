@@ -189,3 +189,23 @@ def test_the_cron_scheduler_registers_the_tick_every_minute(redis_conn):
 
     [job] = build_cron(redis_conn, sync_every_minutes=10).get_jobs()
     assert job.func is tick and job.interval == 60 and job.kwargs == {"sync_every_minutes": 10}
+
+
+def test_without_redis_the_inline_timer_syncs_due_accounts_in_process(runtime, imap_user):
+    from followup.schedule import InlineTimer
+
+    fill(imap_user, 4)
+    account_id = make_account(runtime, imap_user)
+    timer = InlineTimer(runtime, every=dt.timedelta(minutes=5))
+    now = dt.datetime.now(dt.timezone.utc)
+    assert timer.run_once(now) == [account_id]
+    assert count(runtime, Message, Message.account_id == account_id) == 4
+    assert timer.run_once(now + dt.timedelta(minutes=1)) == []  # synced a minute ago
+    assert timer.run_once(now + dt.timedelta(minutes=6)) == [account_id]
+
+
+def test_health_endpoint_checks_the_database(runtime):
+    from web import create_app
+
+    response = create_app(runtime).test_client().get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}

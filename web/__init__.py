@@ -70,6 +70,13 @@ def create_app(runtime: Runtime | None = None, test_config: dict | None = None) 
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
 
+    @app.get("/healthz")
+    def healthz():
+        """For load balancers and docker-compose: the app answers and reaches its database."""
+        with runtime.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        return {"status": "ok"}
+
     app.after_request(_security_headers)
     _register_error_pages(app)
     return app

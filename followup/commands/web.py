@@ -26,6 +26,10 @@ def _serve(rt: Runtime, host: str, port: int, now: datetime | None = None) -> No
     from web import create_app
 
     app = create_app(rt, {"FOLLOWUP_NOW": now} if now else None)
+    if rt.settings.jobs_inline:  # no Redis: this process syncs and sends digests itself
+        from followup.schedule import InlineTimer
+
+        InlineTimer(rt).start()
     click.echo(f"serving on http://{host}:{port}/  (Ctrl-C stops; for many users run it behind gunicorn)")
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
