@@ -64,6 +64,7 @@ class FolderWatcher(threading.Thread):
         self.stop_event = stop
         self.connect_fn = connect_fn
         self.connections = 0
+        self.idles = 0
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -103,6 +104,7 @@ class FolderWatcher(threading.Thread):
         changed = False
         with translate_errors(conn.settings, "IDLE"):
             client.idle()
+            self.idles += 1
             started = time.monotonic()
             while not self.stop_event.is_set() and time.monotonic() - started < IDLE_RENEW_SECONDS:
                 waited = time.monotonic()
