@@ -61,5 +61,5 @@ def classify_pending(rt: Runtime, account_id: int) -> int:
                 )
             thread_ids = {thread_id for _, thread_id, _, _ in rows if thread_id is not None}
             if thread_ids:
-                session.execute(update(Thread).where(Thread.id.in_(thread_ids)).values(needs_detection=True))
+                session.execute(update(Thread).where(Thread.id.in_(thread_ids)).values(needs_detection=True, updated_at=stamp))
         total += len(rows)

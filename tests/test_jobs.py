@@ -209,3 +209,16 @@ def test_health_endpoint_checks_the_database(runtime):
 
     response = create_app(runtime).test_client().get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_sync_all_enqueues_when_redis_is_set(runtime, imap_user, worker_env, redis_conn):
+    import json
+
+    first = make_account(runtime, imap_user, email="a@example.com")
+    second = make_account(runtime, imap_user, email="b@example.com")
+    result = subprocess.run([FOLLOWUP, "sync", "--all", "--json"], env=worker_env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"queued": [first, second], "already_queued": []}
+    assert Queue(SYNC_QUEUE, connection=redis_conn).job_ids == [sync_job_id(first), sync_job_id(second)]
+    assert count(runtime, Message) == 0  # nothing ran inline

@@ -42,6 +42,9 @@ def sync_command(account_ref, all_accounts, watch, stop_after, as_json) -> None:
                 raise click.ClickException(f"account {account.id} is import-only (no IMAP server to sync)")
             ids = [account.id]
 
+    if rt.settings.redis_url and not watch:
+        _enqueue(rt, ids, as_json)
+        return
     results = [_sync_one(rt, account_id, as_json) for account_id in ids]
     if as_json and watch:
         for result in results:  # one JSON object a line, as the later syncs print them
@@ -55,6 +58,20 @@ def sync_command(account_ref, all_accounts, watch, stop_after, as_json) -> None:
         _watch(rt, [r["account_id"] for r in results if r.get("status") != "auth_failed"], as_json, stop_after)
     if failed:
         sys.exit(1)
+
+
+def _enqueue(rt, ids: list[int], as_json: bool) -> None:
+    """With Redis, workers sync: queue each account once (already queued ones are skipped)."""
+    from followup.jobqueue import connect, enqueue_sync, sync_job_id
+
+    conn = connect(rt.settings)
+    queued = [account_id for account_id in ids if enqueue_sync(conn, account_id) is not None]
+    if as_json:
+        echo_json({"queued": queued, "already_queued": [i for i in ids if i not in queued]})
+        return
+    for account_id in ids:
+        state = "queued" if account_id in queued else "already queued or running"
+        click.echo(f"account {account_id}: sync {state} ({sync_job_id(account_id)})")
 
 
 def _sync_one(rt, account_id: int, as_json: bool) -> dict:
