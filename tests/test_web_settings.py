@@ -99,3 +99,20 @@ def test_api_token_is_shown_once_and_only_its_hash_is_kept(client, web_rt):
     with db(web_rt) as session:
         assert session.get(User, user.id).api_token_hash is None
     assert client.client.get("/api/v1/accounts", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_saving_settings_makes_detection_look_at_every_thread_again(client, web_rt):
+    from followups.models import Thread
+    from tests.test_web_helpers import add_thread
+
+    user = add_user(web_rt)
+    account = add_account(web_rt, user)
+    thread, *_ = add_thread(web_rt, account)
+    with db(web_rt) as session:
+        session.get(Thread, thread.id).needs_detection = False
+        session.commit()
+    client.login("rep@example.com")
+    client.get("/settings/")
+    assert client.post("/settings/", VALID).status_code == 302
+    with db(web_rt) as session:
+        assert session.get(Thread, thread.id).needs_detection

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from sqlmodel import delete, select
 
+from followups.detection import request_detection
 from followups.models import IgnoreRule, MailAccount, Team
 from followups.users import issue_api_token
 from web.auth import signed_in_user
@@ -109,6 +110,8 @@ def save():
     db.exec(delete(IgnoreRule).where(IgnoreRule.user_id == user.id))
     for pattern in patterns:
         db.add(IgnoreRule(user_id=user.id, pattern=pattern))
+    for account in db.exec(user_accounts(user)):  # the rules read these settings: look again
+        request_detection(db, account.id)
     db.commit()
     flash("Settings saved. They apply from the next detection run.")
     return redirect(url_for("settings.index"))
