@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import socket
@@ -24,7 +23,7 @@ from inbox_sync.imap_connection import (
     TLSError,
     connect,
 )
-from tests.test_sync_imap import NOW, count, inbound, make_account, run_sync
+from tests.test_sync_imap import count, inbound, make_account, run_sync
 
 FOLLOWUP = [str(Path(sys.executable).with_name("followup"))]
 

@@ -17,7 +17,7 @@ from sqlmodel import func, select
 from followup.jobs import sync_account
 from followups.accounts import create_account
 from followups.db import session_scope
-from followups.models import Folder, MailAccount, Message, MessageLocation, Thread
+from followups.models import Folder, MailAccount, Message, MessageLocation, Thread, User
 from followups.users import create_user
 from inbox_sync.sync import AccountLock, SyncAlreadyRunning, SyncOptions, SyncReport
 
@@ -49,9 +49,6 @@ def make_account(rt, imap_user, *, port: int | None = None, host: str | None = N
                  security: str = "none", password: str | None = None, since: dt.date | None = None,
                  email: str = "owner@example.com") -> int:
     with session_scope(rt.engine) as session:
-        user = session.exec(select(MailAccount).where(False)).first()  # noqa: F841 (warm-up)
-        from followups.models import User
-
         user = session.exec(select(User).where(User.email == email)).first() or create_user(
             session, email, "a long password")
         account = create_account(
