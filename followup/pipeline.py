@@ -31,9 +31,9 @@ def process_account(rt: Runtime, account_id: int, now: datetime | None = None) -
 
 def classify_pending(rt: Runtime, account_id: int) -> int:
     """Label every message of the account that has no label yet; returns how many."""
-    from nlp import load_classifier  # loaded on first use: commands that never classify stay fast
+    from nlp import load_classifier  # imported on first use: commands that never classify stay fast
 
-    classifier = load_classifier()
+    classifier = None
     total = 0
     while True:
         # One batch per transaction: no transaction is held while the model runs.
@@ -45,6 +45,7 @@ def classify_pending(rt: Runtime, account_id: int) -> int:
             ).all()
         if not rows:
             return total
+        classifier = classifier or load_classifier()  # not loaded when nothing is new
         results = list(classifier.classify_many((subject, text) for _, _, subject, text in rows))
         stamp = utcnow()
         with session_scope(rt.engine) as session:
