@@ -5,14 +5,16 @@ two folders, fetched again after a crash, or imported twice is one row with one
 `MessageLocation` per (folder, UIDVALIDITY, UID); two different messages sharing a
 Message-ID are both kept. Each new message is threaded (see `inbox_sync.threading`: Gmail
 thread id, else References/In-Reply-To through the persisted `ThreadKey` id table, merging
-the threads a message links, else the subject fallback), gets its direction from the
-account's addresses, and refreshes its external participants' `Contact` rows. Touched
-threads get their counts and dates updated and `needs_detection` set.
+the threads a message links, else the subject fallback both ways round: a reply joins the
+thread of its original, an original joins the thread its earlier-arrived reply started),
+gets its direction from the account's addresses, and refreshes its external participants'
+`Contact` rows. Touched threads get their counts and dates updated and `needs_detection`
+set; a merged-away thread's messages, keys and follow-up tasks move to the surviving one.
 
-`store_messages` does a batch with a handful of SQL statements per batch (Core inserts and
+`store_batch` does a batch with a handful of SQL statements per batch (Core inserts and
 executemany updates, not one ORM object per row: constructing SQLModel objects costs more
-than parsing the mail), then loads the batch's `Message` rows for the results.
-`store_message` is the one-message form the sync calls. Neither commits: the caller's unit
+than parsing the mail) and returns ids; `store_messages` also loads the batch's `Message`
+rows for its results; `store_message` is the one-message form. Neither commits: the caller's unit
 of work (`session_scope`) does, so a batch and its sync checkpoint commit together.
 Concurrent writers for the same account must be serialised by the caller (one sync or
 import per account at a time); ThreadKey and Contact inserts tolerate a race, a Message
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, insert, or_, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
@@ -47,6 +49,9 @@ from inbox_sync.threading import SUBJECT_WINDOW, is_reply_subject, normalise_sub
 
 IN_CHUNK = 500
 """Values per SQL IN (...) list."""
+
+MAX_SUBJECT_CANDIDATES = 20
+"""The subject fallback looks at this many threads of the same subject, nearest in time."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,7 @@ class _ThreadState:
     pending: set[str] = field(default_factory=set)  # added before participants were loaded
     merged_ids: list[int] = field(default_factory=list)  # persisted threads merged into this
     touched: bool = False  # a message joined it in this batch: its row needs updating
+    orphan_reply: bool | None = None  # started by a reply whose original is missing; None: not known
 
     def resolve(self) -> "_ThreadState":
         state = self
@@ -245,7 +251,38 @@ class _Batch:
         for msgid, tid in key_rows:
             if tid in by_id:
                 self.key_map[msgid] = by_id[tid]
+        self._prefetch_subjects([p for item, p in pairs if item.gm_thrid is None])
         return [self._thread_one(item, p) for item, p in pairs]
+
+    def _prefetch_subjects(self, parsed: list[ParsedMessage]) -> None:
+        """Threads that the subject fallback may join, for the whole batch in one query."""
+        self.by_subject: dict[str, list[_ThreadState]] = {}
+        subjects = {normalise_subject(p.subject) for p in parsed} - {""}
+        if not subjects:
+            return
+        low = min(p.sent_at for p in parsed) - SUBJECT_WINDOW
+        high = max(p.sent_at for p in parsed) + SUBJECT_WINDOW
+        ids: set[int] = set()
+        lowered = sorted({s.lower() for s in subjects})
+        for chunk in _chunks(sorted(subjects | set(lowered))):
+            ids.update(tid for (tid,) in self.session.execute(
+                select(Thread.id).where(
+                    Thread.account_id == self.account_id,
+                    or_(Thread.subject.in_(chunk), func.lower(Thread.subject).in_(chunk)),
+                    Thread.last_message_at >= low, Thread.first_message_at <= high,
+                )
+            ))
+        known = {t.id: t for t in self.threads if t.id is not None}
+        missing = ids - set(known)
+        if missing:
+            known.update(self._load_threads(missing, set()))
+        for tid in ids:
+            self._index_subject(known[tid])
+
+    def _index_subject(self, thread: _ThreadState) -> None:
+        key = subject_key(thread.subject)
+        if key:
+            self.by_subject.setdefault(key, []).append(thread)
 
     def _load_threads(self, thread_ids: set[int], gm_ids: set[int]) -> dict[int, _ThreadState]:
         columns = (Thread.id, Thread.subject, Thread.gm_thrid, Thread.first_message_at,
@@ -300,6 +337,8 @@ class _Batch:
                              first_message_at=None, last_message_at=None, message_count=0,
                              participants=set())
         self.threads.append(state)
+        if hasattr(self, "by_subject"):
+            self._index_subject(state)
         return state
 
     def _merge(self, threads: list[_ThreadState]) -> _ThreadState:
@@ -314,6 +353,7 @@ class _Batch:
                     loser.first_message_at is not None
                     and loser.first_message_at < survivor.first_message_at)):
                 survivor.subject = loser.subject
+                survivor.orphan_reply = loser.orphan_reply
             survivor.first_message_at = _min(survivor.first_message_at, loser.first_message_at)
             survivor.last_message_at = _max(survivor.last_message_at, loser.last_message_at)
             if survivor.gm_thrid is None and loser.gm_thrid is not None:
@@ -350,38 +390,76 @@ class _Batch:
         return thread.participants
 
     def _by_subject(self, p: ParsedMessage) -> _ThreadState | None:
-        """The subject fallback: a reply joins a recent thread of the same people."""
-        if not is_reply_subject(p.subject):
-            return None
+        """The subject fallback, both ways round, for a message whose ids link nothing.
+
+        A reply joins a thread of the same subject and people within `SUBJECT_WINDOW`; an
+        original (no reply prefix) joins a thread that such a reply started before the
+        original arrived, so the result does not depend on the order of arrival.
+        """
         key = subject_key(p.subject)
         mine = set(self.identity.external(p.participants))
         if not key or not mine:
             return None
-        candidates = [t.resolve() for t in self.threads if subject_key(t.subject) == key]
-        known = {t.id for t in candidates if t.id is not None}
-        rows = self.session.execute(
-            select(Thread.id).where(
-                Thread.account_id == self.account_id,
-                func.lower(Thread.subject) == normalise_subject(p.subject).lower(),
-                Thread.last_message_at >= p.sent_at - SUBJECT_WINDOW,
-                Thread.first_message_at <= p.sent_at + SUBJECT_WINDOW,
-            ).order_by(Thread.last_message_at.desc()).limit(20)
-        )
-        missing = {tid for (tid,) in rows} - known
-        if missing:
-            candidates.extend(t.resolve() for t in self._load_threads(missing, set()).values())
-        for thread in candidates:
+        reply = is_reply_subject(p.subject)
+        candidates: dict[int, _ThreadState] = {}
+        for candidate in self.by_subject.get(key, ()):
+            thread = candidate.resolve()
             first, last = thread.first_message_at, thread.last_message_at
-            if first is not None and not (first - SUBJECT_WINDOW <= p.sent_at <= last + SUBJECT_WINDOW):
+            if subject_key(thread.subject) != key or (
+                    first is not None and not (first - SUBJECT_WINDOW <= p.sent_at <= last + SUBJECT_WINDOW)):
+                continue
+            candidates[id(thread)] = thread
+        nearest = sorted(candidates.values(), key=lambda t: abs(((t.last_message_at or p.sent_at)
+                                                                 - p.sent_at).total_seconds()))
+        nearest = nearest[:MAX_SUBJECT_CANDIDATES]
+        self._load_details(nearest)
+        for thread in nearest:
+            if not reply and not self._orphan_reply(thread):
                 continue
             if mine & self._participants(thread):
                 return thread
         return None
 
+    def _load_details(self, threads: list[_ThreadState]) -> None:
+        """Participants and earliest subject of stored threads, in one query for all."""
+        wanted = {t.id: t for t in threads if t.id is not None and not t.merged_ids
+                  and (t.participants is None or t.orphan_reply is None)}
+        if not wanted:
+            return
+        found: dict[int, set[str]] = {tid: set() for tid in wanted}
+        earliest: dict[int, tuple] = {}
+        for chunk in _chunks(sorted(wanted)):
+            rows = self.session.execute(
+                select(Message.thread_id, Message.from_addr, Message.to_addrs, Message.cc_addrs,
+                       Message.subject, Message.sent_at, Message.id).where(Message.thread_id.in_(chunk))
+            )
+            for tid, from_addr, to_addrs, cc_addrs, subject, sent_at, mid in rows:
+                found[tid].update(self.identity.external([from_addr, *(to_addrs or []), *(cc_addrs or [])]))
+                if tid not in earliest or (sent_at, mid) < earliest[tid][:2]:
+                    earliest[tid] = (sent_at, mid, subject)
+        for tid, thread in wanted.items():
+            if thread.participants is None:
+                thread.participants = found[tid]
+            if thread.orphan_reply is None:
+                thread.orphan_reply = tid in earliest and is_reply_subject(earliest[tid][2])
+
+    def _orphan_reply(self, thread: _ThreadState) -> bool:
+        """Whether the thread's earliest message is a reply (its original never arrived)."""
+        if thread.orphan_reply is None:
+            first = None
+            if thread.id is not None:
+                first = self.session.execute(
+                    select(Message.subject, Message.in_reply_to).where(Message.thread_id == thread.id)
+                    .order_by(Message.sent_at, Message.id).limit(1)
+                ).first()
+            thread.orphan_reply = bool(first) and is_reply_subject(first[0])
+        return thread.orphan_reply
+
     def _count(self, thread: _ThreadState, p: ParsedMessage) -> None:
         thread.message_count += 1
         if thread.first_message_at is None or p.sent_at < thread.first_message_at:
             thread.first_message_at = p.sent_at
+            thread.orphan_reply = is_reply_subject(p.subject)  # the earliest message decides
             subject = normalise_subject(p.subject)
             if subject:
                 thread.subject = subject

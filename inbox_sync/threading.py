@@ -7,8 +7,11 @@ referenced, and its thread), so a parent arriving after its children, or a messa
 two threads, joins or merges them exactly as threading everything at once would.
 
 Order of evidence: Gmail's thread id where the sync provides it; else References and
-In-Reply-To; else the normalised subject, only for a reply or forward, only when the
-external participants overlap and the dates are within `SUBJECT_WINDOW`.
+In-Reply-To; else the normalised subject, only for a reply or forward whose ids link
+nothing, only when the external participants overlap and the dates are within
+`SUBJECT_WINDOW`. The store applies the subject rule both ways round (an original that
+arrives after its reply joins the thread the reply started), so its threads, like
+`thread_messages`'s, do not depend on the order messages arrive in.
 """
 
 from __future__ import annotations

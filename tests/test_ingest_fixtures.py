@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from followups.accounts import create_account
 from followups.db import session_scope
-from followups.models import Contact, Message
+from followups.models import Contact, MailAccount, Message
 from followups.users import create_user
 from inbox_sync.parse import parse_message
 from inbox_sync.store import StoreItem, store_messages
@@ -72,16 +72,18 @@ def test_fixture_parse(case):
     assert p.message_id and p.content_hash and p.sent_at.tzinfo is not None
 
 
-def _store_all(engine, cases) -> int:
+def _store_all(engine, cases, one_by_one: bool = False) -> int:
     with session_scope(engine) as session:
         user = create_user(session, "rep@acme.test", "pw-123456789")
-        account = create_account(session, "k" * 32, user=user, addresses=["rep@acme.test", "sales@acme.test"],
-                                 internal_domains=["acme.test"])
-        items = [StoreItem(raw=(FIXTURES / c["file"]).read_bytes(), internal_date=internal_date(c))
-                 for c in cases]
-        results = store_messages(session, account, items)
-        assert all(r.created for r in results)
-        return account.id
+        account_id = create_account(session, "k" * 32, user=user, addresses=["rep@acme.test", "sales@acme.test"],
+                                    internal_domains=["acme.test"]).id
+    items = [StoreItem(raw=(FIXTURES / c["file"]).read_bytes(), internal_date=internal_date(c))
+             for c in cases]
+    for batch in ([[item] for item in items] if one_by_one else [items]):
+        with session_scope(engine) as session:
+            account = session.get(MailAccount, account_id)
+            assert all(r.created for r in store_messages(session, account, batch))
+    return account_id
 
 
 def _expected_partition(cases) -> set[frozenset[str]]:
@@ -102,8 +104,9 @@ def _actual_partition(engine, account_id, cases) -> set[frozenset[str]]:
     return {frozenset(g) for g in groups.values()}
 
 
-def test_fixtures_stored_direction_threads_contacts(db_engine):
-    account_id = _store_all(db_engine, EXPECTED)
+@pytest.mark.parametrize("one_by_one", [False, True], ids=["one batch", "one by one"])
+def test_fixtures_stored_direction_threads_contacts(db_engine, one_by_one):
+    account_id = _store_all(db_engine, EXPECTED, one_by_one)
     assert _actual_partition(db_engine, account_id, EXPECTED) == _expected_partition(EXPECTED)
     by_hash = {parsed(c).content_hash: c for c in EXPECTED}
     with session_scope(db_engine) as session:
@@ -123,9 +126,10 @@ def test_fixtures_stored_direction_threads_contacts(db_engine):
     assert not any(c.endswith("@acme.test") for c in contacts)
 
 
-def test_fixtures_threads_do_not_depend_on_order(db_engine):
-    """Reverse order: replies before their parents. Only the subject fallback (a reply
-    without references) needs its original first, so those cases are left out here."""
-    cases = [c for c in reversed(EXPECTED) if c["thread"] != "O1"]
-    account_id = _store_all(db_engine, cases)
+@pytest.mark.parametrize("one_by_one", [False, True], ids=["one batch", "one by one"])
+def test_fixtures_threads_do_not_depend_on_order(db_engine, one_by_one):
+    """Reverse order: replies before their parents, and the reply threaded by subject
+    before its original; in one batch, and one message per transaction."""
+    cases = list(reversed(EXPECTED))
+    account_id = _store_all(db_engine, cases, one_by_one)
     assert _actual_partition(db_engine, account_id, cases) == _expected_partition(cases)
