@@ -40,7 +40,6 @@ MAX_TEXT = 200_000
 
 _IDENTITY_HEADERS = ("from", "to", "cc", "date", "subject", "message-id")
 _WS_RE = re.compile(r"\s+")
-_TRAILING_SPACE_RE = re.compile(rb"[ \t\r]+\n")
 
 
 @dataclass(frozen=True)
@@ -242,10 +241,8 @@ def _content_hash(headers: list[tuple[str, str]], body: bytes) -> str:
             digest.update(_WS_RE.sub(" ", value).strip().encode("utf-8", "surrogateescape"))
             digest.update(b"\n")
     digest.update(b"\n")
-    body = body.replace(b"\r\n", b"\n")
-    if b" \n" in body or b"\t\n" in body or b"\r\n" in body:
-        body = _TRAILING_SPACE_RE.sub(b"\n", body)
-    digest.update(body.rstrip())
+    lines = body.replace(b"\r\n", b"\n").rstrip().split(b"\n")
+    digest.update(b"\n".join([line.rstrip() for line in lines]))  # faster than a regex here
     return digest.hexdigest()
 
 
