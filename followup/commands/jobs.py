@@ -30,6 +30,8 @@ def _redis() -> Redis:
 def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     """Run an rq worker for follow-up jobs."""
     conn = _redis()
+    import followup.jobs  # noqa: F401  (imported once here, not again in every forked job)
+
     worker = Worker([Queue(name, connection=conn) for name in queues or QUEUES], connection=conn)
     # with_scheduler: retries with a backoff interval wait in rq's scheduled registry.
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
