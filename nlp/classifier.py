@@ -169,7 +169,9 @@ def load_pipeline(path: str | Path | None = None) -> Language:
     path = Path(path) if path else MODEL_DIR
     if not (path / "config.cfg").exists():
         raise FileNotFoundError(f"no trained classifier at {path}: run `followup nlp train`")
-    return spacy.load(path)
+    # The tokenizer is spaCy's English one, unchanged: the config rebuilds it, so its rules are
+    # not saved and not read back (reading them again would double the load time).
+    return spacy.load(path, exclude=[] if (path / "tokenizer").exists() else ["tokenizer"])
 
 
 @lru_cache(maxsize=4)

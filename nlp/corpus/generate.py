@@ -208,7 +208,14 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
     slots = Slots(rng)
     subject = None
     needs = False
-    if register == "utterance" and rng.random() < 0.6:
+    if register == "utterance" and label == "complaint" and rng.random() < 0.35:
+        text = rng.choice(M.PROBLEM_LEADS) + pick.one(M.PROBLEM_ACTIONS) + rng.choice(M.PROBLEM_TAILS)
+        if rng.random() < 0.3:
+            text = add_typos(text, rng, 0.12)
+        if rng.random() < 0.4:
+            text = text[0].upper() + text[1:]
+        needs = bool(ASKS.search(text)) or "help" in text
+    elif register == "utterance" and rng.random() < 0.6:
         action = pick.one(ACTIONS[label])
         action = action.replace("{thing}", rng.choice(M.THINGS)).replace("{trip}", rng.choice(M.TRIPS))
         action = action.replace("{room}", rng.choice(M.ROOMS)).replace("{plan}", rng.choice(M.PLANS))
@@ -368,6 +375,10 @@ def frame(rng: random.Random, pick: Picker, ask: bool) -> str:
     """One sentence from the grammar in fragments_extra: asking the reader, or telling."""
     if not ask and rng.random() < 0.2:
         return pick.one(X.BULK_TELL)
+    if not ask and rng.random() < 0.3:
+        return pick.one(X.LONG_TELL)
+    if ask and rng.random() < 0.25:
+        return pick.one(X.INDIRECT_ASK).replace("{name}", rng.choice(X.NAMES))
     text = pick.one(X.ASK_FRAMES if ask else X.TELL_FRAMES)
     names = rng.sample(X.NAMES, 2)
     text = (text.replace("{vp}", pick.one(X.VP)).replace("{obj}", rng.choice(X.OBJECTS))
