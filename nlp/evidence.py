@@ -261,7 +261,8 @@ def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
 
 
 START_WORDS = IMPERATIVE_VERBS | SKIP_AT_START
-DELIMITERS = re.compile(r"[.!?\n]+")
+SENTENCE_HEAD = re.compile(r"[.!?\n]+[ \t\"'*>•-]*([@\w]+)")  # the first word after each sentence end
+FIRST_HEAD = re.compile(r"[ \t\n\"'*>•-]*([@\w]+)")
 IMPERATIVE_START = re.compile(
     r"[ \t\"'*>•-]*"
     r"(?:(?:" + "|".join(sorted(SKIP_AT_START - {"-"})) + r"|@\w+)[,:!-]?[ \t]+)*"
@@ -285,14 +286,15 @@ def text_spans(text: str) -> list[tuple[str, int, int]]:
         if end > start + 1:
             out.append(("question", start, end))
         pos = text.find("?", end if end > pos else pos + 1)
-    starts = [0] + [m.end() for m in DELIMITERS.finditer(text)]
+    heads = [FIRST_HEAD.match(text)] + list(SENTENCE_HEAD.finditer(text))
     seen = set()
-    for at in starts:
-        head = text[at:at + 24].lstrip(" \t\n\"'*>•-")
-        word = head.split(None, 1)[0].lower().rstrip(",:!-") if head else ""
-        if word not in START_WORDS and not word.startswith("@"):
+    for head in heads:
+        if head is None:
             continue
-        m = IMPERATIVE_START.match(text, at)
+        word = head.group(1)
+        if word[0] != "@" and word.lower() not in START_WORDS:
+            continue
+        m = IMPERATIVE_START.match(text, head.start(1))
         if m is None:
             continue
         verb = m.start(1)
