@@ -175,7 +175,8 @@ def train(output_dir: str | Path | None = None, extra_examples: list[dict] | Non
         log(f"dev: macro-F1 {dev['macro_f1']:.3f}, needs-reply F1 {dev['needs_reply_f1']:.3f}")
     output_dir.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(output_dir, exclude=["tokenizer"])  # rebuilt from the config at load
-    return TrainResult(path=output_dir, n_label_examples=len(label_examples),
+    n_labelled = sum(any(label in eg.reference.cats for label in LABELS) for eg in label_examples)
+    return TrainResult(path=output_dir, n_label_examples=n_labelled,
                        n_needs_reply_examples=len(reply_examples) if not merged else
                        sum(NEEDS_REPLY in eg.reference.cats for eg in label_examples),
                        n_extra=len(extra), dev=dev)
