@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import select
 
 from followup.bootstrap import Runtime
@@ -48,18 +48,22 @@ def classify_pending(rt: Runtime, account_id: int) -> int:
         classifier = classifier or load_classifier()  # not loaded when nothing is new
         results = list(classifier.classify_many((subject, text) for _, _, subject, text in rows))
         stamp = utcnow()
+        table = Message.__table__
+        columns = ("label", "confidence", "needs_reply", "evidence", "model_version", "classified_at")
+        # Bound names differ from the column names: SQLAlchemy reserves those for SET.
+        labelled = [
+            {"pk": message_id, "v_label": r.label, "v_confidence": r.confidence,
+             "v_needs_reply": r.needs_reply, "v_evidence": [e.__dict__ for e in r.evidence],
+             "v_model_version": classifier.model_version, "v_classified_at": stamp}
+            for (message_id, _, _, _), r in zip(rows, results)
+        ]
         with session_scope(rt.engine) as session:
-            for (message_id, _, _, _), result in zip(rows, results):
-                session.execute(
-                    update(Message).where(Message.id == message_id).values(
-                        label=result.label,
-                        confidence=result.confidence,
-                        needs_reply=result.needs_reply,
-                        evidence=[e.__dict__ for e in result.evidence],
-                        model_version=classifier.model_version,
-                        classified_at=stamp,
-                    )
-                )
+            # One executemany for the batch: a statement per message would cost more than the model.
+            session.connection().execute(
+                update(table).where(table.c.id == bindparam("pk"))
+                .values({name: bindparam(f"v_{name}") for name in columns}),
+                labelled,
+            )
             thread_ids = {thread_id for _, thread_id, _, _ in rows if thread_id is not None}
             if thread_ids:
                 session.execute(update(Thread).where(Thread.id.in_(thread_ids)).values(needs_detection=True, updated_at=stamp))

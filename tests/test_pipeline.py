@@ -1,0 +1,48 @@
+"""store → nlp → followups: what `process_account` leaves in the database."""
+
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import select
+
+from followup.pipeline import process_account
+from followups.accounts import create_account
+from followups.db import session_scope
+from followups.models import FollowUpTask, Message, Thread
+from followups.users import create_user
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)  # a Monday
+
+
+def add_message(session, account_id, subject, body, sent_at, sender="dana@acme.example"):
+    thread = Thread(account_id=account_id, subject=subject)
+    session.add(thread)
+    session.flush()
+    session.add(Message(account_id=account_id, thread_id=thread.id, message_id_header=f"{subject}@acme",
+                        content_hash=subject, from_addr=sender, from_name="Dana Wu",
+                        to_addrs=["rep@example.com"], subject=subject, body_text=body, sent_at=sent_at))
+
+
+def test_new_messages_are_labelled_with_evidence_and_become_tasks(runtime):
+    with session_scope(runtime.engine) as session:
+        user = create_user(session, "rep@example.com", "a long password")
+        account_id = create_account(session, runtime.settings.secret_key, user=user,
+                                    addresses=["rep@example.com"], internal_domains=["example.com"]).id
+        add_message(session, account_id, "Quote for 200 units",
+                    "Hello,\n\nCould you send me a price for 200 units of the TX-200 printer?\n",
+                    NOW - timedelta(days=4))
+        add_message(session, account_id, "Order 4471 arrived broken",
+                    "The printer from order #4471 arrived broken. I want a refund.\n", NOW - timedelta(days=3))
+
+    result = process_account(runtime, account_id, NOW)
+    assert result["classified"] == 2
+
+    with session_scope(runtime.engine) as session:
+        labels = {m.subject: m for m in session.exec(select(Message))}
+        quote, broken = labels["Quote for 200 units"], labels["Order 4471 arrived broken"]
+        assert (quote.label, quote.needs_reply) == ("inquiry", True)
+        assert broken.label == "complaint"
+        assert quote.classified_at is not None and quote.model_version
+        assert any(e["text"] in quote.body_text for e in quote.evidence)
+        kinds = sorted(t.kind for t in session.exec(select(FollowUpTask)))
+    assert kinds == ["complaint", "needs_reply"]
+    assert process_account(runtime, account_id, NOW)["classified"] == 0  # nothing new: nothing done
