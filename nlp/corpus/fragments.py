@@ -328,10 +328,6 @@ SALE_UTTER = [
 
 # --------------------------------------------------------------------------- complaint
 COMPLAINT_ASK = [
-    "The {product} from order {order} arrived damaged. Can you replace it?",
-    "Order {order} arrived broken. Could you send a new one?",
-    "My {product} came scratched. Can I get a replacement or a refund?",
-    "The {product} in order {order} is defective, please replace it.",
     "My order {order} arrived damaged. Can you send a replacement?",
     "I was charged twice for invoice {invoice}. Please refund the duplicate payment of {amount}.",
     "The {product} stopped working after two weeks. What are you going to do about it?",
@@ -370,11 +366,6 @@ COMPLAINT_ASK = [
     "I want to cancel my order {order}; it was supposed to arrive last week and still hasn't shipped.",
 ]
 COMPLAINT_TELL = [
-    "The {product} from order {order} arrived damaged.",
-    "Order {order} arrived broken and the box was crushed.",
-    "Two of the items in order {order} were scratched.",
-    "The {product} I received with order {order} is cracked.",
-    "Order {order} came with the wrong {product}.",
     "I am extremely disappointed with how this has been handled.",
     "This is the worst customer service I have ever experienced.",
     "The {product} broke the first time we used it.",
@@ -595,7 +586,7 @@ SUBJECTS = {
                 "Availability", "Info please", "Request for proposal: {service}", "{product} - questions"],
     "sale": ["Order {order}", "PO {order}", "Renewal", "Booking confirmation", "Invoice {invoice}",
              "Your order has shipped", "Signed contract", "Upgrade request", "Change to order {order}"],
-    "complaint": ["Order {order}", "Re: order {order}", "Your order {order}", "Damaged delivery", "Refund request", "Complaint", "Order {order} - still not received",
+    "complaint": ["Damaged delivery", "Refund request", "Complaint", "Order {order} - still not received",
                   "Billing error on invoice {invoice}", "Very disappointed", "Escalation", "Wrong item"],
     "other": ["Minutes", "FYI", "Out of office", "Lunch?", "Weekly update", "Re: budget",
               "Newsletter - {month}", "Fw: press clips", "Team offsite", "Thanks!", "Meeting moved"],

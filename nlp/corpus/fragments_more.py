@@ -313,16 +313,3 @@ NARRATIVE_MORE = [
     "There are hard inquiries on my report that I never authorized.",
     "My identity theft report was ignored and the account remains on my file.",
 ]
-
-# "something does not work" utterances: problems reported in a support chat are complaints
-PROBLEM_LEADS = ["i can't ", "i cannot ", "i'm unable to ", "unable to ", "i am not able to ", "cant ",
-                 "i'm having trouble trying to ", "having problems trying to ", "it won't let me ",
-                 "i keep getting an error when i try to ", "there's an error when i try to ", "why can't i ",
-                 "i tried to ", "i couldn't ", "impossible to "]
-PROBLEM_ACTIONS = ["pay my bill", "log in", "sign up", "register", "access my account", "complete the payment",
-                   "use my card online", "reset my password", "check out", "make a payment",
-                   "download my invoice", "track my order", "update my card details", "open the app",
-                   "redeem my voucher", "verify my email"]
-PROBLEM_TAILS = ["", "", " and it's really annoying", ", help", " - what is going on", ", it keeps failing",
-                 " for two days now", ", this is ridiculous", ", can someone help me report it",
-                 ", i want to report the errors", " again"]

@@ -270,26 +270,3 @@ OTHER_BUSINESS_TROUBLE = [
     "The newspaper ran a critical piece on the deregulation plan.",
     "The promotion should have gone through the year-end review process.",
 ]
-
-OTHER_BUSINESS_TROUBLE_2 = [
-    "The draft bill would shift the cost of the shortfall onto ratepayers, which we oppose.",
-    "I'm not happy with the way the consultants framed the issue, but the numbers are right.",
-    "The staff report criticizes the utilities for failing to hedge.",
-    "Their outage went on longer than anyone expected and the spot price went through the roof.",
-    "The trade press is calling it a disaster for deregulation.",
-    "We lost the vote in committee, but the fight is not over.",
-    "The refund claims against the generators could reach several billion dollars.",
-    "Legal thinks the breach of contract claim is weak.",
-    "There were complaints from the marketers about the new scheduling rules.",
-    "The delay in the filing is a problem for the whole group.",
-    "Nobody on the desk was surprised by the ruling.",
-    "The customers in the pilot were frustrated by the billing system, so the rollout is on hold.",
-    "I think the press release overstates the risk.",
-    "The audit found errors in last year's accruals, which finance is fixing.",
-    "The union filed a grievance over the schedule changes.",
-    "We are still cleaning up after the system failure on Monday.",
-    "The article is harsh on management, but most of it is old news.",
-    "Everyone agrees the old process was broken.",
-    "That's a fair criticism of the proposal, and I'd rather address it now.",
-    "Our comments point out several flaws in the commission's analysis.",
-]
