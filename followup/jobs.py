@@ -27,7 +27,7 @@ def sync_account(account_id: int, *, runtime: Runtime | None = None,
     rt = runtime or bootstrap()
     options = options or SyncOptions()
     if options.lock_dir is None:
-        options = SyncOptions(**{**options.__dict__, "lock_dir": rt.settings.data_dir / "locks"})
+        options = SyncOptions(**{**options.__dict__, "lock_dir": rt.settings.lock_dir})
     report = sync_mailbox(rt.engine, int(account_id), secret_key=rt.settings.secret_key, options=options)
     if process:  # rq workers queue it on the `nlp` queue instead (followup.jobqueue)
         report.pipeline = process_account(rt, int(account_id), utcnow())
@@ -39,7 +39,7 @@ def writeback(account_id: int, *, runtime: Runtime | None = None, now: datetime 
     """Put the follow-up keyword on (and take it off) the account's mail; see inbox_sync.writeback."""
     rt = runtime or bootstrap()
     return writeback_account(rt.engine, int(account_id), secret_key=rt.settings.secret_key, now=now,
-                             lock_dir=rt.settings.data_dir / "locks")
+                             lock_dir=rt.settings.lock_dir)
 
 
 def nudge_account(account_id: int, *, runtime: Runtime | None = None, now: datetime | None = None) -> dict:

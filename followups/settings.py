@@ -34,6 +34,11 @@ class Settings:
     base_url: str
 
     @property
+    def lock_dir(self) -> Path:
+        """Per-account lock files (one sync or write-back of an account at a time)."""
+        return self.data_dir / "locks"
+
+    @property
     def jobs_inline(self) -> bool:
         return self.redis_url is None
 

@@ -182,6 +182,11 @@ class SyncReport:
 # ---- the per-account lock --------------------------------------------------------------
 
 
+def default_lock_dir() -> Path:
+    """Where account locks live when the caller names no directory: DATA_DIR/locks."""
+    return Path(os.environ.get("FOLLOWUP_DATA_DIR") or ".") / "locks"
+
+
 class AccountLock:
     """An exclusive, non-blocking `flock` for one account; the OS frees it if we die."""
 
@@ -228,7 +233,7 @@ def sync_mailbox(
     and the exception is raised again (job runners must see the failure).
     """
     options = options or SyncOptions()
-    lock_dir = options.lock_dir or Path(os.environ.get("FOLLOWUP_DATA_DIR") or ".") / "locks"
+    lock_dir = options.lock_dir or default_lock_dir()
     with AccountLock(lock_dir, account_id):
         settings, window = _begin(engine, account_id, secret_key, options, now or utcnow())
         report = SyncReport(account_id=account_id)

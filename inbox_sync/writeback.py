@@ -35,7 +35,6 @@ keyword goes. Every keyword written is remembered as a `KeywordMark` row::
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -63,7 +62,7 @@ from followups.models import (
 from followups.tasks import record_event
 from followups.types import utcnow
 from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, connect, translate_errors
-from inbox_sync.sync import AccountLock
+from inbox_sync.sync import AccountLock, default_lock_dir
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +166,7 @@ def writeback_account(
 ) -> WritebackReport:
     """Bring the account's keywords in line with its tasks; see the module docstring."""
     now = now or utcnow()
-    lock_dir = lock_dir or Path(os.environ.get("FOLLOWUP_DATA_DIR") or ".") / "locks"
+    lock_dir = lock_dir or default_lock_dir()
     report = WritebackReport(account_id=account_id)
     with session_scope(engine) as session:
         account = session.get(MailAccount, account_id)
