@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -217,3 +218,29 @@ def test_a_task_link_leads_to_its_thread(client, rep, web_rt):
     assert client.get(f"/tasks/{threadless.id}").status_code == 404
     assert client.get("/tasks/999999").status_code == 404
     assert client.post("/tasks/999999", {"action": "done"}).status_code == 404
+
+
+def test_rows_reused_between_views_still_show_every_change_and_a_working_form(client, web_rt, rep):
+    """Rendered rows are reused (web/row_cache.py): a changed task, label or subject must show
+    at once, and each view's forms must carry that session's token and the page to return to."""
+    client.login("rep@example.com")
+    assert "Quote for 500 chairs" in client.get("/?kind=awaiting_reply").get_data(as_text=True)
+    with db(web_rt) as session:
+        thread = session.get(Thread, rep["thread"].id)
+        thread.subject = "<script>alert(1)</script> Quote for 600 chairs"
+        task = session.get(FollowUpTask, rep["task"].id)
+        task.nudge = "No reply in 6 days — Bea Buyer"
+        session.add_all([thread, task])
+        session.commit()
+    page = client.get("/?kind=awaiting_reply").get_data(as_text=True)
+    assert "Quote for 600 chairs" in page and "No reply in 6 days" in page and "500 chairs" not in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    form = page[page.index('<form method="post" action="/tasks/'):]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    back = re.search(r'name="next" value="([^"]+)"', form).group(1)
+    assert back == "/?kind=awaiting_reply"
+    response = client.post(f"/tasks/{rep['task'].id}", {"action": "done", "next": back, "csrf_token": token},
+                           csrf=False)
+    assert response.status_code == 302 and response.headers["Location"] == "/?kind=awaiting_reply"
+    assert task_row(web_rt, rep["task"].id).status == TaskStatus.DONE
+    assert "No reply in 6 days" not in client.get("/?kind=awaiting_reply").get_data(as_text=True)

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam, func, or_, union_all
 from sqlmodel import select
 
@@ -20,6 +21,7 @@ from followups.types import UTCDateTime
 from web.auth import _safe_next, signed_in_user
 from web.database import get_db
 from web.formatting import local_time, now, snooze_until
+from web.row_cache import render_rows
 from web.scoping import get_user_task_or_404, mine_clause, open_clause, user_accounts
 from web.task_actions import TaskActionError, apply_action
 
@@ -210,8 +212,12 @@ def index():
     rows = fetch_list(get_db(), user, filters, at, limit=per_page + 1, offset=(filters["page"] - 1) * per_page)
     has_next = len(rows) > per_page
     accounts = get_db().exec(user_accounts(user)).all()
+    links = {"thread": url_for("threads.show", thread_id=0)[:-1], "act": url_for("tasks.act", task_id=0)[:-1]}
+    rows_html = render_rows(rows[:per_page], user=user, at=at, links=links, csrf=generate_csrf(),
+                            back=request.full_path)
     return render_template(
-        "tasks/index.html", rows=rows[:per_page], filters=filters, has_next=has_next, accounts=accounts,
+        "tasks/index.html", rows=rows[:per_page], rows_html=rows_html, filters=filters, has_next=has_next,
+        accounts=accounts,
         kinds=list(TaskKind), labels=list(Label), ages=AGE_CHOICES, user=user,
         page_args=_page_args(filters),
     )
