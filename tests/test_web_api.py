@@ -162,3 +162,9 @@ def test_list_accounts(api, spec, web_rt, rep):
     assert [a["addresses"] for a in body["accounts"]] == [["rep@example.com"], ["imap@example.com"]]
     text = response.get_data(as_text=True)
     assert "imap-secret-pw" not in text and "secret" not in text and "token" not in text
+
+
+def test_the_spec_is_served_without_a_token(client, spec):
+    response = client.client.get("/api/v1/openapi.yaml")
+    assert response.status_code == 200 and response.mimetype == "application/yaml"
+    assert yaml.safe_load(response.get_data(as_text=True)) == spec

@@ -90,3 +90,28 @@ def test_highlight_escapes_and_tolerates_bad_offsets():
     hostile = [{"kind": '"><script>alert(1)</script>', "text": "a", "start": 0, "end": 1}]
     assert "<script>" not in str(highlight("a", hostile))
     assert str(highlight(None, None)) == ""
+
+
+def test_unmute_thread_brings_it_back_to_detection(client, web_rt, rep):
+    client.login("rep@example.com")
+    client.get(f"/threads/{rep['thread'].id}")
+    client.post(f"/threads/{rep['thread'].id}/mute")
+    page = client.get(f"/threads/{rep['thread'].id}").get_data(as_text=True)
+    assert "Unmute this thread" in page
+    response = client.post(f"/threads/{rep['thread'].id}/unmute")
+    assert response.status_code == 302
+    with db(web_rt) as session:
+        thread = session.get(Thread, rep["thread"].id)
+        assert not thread.muted and thread.needs_detection
+    page = client.get(f"/threads/{rep['thread'].id}").get_data(as_text=True)
+    assert ">muted<" not in page and "Mute this thread" in page and "Thread unmuted" in page
+    assert client.post(f"/threads/{rep['thread'].id}/unmute", csrf=False).status_code == 400
+
+
+def test_another_user_cannot_unmute(client, web_rt, rep):
+    from tests.test_web_helpers import add_user
+
+    add_user(web_rt, "other@example.com")
+    client.login("other@example.com")
+    client.get("/")
+    assert client.post(f"/threads/{rep['thread'].id}/unmute").status_code == 404

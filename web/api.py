@@ -8,8 +8,9 @@ the pages apply: ids that are not yours are 404.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
-from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask import Blueprint, abort, g, jsonify, request, send_file, url_for
 from sqlmodel import select
 
 from followups.models import FollowUpTask, Label, MailAccount, TaskKind, User
@@ -41,8 +42,20 @@ def _api_error(exc: ApiError):
     return response
 
 
+SPEC_PATH = Path(__file__).with_name("openapi.yaml")
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+@bp.get("/openapi.yaml")
+def openapi():
+    """The API's description, for clients and code generators; it holds no data."""
+    return send_file(SPEC_PATH, mimetype="application/yaml", max_age=0)
+
+
 @bp.before_request
 def _authenticate():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

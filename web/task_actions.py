@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from followups import tasks as domain
 from followups.models import OPEN_STATUSES, FollowUpTask, Thread, User
 
 ACTIONS = ("done", "snooze", "dismiss", "mute")
@@ -19,14 +20,6 @@ ACTIONS = ("done", "snooze", "dismiss", "mute")
 
 class TaskActionError(ValueError):
     """The action cannot be applied (message fit for the user)."""
-
-
-def _domain():
-    try:
-        from followups import tasks
-    except ImportError as exc:  # the detection feature has not landed in this build
-        raise TaskActionError(f"task actions are unavailable: {exc}") from None
-    return tasks
 
 
 def apply_action(
@@ -42,7 +35,6 @@ def apply_action(
         raise TaskActionError(f"unknown action {action!r}")
     if task.status not in OPEN_STATUSES:
         raise TaskActionError(f"this follow-up is already {task.status}")
-    domain = _domain()
     try:
         if action == "done":
             domain.complete_task(session, task, actor, at=at)
@@ -61,7 +53,6 @@ def apply_action(
 
 
 def mute(session: Session, thread: Thread, actor: User, *, at: datetime | None = None) -> None:
-    domain = _domain()
     try:
         domain.mute_thread(session, thread, actor, at=at)
     except domain.TaskError as exc:
@@ -69,8 +60,11 @@ def mute(session: Session, thread: Thread, actor: User, *, at: datetime | None =
 
 
 def assign(session: Session, task: FollowUpTask, assignee: User, actor: User, *, at: datetime | None = None) -> None:
-    domain = _domain()
     try:
         domain.assign_task(session, task, assignee, actor, at=at)
     except domain.TaskError as exc:
         raise TaskActionError(str(exc)) from None
+
+
+def unmute(session: Session, thread: Thread, actor: User, *, at: datetime | None = None) -> None:
+    domain.unmute_thread(session, thread, actor, at=at)

@@ -14,7 +14,7 @@ from web.database import get_db
 from web.highlight import highlight
 from web.scoping import get_user_message_or_404, get_user_thread_or_404, visible_task_clause
 from web.formatting import now
-from web.task_actions import TaskActionError, mute as mute_thread
+from web.task_actions import TaskActionError, mute as mute_thread, unmute as unmute_thread
 
 bp = Blueprint("threads", __name__, url_prefix="/threads")
 
@@ -79,4 +79,17 @@ def mute(thread_id: int):
         flash(str(exc), "error")
     else:
         flash("Thread muted; it will not bring follow-ups any more.")
+    return redirect(url_for("threads.show", thread_id=thread.id))
+
+
+@bp.route("/<int:thread_id>/unmute", methods=["POST"])
+@login_required
+def unmute(thread_id: int):
+    """Undo a mute: the thread is checked again and brings follow-ups from the next detection."""
+    user = signed_in_user()
+    db = get_db()
+    thread = get_user_thread_or_404(db, user, thread_id)
+    unmute_thread(db, thread, user, at=now())
+    db.commit()
+    flash("Thread unmuted; it will bring follow-ups again.")
     return redirect(url_for("threads.show", thread_id=thread.id))
