@@ -23,6 +23,7 @@ insert raises IntegrityError.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Sequence
@@ -409,9 +410,8 @@ class _Batch:
                     first is not None and not (first - SUBJECT_WINDOW <= p.sent_at <= last + SUBJECT_WINDOW)):
                 continue
             candidates[id(thread)] = thread
-        nearest = sorted(candidates.values(), key=lambda t: abs(((t.last_message_at or p.sent_at)
-                                                                 - p.sent_at).total_seconds()))
-        nearest = nearest[:MAX_SUBJECT_CANDIDATES]
+        nearest = heapq.nsmallest(MAX_SUBJECT_CANDIDATES, candidates.values(),
+                                  key=lambda t: abs((t.last_message_at or p.sent_at) - p.sent_at))
         self._load_details(nearest)
         for thread in nearest:
             if not reply and not self._orphan_reply(thread):
@@ -517,7 +517,24 @@ class _Batch:
         self._forget_threads({r["tid"] for r in rows})
 
     def _insert_messages(self, rows: list[dict]) -> list[int]:
-        return self._insert_returning(Message, rows)
+        """Insert new Message rows; their ids, in the order of `rows`.
+
+        A plain executemany, then the ids read back by the (account, Message-ID, content
+        hash) key that is unique: on SQLite, INSERT ... RETURNING with the rows' order kept
+        runs one statement per row, which cost a third of the store's time.
+        """
+        table = Message.__table__
+        connection = self.session.connection()
+        for chunk in _chunks(rows):
+            connection.execute(insert(table), chunk)
+        found: dict[tuple[str, str], int] = {}
+        for chunk in _chunks(sorted({row["message_id_header"] for row in rows})):
+            for msgid, content_hash, mid in connection.execute(
+                select(table.c.message_id_header, table.c.content_hash, table.c.id).where(
+                    table.c.account_id == self.account_id, table.c.message_id_header.in_(chunk))
+            ):
+                found[(msgid, content_hash)] = mid
+        return [found[(row["message_id_header"], row["content_hash"])] for row in rows]
 
     def _insert_returning(self, model, rows: list[dict]) -> list[int]:
         ids: list[int] = []

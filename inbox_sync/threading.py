@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Iterable
 
 SUBJECT_WINDOW = timedelta(days=30)
@@ -43,6 +44,12 @@ _TRAILER_RE = re.compile(r"\s*\((?:fwd|fw)\)\s*$", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
 
 
+SUBJECT_CACHE_SIZE = 1 << 16
+"""Subjects whose normalised form is remembered: the store compares a message's subject
+with every candidate thread's, and a mailbox repeats its subjects a lot."""
+
+
+@lru_cache(maxsize=SUBJECT_CACHE_SIZE)
 def normalise_subject(subject: str) -> str:
     """The subject without reply/forward prefixes in any common language nor [list tags]."""
     text = _WS_RE.sub(" ", subject or "").strip()
@@ -55,11 +62,13 @@ def normalise_subject(subject: str) -> str:
     return text.strip()[:1000]
 
 
+@lru_cache(maxsize=SUBJECT_CACHE_SIZE)
 def is_reply_subject(subject: str) -> bool:
     """True when the subject carries a reply or forward prefix."""
     return bool(_REPLY_RE.match(subject or ""))
 
 
+@lru_cache(maxsize=SUBJECT_CACHE_SIZE)
 def subject_key(subject: str) -> str:
     """The normalised subject, lower-cased: what two subjects are compared by."""
     return normalise_subject(subject).casefold()
