@@ -126,6 +126,20 @@ def start_server(kind: str, port: int, env: dict, workers: int, threads: int, lo
     raise SystemExit("the server did not start within 30 s")
 
 
+def cpu_seconds(group: int) -> float:
+    """User + system CPU time of the live processes of a process group (the server and its
+    workers), from /proc: unlike requests/s, it hardly depends on what else the machine runs."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # fields[2] is the process group id
+            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def sign_in(base: str) -> str:
     """The session cookie of a signed-in browser."""
     session = requests.Session()
@@ -221,7 +235,9 @@ def main() -> None:
         run = run_wrk if args.client == "wrk" else run_python
         load_before = os.getloadavg()  # other work on the machine skews the figures
         run(f"{base}/", cookie, args.clients, 3)  # warm-up: connections, caches, compiled templates
+        cpu_before = cpu_seconds(server.pid)
         result = run(f"{base}/", cookie, args.clients, args.duration)
+        result["server_cpu_ms"] = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(result["requests"], 1)
         if result["errors"]:
             print("server log (last lines):\n" + "\n".join(log.read_text().splitlines()[-20:]))
     finally:
@@ -237,6 +253,7 @@ def main() -> None:
     print(f"requests: {result['requests']}  errors: {result['errors']}")
     print(f"requests/s: {result['rps']:.1f}")
     print(f"latency p50: {result['p50']:.1f} ms  p99: {result['p99']:.1f} ms  (target p99 < 150 ms)")
+    print(f"server CPU per request: {result['server_cpu_ms']:.2f} ms")
 
 
 if __name__ == "__main__":

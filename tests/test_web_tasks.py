@@ -221,7 +221,7 @@ def test_a_task_link_leads_to_its_thread(client, rep, web_rt):
 
 
 def test_rows_reused_between_views_still_show_every_change_and_a_working_form(client, web_rt, rep):
-    """Rendered rows are reused (web/row_cache.py): a changed task, label or subject must show
+    """Rendered rows are reused (web/view_cache.py): a changed task, label or subject must show
     at once, and each view's forms must carry that session's token and the page to return to."""
     client.login("rep@example.com")
     assert "Quote for 500 chairs" in client.get("/?kind=awaiting_reply").get_data(as_text=True)
@@ -244,3 +244,26 @@ def test_rows_reused_between_views_still_show_every_change_and_a_working_form(cl
     assert response.status_code == 302 and response.headers["Location"] == "/?kind=awaiting_reply"
     assert task_row(web_rt, rep["task"].id).status == TaskStatus.DONE
     assert "No reply in 6 days" not in client.get("/?kind=awaiting_reply").get_data(as_text=True)
+
+
+def test_counts_are_recounted_after_the_users_own_change_and_kept_briefly_otherwise(client, web_rt, rep, app):
+    """web/view_cache.py: a change from elsewhere shows in the list at once and in the counts
+    within FOLLOWUP_COUNTS_TTL; the user's own change shows in both at once."""
+    client.login("rep@example.com")
+    assert '<span class="count" data-kind="all">1</span>' in client.get("/").get_data(as_text=True)
+    t2, _ = add_thread(web_rt, rep["account"], "Second")
+    t3, _ = add_thread(web_rt, rep["account"], "Third")
+    add_task(web_rt, rep["account"], t2, nudge="Found by a sync meanwhile", kind=TaskKind.COMPLAINT)
+    add_task(web_rt, rep["account"], t3, nudge="Another one", kind=TaskKind.COMPLAINT)
+    page = client.get("/").get_data(as_text=True)
+    assert "Found by a sync meanwhile" in page and '<span class="count" data-kind="all">1</span>' in page
+    client.post(f"/tasks/{rep['task'].id}", {"action": "done"})
+    page = client.get("/").get_data(as_text=True)
+    assert '<span class="count" data-kind="all">2</span>' in page
+    assert '<span class="count" data-kind="complaint">2</span>' in page
+    t4, _ = add_thread(web_rt, rep["account"], "Fourth")
+    add_task(web_rt, rep["account"], t4, nudge="Yet another", kind=TaskKind.COMPLAINT)
+    app.config["FOLLOWUP_COUNTS_TTL"] = 0  # as if the TTL had passed
+    page = client.get("/").get_data(as_text=True)
+    assert "Yet another" in page
+    assert '<span class="count" data-kind="all">3</span>' in page, re.findall(r"data-kind=\"all\">\d+", page)

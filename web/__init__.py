@@ -59,13 +59,13 @@ def create_app(runtime: Runtime | None = None, test_config: dict | None = None) 
     if isinstance(app.config["FOLLOWUP_NOW"], str):
         app.config["FOLLOWUP_NOW"] = datetime.fromisoformat(app.config["FOLLOWUP_NOW"])
 
-    from web import accounts, api, auth, complaints, database, formatting, row_cache, settings, tasks, threads
+    from web import accounts, api, auth, complaints, database, formatting, settings, tasks, threads, view_cache
 
     database.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     formatting.init_app(app)
-    row_cache.init_app(app)
+    view_cache.init_app(app)
     for module in (auth, tasks, threads, complaints, accounts, settings):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)

@@ -21,7 +21,8 @@ from followups.types import UTCDateTime
 from web.auth import _safe_next, signed_in_user
 from web.database import get_db
 from web.formatting import local_time, now, snooze_until
-from web.row_cache import render_rows
+from web import view_cache
+from web.view_cache import render_rows
 from web.scoping import get_user_task_or_404, mine_clause, open_clause, user_accounts
 from web.task_actions import TaskActionError, apply_action
 
@@ -33,15 +34,19 @@ CLOSED_STATUSES = (TaskStatus.DONE, TaskStatus.DISMISSED, TaskStatus.RESOLVED, T
 
 
 def open_counts() -> dict[str, int]:
-    """Open follow-ups on the signed-in user's list, per kind (cached for the request)."""
+    """Open follow-ups on the signed-in user's list, per kind (see `web.view_cache`)."""
     if "open_counts" not in g:
-        counts: dict[str, int] = {}
-        params = {"uid": signed_in_user().id, "at": now()}
-        # Core execution: the statement selects plain columns, the ORM layer would add nothing.
-        for kind, count in get_db().connection().execute(_open_counts_statement(), params).all():
-            counts[kind] = counts.get(kind, 0) + count
-        g.open_counts = counts
+        g.open_counts = view_cache.counts(signed_in_user().id, _count_open)
     return g.open_counts
+
+
+def _count_open() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    params = {"uid": signed_in_user().id, "at": now()}
+    # Core execution: the statement selects plain columns, the ORM layer would add nothing.
+    for kind, count in get_db().connection().execute(_open_counts_statement(), params).all():
+        counts[kind] = counts.get(kind, 0) + count
+    return counts
 
 
 def open_parts(user_id, at) -> list:
