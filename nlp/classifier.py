@@ -26,7 +26,7 @@ from spacy.tokens import Doc
 from nlp import architectures as _architectures  # noqa: F401  (registers the architecture)
 from nlp import evidence as _evidence  # noqa: F401  (registers the evidence factory)
 from nlp import tokenizer as _tokenizer  # noqa: F401  (registers the tokenizer)
-from nlp.evidence import SPANS_KEY
+from nlp.evidence import EVIDENCE_KEY
 from nlp.needs_reply import decide_needs_reply
 
 LABELS = ("inquiry", "sale", "complaint", "other")
@@ -111,8 +111,7 @@ def classification_from_doc(doc: Doc, subject: str | None, text: str | None) -> 
     label = max(LABELS, key=lambda k: cats[k])
     evidence: list[Evidence] = []
     seen = set()
-    for span in doc.spans.get(SPANS_KEY, []):
-        start, end, kind = span.start_char, span.end_char, span.label_
+    for kind, start, end in doc.user_data.get(EVIDENCE_KEY, []):
         if offset and start >= offset:
             start, end = start - offset, end - offset
             value = text[start:end]
@@ -169,7 +168,9 @@ def load_pipeline(path: str | Path | None = None) -> Language:
     path = Path(path) if path else MODEL_DIR
     if not (path / "config.cfg").exists():
         raise FileNotFoundError(f"no trained classifier at {path}: run `followup nlp train`")
-    return spacy.load(path)
+    # The tokenizer is spaCy's English one, unchanged: the config rebuilds it, so its rules are
+    # not saved and not read back (reading them again would double the load time).
+    return spacy.load(path, exclude=[] if (path / "tokenizer").exists() else ["tokenizer"])
 
 
 @lru_cache(maxsize=4)

@@ -4,7 +4,7 @@ import pytest
 import spacy
 
 from nlp import load_classifier
-from nlp.evidence import SPANS_KEY, number_spans
+from nlp.evidence import SPANS_KEY, evidence_spans, number_spans
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +68,10 @@ def test_no_false_imperative(clf):
 
 def test_component_registered_as_factory():
     nlp = spacy.blank("en")
-    nlp.add_pipe("followup_evidence_v1", name="evidence")
+    nlp.add_pipe("followup_evidence_v1", name="evidence", config={"write_spans": True})
     doc = nlp("Can you send me the quote for 3 pallets?")
     assert {s.label_ for s in doc.spans[SPANS_KEY]} >= {"question", "request", "price", "quantity"}
+    assert {s.label_ for s in evidence_spans(doc)} == {s.label_ for s in doc.spans[SPANS_KEY]}
 
 
 def test_number_spans_plain_numbers_are_not_evidence():
