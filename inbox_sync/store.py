@@ -148,6 +148,11 @@ def _load_messages(session: Session, ids: set[int]) -> dict[int, Message]:
     return messages
 
 
+_THREAD_COLUMNS = (Thread.id, Thread.subject, Thread.gm_thrid, Thread.first_message_at,
+                   Thread.last_message_at, Thread.message_count)
+"""What a `_ThreadState` is built from, in its field order."""
+
+
 @dataclass(eq=False)
 class _ThreadState:
     """A thread as this batch sees it; written back with one executemany at the end."""
@@ -263,21 +268,19 @@ class _Batch:
             return
         low = min(p.sent_at for p in parsed) - SUBJECT_WINDOW
         high = max(p.sent_at for p in parsed) + SUBJECT_WINDOW
-        ids: set[int] = set()
+        rows = []
         lowered = sorted({s.lower() for s in subjects})
         for chunk in _chunks(sorted(subjects | set(lowered))):
-            ids.update(tid for (tid,) in self.session.execute(
-                select(Thread.id).where(
+            rows.extend(self.session.execute(
+                select(*_THREAD_COLUMNS).where(
                     Thread.account_id == self.account_id,
                     or_(Thread.subject.in_(chunk), func.lower(Thread.subject).in_(chunk)),
                     Thread.last_message_at >= low, Thread.first_message_at <= high,
                 )
             ))
         known = {t.id: t for t in self.threads if t.id is not None}
-        missing = ids - set(known)
-        if missing:
-            known.update(self._load_threads(missing, set()))
-        for tid in ids:
+        known.update(self._states(row for row in rows if row[0] not in known))
+        for tid in {row[0] for row in rows}:
             self._index_subject(known[tid])
 
     def _index_subject(self, thread: _ThreadState) -> None:
@@ -286,14 +289,16 @@ class _Batch:
             self.by_subject.setdefault(key, []).append(thread)
 
     def _load_threads(self, thread_ids: set[int], gm_ids: set[int]) -> dict[int, _ThreadState]:
-        columns = (Thread.id, Thread.subject, Thread.gm_thrid, Thread.first_message_at,
-                   Thread.last_message_at, Thread.message_count)
         rows = []
         for chunk in _chunks(sorted(thread_ids)):
-            rows.extend(self.session.execute(select(*columns).where(Thread.id.in_(chunk))))
+            rows.extend(self.session.execute(select(*_THREAD_COLUMNS).where(Thread.id.in_(chunk))))
         for chunk in _chunks(sorted(gm_ids)):
-            rows.extend(self.session.execute(select(*columns).where(
+            rows.extend(self.session.execute(select(*_THREAD_COLUMNS).where(
                 Thread.account_id == self.account_id, Thread.gm_thrid.in_(chunk))))
+        return self._states(rows)
+
+    def _states(self, rows) -> dict[int, _ThreadState]:
+        """Batch states for Thread rows (`_THREAD_COLUMNS`), each id once."""
         by_id: dict[int, _ThreadState] = {}
         for row in rows:
             if row[0] not in by_id:
@@ -403,11 +408,13 @@ class _Batch:
             return None
         reply = is_reply_subject(p.subject)
         candidates: dict[int, _ThreadState] = {}
+        earliest, latest = p.sent_at - SUBJECT_WINDOW, p.sent_at + SUBJECT_WINDOW
         for candidate in self.by_subject.get(key, ()):
-            thread = candidate.resolve()
-            first, last = thread.first_message_at, thread.last_message_at
-            if subject_key(thread.subject) != key or (
-                    first is not None and not (first - SUBJECT_WINDOW <= p.sent_at <= last + SUBJECT_WINDOW)):
+            thread = candidate if candidate.merged_into is None else candidate.resolve()
+            first = thread.first_message_at
+            if first is not None and (first > latest or thread.last_message_at < earliest):
+                continue
+            if subject_key(thread.subject) != key:
                 continue
             candidates[id(thread)] = thread
         nearest = heapq.nsmallest(MAX_SUBJECT_CANDIDATES, candidates.values(),
@@ -525,8 +532,7 @@ class _Batch:
         """
         table = Message.__table__
         connection = self.session.connection()
-        for chunk in _chunks(rows):
-            connection.execute(insert(table), chunk)
+        self._insert_many(table, rows)
         found: dict[tuple[str, str], int] = {}
         for chunk in _chunks(sorted({row["message_id_header"] for row in rows})):
             for msgid, content_hash, mid in connection.execute(
@@ -549,15 +555,38 @@ class _Batch:
     def _insert_keys(self) -> None:
         rows = [{"account_id": self.account_id, "msgid": msgid, "thread_id": t.resolve().id}
                 for msgid, t in self.new_keys]
-        for chunk in _chunks(rows):
-            self.session.connection().execute(self._insert_ignoring(ThreadKey), chunk)
+        self._insert_many(ThreadKey.__table__, rows, ignore_conflicts=True)
 
-    def _insert_ignoring(self, model):
+    def _insert_ignoring(self, table):
         if self.dialect == "postgresql":
-            return postgresql.insert(model.__table__).on_conflict_do_nothing()
+            return postgresql.insert(table).on_conflict_do_nothing()
         if self.dialect == "sqlite":
-            return sqlite.insert(model.__table__).on_conflict_do_nothing()
-        return insert(model.__table__)  # pragma: no cover - only the two supported databases
+            return sqlite.insert(table).on_conflict_do_nothing()
+        return insert(table)  # pragma: no cover - only the two supported databases
+
+    def _insert_many(self, table, rows: list[dict], *, ignore_conflicts: bool = False) -> None:
+        """INSERT every row (dicts with the same keys), as executemany.
+
+        On SQLite the statement is compiled once and the rows go to the driver as tuples,
+        through the columns' own bind processors (JSON, UTCDateTime, booleans): the same
+        values SQLAlchemy would send, without its per-row parameter handling, which cost
+        more than SQLite's own work for a Message row.
+        """
+        if not rows:
+            return
+        connection = self.session.connection()
+        plan = _driver_insert(table, tuple(rows[0]), ignore_conflicts, connection.dialect) \
+            if self.dialect == "sqlite" else None
+        if plan is None:
+            statement = self._insert_ignoring(table) if ignore_conflicts else insert(table)
+            for chunk in _chunks(rows):
+                connection.execute(statement, chunk)
+            return
+        sql, keys, processors = plan
+        for chunk in _chunks(rows):
+            connection.exec_driver_sql(sql, [
+                tuple(row[k] if proc is None else proc(row[k]) for k, proc in zip(keys, processors))
+                for row in chunk])
 
     def _message_row(self, item: StoreItem, p: ParsedMessage, thread_id: int) -> dict:
         kinds = p.kinds
@@ -681,8 +710,7 @@ class _Batch:
                 updates.append({"cid": row.id, "name": row.name or name[:300],
                                 "last": _max(row.last_message_at, last)})
         connection = self.session.connection()
-        for chunk in _chunks(inserts):
-            connection.execute(self._insert_ignoring(Contact), chunk)
+        self._insert_many(table, inserts, ignore_conflicts=True)
         if updates:
             connection.execute(
                 update(table).where(table.c.id == bindparam("cid")).values(
@@ -706,6 +734,29 @@ class _Batch:
         for obj in list(self.session.identity_map.values()):
             if isinstance(obj, model) and obj.id in ids:
                 self.session.expire(obj)
+
+
+_DRIVER_INSERTS: dict[tuple, tuple | None] = {}
+
+
+def _driver_insert(table, keys: tuple[str, ...], ignore_conflicts: bool, dialect):
+    """(SQL, parameter keys in order, bind processors) for a positional executemany of rows
+    with `keys` on SQLite; None when the compiled statement needs more than the rows give
+    (a column default to fill in): then SQLAlchemy's own executemany runs."""
+    cache_key = (table.name, keys, ignore_conflicts, dialect.name)
+    if cache_key not in _DRIVER_INSERTS:
+        statement = sqlite.insert(table)
+        if ignore_conflicts:
+            statement = statement.on_conflict_do_nothing()
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        order = compiled.positiontup or []
+        plan = None
+        if dialect.paramstyle == "qmark" and set(order) == set(keys) and len(order) == len(keys):
+            processors = tuple(table.c[k].type.dialect_impl(dialect).bind_processor(dialect)
+                               for k in order)
+            plan = (compiled.string, tuple(order), processors)
+        _DRIVER_INSERTS[cache_key] = plan
+    return _DRIVER_INSERTS[cache_key]
 
 
 def _chunks(values: list, size: int = IN_CHUNK):
