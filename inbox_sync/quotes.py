@@ -21,6 +21,7 @@ repeats the comparison on the public corpora.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MAX_LINES = 5000
 """Texts longer than this are only examined in their first lines."""
@@ -38,6 +39,7 @@ _EMAIL_COLON_END_RE = re.compile(r"<[^<>@\s]+@[^<>\s]+>\s*[:：]\s*$")
 _DATE_EMAIL_RE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}.{0,120}<[^>]+@[^>]+>.{0,20}[:：]\s*$")
 
 
+@lru_cache(maxsize=4096)  # a line is asked about up to four times while one text is split
 def is_attribution_text(text: str) -> bool:
     """Whether `text` (one line, or a wrapped one joined) introduces a quoted message.
 
@@ -101,6 +103,7 @@ _HEADER_LINE_RE = re.compile(
 _FIELD_OF = {n: field for field, names in _HEADER_NAMES.items() for n in names}
 
 SIGNATURE_DELIMITER_RE = re.compile(r"^(?:-- ?|--|__+|—)\s*$")
+_DELIMITER_STARTS = ("-", "_", "—")
 MOBILE_FOOTER_RE = re.compile(
     r"^\s*(?:sent from (?:my )?(?:iphone|ipad|android|mobile|samsung|galaxy|blackberry|phone|"
     r"huawei|xiaomi|pixel|outlook|mail for windows|yahoo mail)|"
@@ -152,13 +155,13 @@ def split_own_text(text: str) -> tuple[str, str]:
     own_lines, quoted_lines = _split_quotes(head)
     quoted_lines.extend(tail)
     own_lines, signature = _split_signature(own_lines)
-    own = _tidy("\n".join(own_lines))
-    quoted = _tidy("\n".join(signature + ([""] if signature and quoted_lines else []) + quoted_lines))
+    own = _tidy(own_lines)
+    quoted = _tidy(signature + ([""] if signature and quoted_lines else []) + quoted_lines)
     return own, quoted
 
 
 def _split_quotes(lines: list[str]) -> tuple[list[str], list[str]]:
-    colon_ends = [line.rstrip()[-1:] in (":", "：") for line in lines]
+    colon_ends = [(":" in line or "：" in line) and line.rstrip()[-1:] in (":", "：") for line in lines]
     # An attribution ends in a colon, on its own line or on the next (when wrapped).
     maybe = [c or (i + 1 < len(lines) and colon_ends[i + 1]) for i, c in enumerate(colon_ends)]
     cut = _hard_cut(lines, maybe)
@@ -189,7 +192,7 @@ def _split_quotes(lines: list[str]) -> tuple[list[str], list[str]]:
 def _hard_cut(lines: list[str], maybe: list[bool]) -> int | None:
     for i, line in enumerate(lines):
         stripped = line.strip()
-        if not stripped or _is_quote_line(line):
+        if not stripped or stripped[0] == ">" and line[0] in _QUOTE_STARTS:  # _is_quote_line
             continue
         if stripped[0] in "-_=*" and (ORIGINAL_MESSAGE_RE.match(stripped) or FORWARD_RE.match(stripped)):
             return i
@@ -234,6 +237,9 @@ def _header_block_at(lines: list[str], i: int) -> bool:
         "to", "subject"} <= fields
 
 
+_QUOTE_STARTS = (">", " ", "\t")
+
+
 def _is_quote_line(line: str) -> bool:
     first = line[:1]
     if first == ">":
@@ -270,7 +276,8 @@ def _next_nonblank(lines: list[str], start: int) -> int | None:
 
 def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     for i, line in enumerate(lines):
-        if SIGNATURE_DELIMITER_RE.match(line) and line.strip() in ("--", "-- ", "—") or line == "-- ":
+        if line[:1] in _DELIMITER_STARTS and SIGNATURE_DELIMITER_RE.match(line) \
+                and line.strip() in ("--", "-- ", "—") or line == "-- ":
             return lines[:i], lines[i:]
         if line.lstrip()[:3].lower() in _MOBILE_STARTS and MOBILE_FOOTER_RE.match(line):
             return lines[:i], lines[i:]
@@ -286,5 +293,12 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     return lines, []
 
 
-def _tidy(text: str) -> str:
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(l.rstrip() for l in text.split("\n"))).strip()
+_BLANK_RUN_RE = re.compile(r"\n{3,}")
+
+
+def _tidy(lines: list[str]) -> str:
+    """The lines joined, trailing blanks off each, runs of blank lines cut to one."""
+    text = "\n".join([line.rstrip() for line in lines])
+    if "\n\n\n" in text:
+        text = _BLANK_RUN_RE.sub("\n\n", text)
+    return text.strip()
