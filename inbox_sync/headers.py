@@ -40,7 +40,6 @@ MAX_HEADER_BYTES = 256 * 1024
 
 _ID_RE = re.compile(r"<([^<>\s]+)>")
 _BARE_ID_RE = re.compile(r"[^<>\s,;\"]+@[^<>\s,;\"]+")
-_WS_RE = re.compile(r"\s+")
 _TZ_FIX_RE = re.compile(r"\s+\(?[A-Za-z]{2,5}\)?\s*$")
 _HEADER_NAME_RE = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]*:")
 _SIMPLE_ADDRESS_RE = re.compile(r"^\s*([^<>]*?)\s*<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$|^\s*([^<>\s]+@[^<>\s]+)\s*$")
@@ -271,7 +270,7 @@ def parse_ids(value: str) -> list[str]:
 
 def parse_date(value: str) -> datetime | None:
     """An aware UTC datetime, or None when the value is not a plausible date."""
-    value = _WS_RE.sub(" ", value or "").strip()
+    value = " ".join((value or "").split())
     if not value:
         return None
     for attempt in range(2):
@@ -330,7 +329,7 @@ def _unfold(value: str) -> str:
 
 
 def _clean(text: str) -> str:
-    return _WS_RE.sub(" ", text.replace("\x00", "")).strip()
+    return " ".join(text.replace("\x00", "").split())  # as re.sub(r"\s+", " ", ...).strip()
 
 
 def _warn(warnings: list[str], text: str) -> None:

@@ -21,7 +21,6 @@ date and a content hash.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import Message as EmailMessage
@@ -39,7 +38,6 @@ MAX_TEXT = 200_000
 """Body text beyond this many characters is cut (with a warning)."""
 
 _IDENTITY_HEADERS = ("from", "to", "cc", "date", "subject", "message-id")
-_WS_RE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -238,7 +236,7 @@ def _content_hash(headers: list[tuple[str, str]], body: bytes) -> str:
         if name.lower() in _IDENTITY_HEADERS:
             digest.update(name.lower().encode("ascii", "replace"))
             digest.update(b":")
-            digest.update(_WS_RE.sub(" ", value).strip().encode("utf-8", "surrogateescape"))
+            digest.update(" ".join(value.split()).encode("utf-8", "surrogateescape"))
             digest.update(b"\n")
     digest.update(b"\n")
     lines = body.replace(b"\r\n", b"\n").rstrip().split(b"\n")
@@ -260,7 +258,7 @@ def _defects(msg: EmailMessage) -> list[str]:
 
 
 def _snippet(text: str) -> str:
-    return _WS_RE.sub(" ", text[:SNIPPET_LENGTH * 4]).strip()[:SNIPPET_LENGTH]
+    return " ".join(text[:SNIPPET_LENGTH * 4].split())[:SNIPPET_LENGTH]
 
 
 def _minimal(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:

@@ -44,7 +44,7 @@ _TRAILER_RE = re.compile(r"\s*\((?:fwd|fw)\)\s*$", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
 
 
-SUBJECT_CACHE_SIZE = 1 << 16
+SUBJECT_CACHE_SIZE = 1 << 14
 """Subjects whose normalised form is remembered: the store compares a message's subject
 with every candidate thread's, and a mailbox repeats its subjects a lot."""
 
