@@ -175,6 +175,7 @@ def train(output_dir: str | Path | None = None, extra_examples: list[dict] | Non
         log(f"dev: macro-F1 {dev['macro_f1']:.3f}, needs-reply F1 {dev['needs_reply_f1']:.3f}")
     output_dir.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(output_dir, exclude=["tokenizer"])  # rebuilt from the config at load
+    (output_dir / "tokenizer").unlink(missing_ok=True)  # a stale one would be read back, slowing the load
     n_labelled = sum(any(label in eg.reference.cats for label in LABELS) for eg in label_examples)
     return TrainResult(path=output_dir, n_label_examples=n_labelled,
                        n_needs_reply_examples=len(reply_examples) if not merged else

@@ -44,6 +44,21 @@ def test_needs_reply(clf, text, expected):
     assert clf.classify("", text).needs_reply is expected
 
 
+@pytest.mark.parametrize("subject,text,label,needs_reply", [
+    # the seller's own mail in a quote thread: the post-sale check-in starts from the confirmation
+    ("Re: Price for the oak flooring", "Hi Dana,\n\nThank you - order SO-88121 is confirmed: 40 packs of "
+     "oak flooring, delivery booked for next Tuesday.\n\nBest,\nSam", "sale", False),
+    ("Re: Request for quotation", "Thanks for the go-ahead. Your order 5531 has been entered and "
+     "will be dispatched on Friday; the invoice follows.", "sale", False),
+    ("Re: Request for quotation", "Hi Lee,\n\nAs promised, our offer: 12 x pallet racks at £140 each, "
+     "£1,680 in total, valid for 30 days.", "inquiry", False),
+    ("Re: Order 5531", "Hi Sam,\n\nThe racks arrived this morning and look great, thank you!", "other", False),
+])
+def test_seller_side_mail(clf, subject, text, label, needs_reply):
+    result = clf.classify(subject, text)
+    assert (result.label, result.needs_reply) == (label, needs_reply)
+
+
 def test_classification_shape(clf):
     result = clf.classify("Order 4471", "Where is my order #48213? It was due on March 3.")
     assert isinstance(result, Classification)

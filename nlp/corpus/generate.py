@@ -22,7 +22,9 @@ from pathlib import Path
 
 from nlp.corpus import fragments as F
 from nlp.corpus import fragments_extra as X
+from nlp.corpus import fragments_general as G
 from nlp.corpus import fragments_more as M
+from nlp.corpus import fragments_seller as S
 from nlp.corpus import fragments_wide as W
 
 HERE = Path(__file__).resolve().parent
@@ -33,16 +35,16 @@ DEV_SENTENCES = 1000
 DEV_EVERY = 5  # every DEV_EVERY-th fragment of a long list is kept for dev
 
 REGISTERS = {
-    "inquiry": [("email", 30), ("casual", 10), ("tweet", 35), ("utterance", 25)],
-    "sale": [("email", 30), ("casual", 10), ("tweet", 25), ("utterance", 35)],
-    "complaint": [("email", 25), ("casual", 10), ("tweet", 30), ("utterance", 15), ("narrative", 20)],
-    "other": [("email", 20), ("colleague", 25), ("news", 8), ("bulk", 10), ("social", 10), ("tweet", 12),
-              ("utterance", 8), ("casual", 7)],
+    "inquiry": [("email", 30), ("casual", 10), ("tweet", 35), ("utterance", 25), ("seller", 10)],
+    "sale": [("email", 30), ("casual", 10), ("tweet", 25), ("utterance", 35), ("seller", 14)],
+    "complaint": [("email", 25), ("casual", 10), ("tweet", 30), ("utterance", 15), ("narrative", 20), ("seller", 7)],
+    "other": [("email", 18), ("colleague", 32), ("news", 10), ("bulk", 10), ("social", 10), ("tweet", 12),
+              ("utterance", 8), ("casual", 7), ("seller", 9)],
 }
-TWEETS = {"inquiry": M.TWEET_INQUIRY + W.TWEET_INQUIRY_2 + [x.lower() for x in W.INQUIRY_WIDE[-12:]],
+TWEETS = {"inquiry": M.TWEET_INQUIRY + W.TWEET_INQUIRY_2 + [x.lower() for x in W.INQUIRY_WIDE[-12:]] + G.INQUIRY_SITUATION,
           "sale": M.TWEET_SALE + [x.lower() for x in W.SALE_WIDE[-6:]],
-          "complaint": M.TWEET_COMPLAINT + W.TWEET_COMPLAINT_2 + W.COMPLAINT_WIDE[-8:],
-          "other": M.TWEET_OTHER + W.OTHER_TWEET_WIDE + W.TWEET_OTHER_2}
+          "complaint": M.TWEET_COMPLAINT + W.TWEET_COMPLAINT_2 + W.COMPLAINT_WIDE[-8:] + G.COMPLAINT_INDIRECT,
+          "other": M.TWEET_OTHER + W.OTHER_TWEET_WIDE + W.TWEET_OTHER_2 + G.OTHER_PRAISE}
 ACTIONS = {"inquiry": M.INQUIRY_ACTIONS, "sale": M.SALE_ACTIONS, "complaint": M.COMPLAINT_ACTIONS,
            "other": M.OTHER_ACTIONS}
 ASKS = re.compile(r"\?|\b(please(?! note| find| see)|pls|can you|could you|can i|fix it|sort it out|i want"
@@ -57,9 +59,9 @@ _INQUIRY_MORE = _split(X.INQUIRY_MORE + W.INQUIRY_WIDE)
 _SALE_MORE = _split(X.SALE_MORE + W.SALE_WIDE)
 _COMPLAINT_MORE = _split(X.COMPLAINT_MORE + W.COMPLAINT_WIDE)
 _OTHER_MORE = _split(X.OTHER_MORE + W.OTHER_WIDE)
-ASK = {"inquiry": F.INQUIRY_ASK + _INQUIRY_MORE[0], "sale": F.SALE_ASK + _SALE_MORE[0],
+ASK = {"inquiry": F.INQUIRY_ASK + _INQUIRY_MORE[0] + S.CUSTOMER_RFQ, "sale": F.SALE_ASK + _SALE_MORE[0],
        "complaint": F.COMPLAINT_ASK + _COMPLAINT_MORE[0], "other": F.OTHER_ASK + _OTHER_MORE[0]}
-TELL = {"inquiry": F.INQUIRY_TELL + _INQUIRY_MORE[1], "sale": F.SALE_TELL + _SALE_MORE[1],
+TELL = {"inquiry": F.INQUIRY_TELL + _INQUIRY_MORE[1], "sale": F.SALE_TELL + _SALE_MORE[1] + S.SELLER_CONFIRM,
         "complaint": F.COMPLAINT_TELL + _COMPLAINT_MORE[1], "other": F.OTHER_TELL + _OTHER_MORE[1]}
 UTTER = {"inquiry": F.INQUIRY_UTTER, "sale": F.SALE_UTTER, "complaint": F.COMPLAINT_UTTER,
          "other": F.OTHER_UTTER}
@@ -208,7 +210,16 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
     slots = Slots(rng)
     subject = None
     needs = False
-    if register == "utterance" and rng.random() < 0.6:
+    if register == "utterance" and label == "complaint" and rng.random() < 0.35:
+        text = rng.choice(M.PROBLEM_LEADS) + pick.one(M.PROBLEM_ACTIONS) + rng.choice(M.PROBLEM_TAILS)
+        if rng.random() < 0.3:
+            text = add_typos(text, rng, 0.12)
+        if rng.random() < 0.4:
+            text = text[0].upper() + text[1:]
+        needs = bool(ASKS.search(text)) or "help" in text
+    elif register == "seller":
+        subject, text, needs = seller_mail(label, rng, pick, slots)
+    elif register == "utterance" and rng.random() < 0.6:
         action = pick.one(ACTIONS[label])
         action = action.replace("{thing}", rng.choice(M.THINGS)).replace("{trip}", rng.choice(M.TRIPS))
         action = action.replace("{room}", rng.choice(M.ROOMS)).replace("{plan}", rng.choice(M.PLANS))
@@ -270,10 +281,10 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
             text += " https://t.co/" + "".join(rng.choice("abcdefghijkLMNOPQ0123456789") for _ in range(10))
     elif register == "colleague":
         n_ask = rng.choice([0, 0, 1, 1, 2])
-        n_tell = rng.choice([1, 1, 2, 3]) if n_ask < 2 else rng.choice([0, 1])
-        parts = ([(x, True) for x in pick.some(M.COLLEAGUE_ASK + F.OTHER_ASK, n_ask)]
+        n_tell = rng.choice([1, 1, 2, 3, 4, 6]) if n_ask < 2 else rng.choice([0, 1, 3])
+        parts = ([(x, True) for x in pick.some(M.COLLEAGUE_ASK + F.OTHER_ASK + G.PROPOSE, n_ask)]
                  + [(x, False) for x in pick.some(M.COLLEAGUE_TELL + F.OTHER_TELL + W.OTHER_WIDE
-                                                  + W.OTHER_BUSINESS_TROUBLE, n_tell)])
+                                                  + W.OTHER_BUSINESS_TROUBLE + W.OTHER_BUSINESS_TROUBLE_2 + G.OTHER_MEMO, n_tell)])
         rng.shuffle(parts)
         if rng.random() < 0.5:
             ask = rng.random() < 0.4
@@ -294,7 +305,7 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
                 "conference call", "{city} trip", "regulatory update", "job description", "lunch",
                 "testimony draft", "request", "follow up", "deal review", "press release", "agenda"]))
     elif register == "news":
-        parts = pick.some(M.NEWS + W.OTHER_BUSINESS_TROUBLE, rng.randint(2, 5))
+        parts = pick.some(M.NEWS + W.OTHER_BUSINESS_TROUBLE + W.OTHER_BUSINESS_TROUBLE_2 + G.OTHER_MEMO, rng.randint(2, 7))
         text = " ".join(slots.fill(x) for x in parts)
         if rng.random() < 0.5:
             text = slots.fill(rng.choice(["FYI. ", "Interesting article. ", "See below. ", "{first} -- worth a read. ",
@@ -364,10 +375,56 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
     return row
 
 
+def seller_mail(label: str, rng: random.Random, pick: Picker, slots: Slots) -> tuple[str | None, str, bool]:
+    """A short reply in a quote thread: the seller confirming an order or sending a quote, or
+    the customer accepting a quote or asking for one. Subject: the thread's, often an inquiry's."""
+    needs = False
+    if label == "sale" and rng.random() < 0.65:  # the seller confirms: asks nothing
+        body = [rng.choice(S.SELLER_CONFIRM_OPEN), pick.one(S.SELLER_CONFIRM), rng.choice(S.SELLER_CONFIRM_CLOSE)]
+    elif label == "sale":  # the customer's go-ahead
+        body = [pick.one(S.CUSTOMER_GO_AHEAD)]
+        needs = rng.random() < 0.5
+        if not needs:
+            body[0] = body[0].replace("please ", "").replace(", thanks", "")
+            body.append(rng.choice(["Thanks for the quick turnaround.", "PO to follow.", "", "Thanks."]))
+    elif label == "other":  # the customer's thanks or a closing note: nothing asked, no new sale
+        body = [pick.one(S.CUSTOMER_THANKS)]
+    elif label == "complaint":  # a complaint said politely or played down
+        body = [pick.one(S.POLITE_COMPLAINT)]
+        needs = bool(ASKS.search(body[0]))
+    elif rng.random() < 0.2:  # the prospect will decide later
+        body = [pick.one(S.CUSTOMER_LATER)]
+    elif rng.random() < 0.6:  # the seller's quote or answer: the deal is still open
+        body = [pick.one(S.SELLER_QUOTE)]
+        if rng.random() < 0.5:
+            body.append(pick.one(S.SELLER_QUOTE_ASK))
+            needs = True
+    else:  # the prospect asks
+        body = [pick.one(S.CUSTOMER_RFQ)]
+        needs = True
+    text = " ".join(slots.fill(b) for b in body if b)
+    if rng.random() < 0.8:
+        text = slots.fill(rng.choice(["Hi {first},", "Hello {first},", "Dear {first},", "{first},", "Hi {first}"])) \
+            + "\n\n" + text
+    if rng.random() < 0.7:
+        text += "\n\n" + slots.fill(rng.choice(["Best regards,\n{me_first}", "Thanks,\n{me_first}", "Cheers,\n{me_first}",
+                                                  "Kind regards,\n{me}", "Best,\n{me_first}"]))
+    subject = None
+    if rng.random() < 0.85:
+        subject = slots.fill(rng.choice(S.POLITE_COMPLAINT_SUBJECTS if label == "complaint" else S.SELLER_SUBJECTS))
+        if rng.random() < 0.7:
+            subject = rng.choice(["Re: ", "RE: ", "Re: ", "AW: "]) + subject
+    return subject, text, needs
+
+
 def frame(rng: random.Random, pick: Picker, ask: bool) -> str:
     """One sentence from the grammar in fragments_extra: asking the reader, or telling."""
     if not ask and rng.random() < 0.2:
         return pick.one(X.BULK_TELL)
+    if not ask and rng.random() < 0.3:
+        return pick.one(X.LONG_TELL)
+    if ask and rng.random() < 0.25:
+        return pick.one(X.INDIRECT_ASK).replace("{name}", rng.choice(X.NAMES))
     text = pick.one(X.ASK_FRAMES if ask else X.TELL_FRAMES)
     names = rng.sample(X.NAMES, 2)
     text = (text.replace("{vp}", pick.one(X.VP)).replace("{obj}", rng.choice(X.OBJECTS))
@@ -377,8 +434,8 @@ def frame(rng: random.Random, pick: Picker, ask: bool) -> str:
 
 
 def sentence_rows(rng: random.Random, pick: Picker, n: int) -> list[dict]:
-    asks = F.NR_ASK + F.INQUIRY_ASK + F.SALE_ASK + F.COMPLAINT_ASK + F.OTHER_ASK + M.COLLEAGUE_ASK + M.COLLEAGUE_ASK
-    tells = (F.NR_TELL + W.OTHER_BUSINESS_TROUBLE + W.OTHER_WIDE + W.OTHER_TWEET_WIDE + F.OTHER_TELL + F.OTHER_BULK + F.OTHER_SOCIAL + F.SALE_TELL + F.COMPLAINT_TELL
+    asks = F.NR_ASK + F.INQUIRY_ASK + F.SALE_ASK + F.COMPLAINT_ASK + F.OTHER_ASK + M.COLLEAGUE_ASK + M.COLLEAGUE_ASK + G.PROPOSE
+    tells = (F.NR_TELL + W.OTHER_BUSINESS_TROUBLE + W.OTHER_BUSINESS_TROUBLE_2 + G.OTHER_MEMO + G.OTHER_PRAISE + W.OTHER_WIDE + W.OTHER_TWEET_WIDE + F.OTHER_TELL + F.OTHER_BULK + F.OTHER_SOCIAL + F.SALE_TELL + F.COMPLAINT_TELL
              + F.INQUIRY_TELL + F.NARRATIVE_MIDDLE + F.FILLER + M.COLLEAGUE_TELL + M.NEWS + M.NARRATIVE_MORE)
     rows = []
     for i in range(n):
