@@ -4,7 +4,7 @@ wider label banks (written by the team, like the other fragment modules)."""
 # --------------------------------------------------------------------------- sentence grammar
 # verb phrases addressed to the reader; the same phrases appear in statements about others
 VP = [
-    "send over the revised schedule", "review the draft contract", "call the client back",
+    "send over the revised schedule", "review the draft contract", "ring the client with an update",
     "forward the memo to the group", "update the tracking sheet", "book the conference room",
     "sign the engagement letter", "check the numbers in the model", "set up a call with their lawyers",
     "put together the board package", "confirm the dates for the site visit", "reschedule the interview",
@@ -52,16 +52,16 @@ TELL_FRAMES = [
     "Our goal is to {vp} {time}.", "The plan is to {vp} {time}.", "{name} and I talked about {obj} yesterday.",
     "FYI, {name} will {vp}.", "No need to {vp}; it's handled.", "You don't need to {vp}, {name} has it.",
     "We decided not to {vp}.", "I forgot to {vp} last week.", "It took us two days to {vp}.",
-    "If you have any questions about {obj}, feel free to call me.", "Let me know if you have any questions.",
+    "Ring my desk if anything in {obj} is unclear.", "Let me know if you have any questions.",
     "Feel free to reach out if anything comes up.", "Happy to {vp} if it helps.",
     "I'm going to {vp} after lunch.", "I'll be in touch {time}.", "I'll get back to you {time}.",
 ]
 # bulk mail: calls to action that need no personal reply
 BULK_TELL = [
-    "Click here to update your email preferences.", "To make sure you receive our emails, add us to your address book.",
+    "Click here to update your email preferences.", "Keep our newsletters out of your spam folder by saving this sender as a contact.",
     "Please do not reply to this message; this mailbox is not monitored.", "Shop now and save up to 40% this weekend.",
-    "If you have any questions, please contact our support team.", "Log in to your account to view your statement.",
-    "Please verify your email address by clicking the link below.", "Download the app to get started.",
+    "Our help centre is open around the clock for anything account-related.", "Log in to your account to view your statement.",
+    "One tap on the button below activates your new account.", "Download the app to get started.",
     "Follow us for daily tips and exclusive offers.", "Reply STOP to unsubscribe.",
     "Book your spot today, seats are limited.", "Use code SPRING20 at checkout.",
     "Forward this email to a friend who might be interested.", "Please allow 3-5 business days for processing.",

@@ -31,7 +31,7 @@ INQUIRY_ACTIONS = [
     "check the price of {thing}", "find out how much {thing} costs", "know the delivery options",
     "see the shipping costs", "check if {thing} is in stock", "get information about {thing}",
     "know your opening hours", "find the nearest store", "check the refund policy",
-    "know how long refunds take", "see what payment methods you accept", "know if you ship to {city}",
+    "know how long refunds take", "find out whether you take PayPal or only cards", "know if you ship to {city}",
     "get a quote for {thing}", "compare plans", "know the difference between plans",
     "check the cancellation fee", "find out about the warranty", "know what's included in the {plan}",
     "ask about {thing}", "find the terms and conditions", "check when {thing} will be available",
