@@ -10,6 +10,7 @@ caller turns those into parse warnings.
 
 from __future__ import annotations
 
+import re
 from email import policy
 from email.message import Message as EmailMessage
 from email.parser import BytesParser
@@ -44,14 +45,17 @@ def build_tree(headers: list[tuple[str, str]], body: bytes, raw: bytes,
 def _build(headers: list[tuple[str, str]], body: bytes, depth: int) -> EmailMessage | None:
     msg = EmailMessage()
     msg._headers = _compat_headers(headers)
-    ctype = msg.get_content_type()
+    content_type = _first(msg._headers, "content-type")
+    ctype = _content_type(content_type)
     msg.followup_content_type = ctype  # read by inbox_sync.body instead of parsing it again
     if ctype.startswith("message/"):
         return None
     if not ctype.startswith("multipart/"):
         msg.set_payload(body.decode("ascii", errors="surrogateescape"))
         return msg
-    boundary = msg.get_boundary()
+    boundary = _simple_boundary(content_type)
+    if boundary is None:
+        boundary = msg.get_boundary()
     if not boundary or depth >= MAX_DEPTH:
         return None
     parts = _split_parts(body, boundary.encode("ascii", errors="surrogateescape"))
@@ -102,6 +106,36 @@ def _split_parts(body: bytes, boundary: bytes) -> list[bytes] | None:
         start = end_of_line + 1
         pos = start
     return None
+
+
+def _first(headers: list[tuple[str, str]], lower_name: str) -> str | None:
+    for name, value in headers:
+        if name.lower() == lower_name:
+            return value
+    return None
+
+
+def _content_type(value: str | None) -> str:
+    """What `Message.get_content_type()` says for this Content-Type value (compat32, no
+    default type set, values without surrogates as `split_header_block` makes them)."""
+    if value is None:
+        return "text/plain"
+    ctype = value.partition(";")[0].strip().lower()
+    return ctype if ctype.count("/") == 1 else "text/plain"
+
+
+_SIMPLE_BOUNDARY_RE = re.compile(
+    r'[^;"\\]*;\s*boundary\s*=\s*(?:"([^"\\;<>\r\n]*)"|([A-Za-z0-9\'+_\-./:?]+))\s*$', re.IGNORECASE)
+
+
+def _simple_boundary(value: str | None) -> str | None:
+    """The boundary of a plain "multipart/x; boundary=..." value (its only parameter, no
+    RFC 2231 or escapes), as `Message.get_boundary()` reads it; None for anything else."""
+    match = _SIMPLE_BOUNDARY_RE.match(value or "")
+    if match is None:
+        return None
+    boundary = match.group(1) if match.group(1) is not None else match.group(2)
+    return boundary.rstrip()
 
 
 def _compat_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

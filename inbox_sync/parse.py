@@ -134,7 +134,7 @@ def _parse(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
     in_reply_to = next((i for i in in_reply_to_ids if i != message_id), None)
 
     try:
-        top_type = msg.get_content_type()
+        top_type = getattr(msg, "followup_content_type", None) or msg.get_content_type()
     except Exception:  # noqa: BLE001
         top_type = "text/plain"
     kinds = classify_kinds(

@@ -92,3 +92,26 @@ def test_participants_and_company():
     assert company_from_domain("anna@mail.acme-tools.co.uk") == "Acme Tools"
     assert company_from_domain("bob@gmail.com") == ""
     assert company_from_domain("eva@sales.stark-industries.com") == "Stark Industries"
+
+
+def test_content_type_and_boundary_fast_paths_agree_with_the_standard_library():
+    from email.message import Message
+
+    from inbox_sync.mime import _content_type, _simple_boundary
+
+    values = ['multipart/alternative; boundary="b1"', "multipart/mixed; boundary=b2",
+              'multipart/mixed;\r\n boundary="----=_Part_1"', 'multipart/mixed; BOUNDARY="x y "',
+              'multipart/mixed; boundary = "z"', 'multipart/mixed; boundary=""',
+              "Multipart/Mixed ; boundary=q.r/s:t?", 'multipart/mixed; boundary="=_abc=="',
+              # not simple: the standard library decides
+              'multipart/mixed; boundary="<x>"', 'multipart/mixed; boundary="a;b"',
+              "multipart/mixed; charset=x; boundary=y", "multipart/mixed; boundary*=utf-8''x",
+              'multipart/mixed; boundary="a\\"b"', "multipart/mixed; boundary=",
+              "text/plain", "TEXT/HTML; charset=utf-8", "text", "a/b/c", "", " ; x=y"]
+    for value in values:
+        msg = Message()
+        msg._headers = [("Content-Type", value)]
+        assert _content_type(value) == msg.get_content_type(), value
+        fast = _simple_boundary(value)
+        assert fast is None or fast == msg.get_boundary(), value
+    assert _content_type(None) == Message().get_content_type()
