@@ -1,16 +1,18 @@
 """Speed of the follow-ups page: requests/s and p50/p99 latency under concurrent clients.
 
     .venv/bin/python bench/web.py [--tasks 10000] [--clients 50] [--duration 20]
-                                  [--server gunicorn|werkzeug] [--workers 2] [--threads 8]
-                                  [--client wrk|python] [--database-url URL]
+                                  [--server granian|gunicorn|werkzeug] [--peer gunicorn|...|none]
+                                  [--workers 2] [--threads N] [--client wrk|python]
+                                  [--database-url URL]
 
 Fills a fresh database (SQLite in a temp dir unless --database-url) with one user who has
 `--tasks` open follow-ups (each with its thread, trigger message and contact), starts the
-web app in its own process (gunicorn, as deployed, or Flask's threaded server), signs in,
-and lets `--clients` concurrent clients fetch the follow-ups page (`/`, the first page,
-most urgent first) for `--duration` seconds after a short warm-up. The load comes from
-`wrk` when it is installed (C, cheap on a small machine), else from Python threads.
-Prints requests/s, p50/p99 latency and the error count.
+web app in its own process (granian, as deployed; then gunicorn, the usual WSGI server, as
+the peer), signs in, and lets `--clients` concurrent clients fetch the follow-ups page (`/`,
+the first page, most urgent first) for `--duration` seconds after a short warm-up. The
+load comes from `wrk` when it is installed (C, cheap on a small machine), else from Python
+threads. Prints, for each server, requests/s, p50/p99 latency, the servers' CPU time per
+request (which hardly depends on other work on the machine) and the error count.
 """
 
 from __future__ import annotations
@@ -105,9 +107,14 @@ def free_port() -> int:
 
 def start_server(kind: str, port: int, env: dict, workers: int, threads: int, log: Path) -> subprocess.Popen:
     if kind == "gunicorn":
-        command = [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers), "--threads",
-                   str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        # gthread even with one thread: it keeps connections alive, as a browser's are.
+        command = [str(Path(sys.executable).with_name("gunicorn")), "--worker-class", "gthread",
+                   "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
                    "--backlog", "1024", "web:create_app()"]
+    elif kind == "granian":
+        command = [str(Path(sys.executable).with_name("granian")), "--interface", "wsgi", "--factory",
+                   "--workers", str(workers), "--blocking-threads", str(threads), "--host", "127.0.0.1",
+                   "--port", str(port), "--log-level", "warning", "--backlog", "1024", "web:create_app"]
     else:
         code = ("from werkzeug.serving import run_simple; from web import create_app; "
                 f"run_simple('127.0.0.1', {port}, create_app(), threaded=True)")
@@ -207,14 +214,49 @@ def run_python(url: str, cookie: str, clients: int, duration: int) -> dict:
             "errors": errors[0]}
 
 
+THREADS = {"granian": 1, "gunicorn": 2, "werkzeug": 0}  # the best of 1, 2, 4, 8 measured for each
+
+
+def describe(server: str, workers: int, threads: int) -> str:
+    if server == "granian":
+        return f"granian {workers} workers x {threads} blocking thread{'s' if threads > 1 else ''}"
+    if server == "gunicorn":
+        return f"gunicorn gthread {workers} workers x {threads} threads"
+    return "werkzeug threaded"
+
+
+def measure(server: str, args, env: dict, workdir: Path) -> dict:
+    threads = args.threads or THREADS[server]
+    port = free_port()
+    log = workdir / f"{server}.log"
+    process = start_server(server, port, env, args.workers, threads, log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        cookie = sign_in(base)
+        run = run_wrk if args.client == "wrk" else run_python
+        run(f"{base}/", cookie, args.clients, 3)  # warm-up: connections, caches, compiled templates
+        load_before = os.getloadavg()[0]  # other work on the machine skews the figures
+        cpu_before = cpu_seconds(process.pid)
+        result = run(f"{base}/", cookie, args.clients, args.duration)
+        result["server_cpu_ms"] = (cpu_seconds(process.pid) - cpu_before) * 1000 / max(result["requests"], 1)
+        if result["errors"]:
+            print("server log (last lines):\n" + "\n".join(log.read_text().splitlines()[-20:]))
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    return {**result, "server": describe(server, args.workers, threads), "load": load_before}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=int, default=20)
-    parser.add_argument("--server", choices=["gunicorn", "werkzeug"], default="gunicorn")
+    parser.add_argument("--server", choices=list(THREADS), default="granian", help="as deployed: granian")
+    parser.add_argument("--peer", choices=[*THREADS, "none"], default="gunicorn",
+                        help="measured the same way, side by side (default gunicorn)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=0, help="per worker (default: the best for each server)")
     parser.add_argument("--client", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--database-url", default=None, help="an empty database (default: SQLite in a temp dir)")
     args = parser.parse_args()
@@ -226,34 +268,18 @@ def main() -> None:
     env = {**os.environ, "FOLLOWUP_DATA_DIR": str(workdir), "FOLLOWUP_DATABASE_URL": database_url,
            "FOLLOWUP_SECRET_KEY": secret_key}
     env.pop("FOLLOWUP_REDIS_URL", None)
-    port = free_port()
-    log = workdir / "server.log"
-    server = start_server(args.server, port, env, args.workers, args.threads, log)
+    servers = [args.server] + ([args.peer] if args.peer not in ("none", args.server) else [])
     try:
-        base = f"http://127.0.0.1:{port}"
-        cookie = sign_in(base)
-        run = run_wrk if args.client == "wrk" else run_python
-        load_before = os.getloadavg()  # other work on the machine skews the figures
-        run(f"{base}/", cookie, args.clients, 3)  # warm-up: connections, caches, compiled templates
-        cpu_before = cpu_seconds(server.pid)
-        result = run(f"{base}/", cookie, args.clients, args.duration)
-        result["server_cpu_ms"] = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(result["requests"], 1)
-        if result["errors"]:
-            print("server log (last lines):\n" + "\n".join(log.read_text().splitlines()[-20:]))
+        results = [measure(server, args, env, workdir) for server in servers]
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
         shutil.rmtree(workdir, ignore_errors=True)
-    server_desc = (f"gunicorn {args.workers} workers x {args.threads} threads" if args.server == "gunicorn"
-                   else "werkzeug threaded")
-    print(f"follow-ups page, {args.tasks} open tasks, {args.clients} concurrent clients, {args.duration} s, "
-          f"{server_desc}, {'SQLite' if database_url.startswith('sqlite') else 'PostgreSQL'}, "
-          f"load from {args.client}, {os.cpu_count()} CPUs, load average before the run "
-          f"{load_before[0]:.1f}")
-    print(f"requests: {result['requests']}  errors: {result['errors']}")
-    print(f"requests/s: {result['rps']:.1f}")
-    print(f"latency p50: {result['p50']:.1f} ms  p99: {result['p99']:.1f} ms  (target p99 < 150 ms)")
-    print(f"server CPU per request: {result['server_cpu_ms']:.2f} ms")
+    print(f"follow-ups page, {args.tasks} open tasks, {args.clients} concurrent clients, {args.duration} s each, "
+          f"{'SQLite' if database_url.startswith('sqlite') else 'PostgreSQL'}, load from {args.client}, "
+          f"{os.cpu_count()} CPUs; target p99 < 150 ms")
+    print(f"{'server':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11} {'errors':>7} {'load':>5}")
+    for r in results:
+        print(f"{r['server']:<44} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['server_cpu_ms']:>11.2f} "
+              f"{r['errors']:>7} {r['load']:>5.1f}")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ def _serve(rt: Runtime, host: str, port: int, now: datetime | None = None) -> No
         from followup.schedule import InlineTimer
 
         InlineTimer(rt).start()
-    click.echo(f"serving on http://{host}:{port}/  (Ctrl-C stops; for many users run it behind gunicorn)")
+    click.echo(f"serving on http://{host}:{port}/  (Ctrl-C stops; for many users run it under granian, see the README)")
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
@@ -38,7 +38,7 @@ def _serve(rt: Runtime, host: str, port: int, now: datetime | None = None) -> No
 @host_option
 @port_option
 def serve_command(host: str, port: int) -> None:
-    """Serve the web UI (Flask's threaded server; `gunicorn 'web:create_app()'` at scale)."""
+    """Serve the web UI (Flask's threaded server; granian at scale, see the README)."""
     _serve(runtime(), host, port)
 
 
