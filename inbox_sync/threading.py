@@ -44,9 +44,10 @@ _TRAILER_RE = re.compile(r"\s*\((?:fwd|fw)\)\s*$", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
 
 
-SUBJECT_CACHE_SIZE = 1 << 14
+SUBJECT_CACHE_SIZE = 1 << 13
 """Subjects whose normalised form is remembered: the store compares a message's subject
-with every candidate thread's, and a mailbox repeats its subjects a lot."""
+with every candidate thread's, and a mailbox repeats its subjects a lot. Bounded, so memory
+stays flat during a long import (a few MB at most)."""
 
 
 @lru_cache(maxsize=SUBJECT_CACHE_SIZE)
