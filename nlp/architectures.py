@@ -5,6 +5,9 @@ into a sparse linear layer) with one change: the n-grams are read from the lower
 token text (``LOWER``) instead of the verbatim text (``ORTH``). Support tweets and
 complaint narratives are often written in lower case or in capitals, and a model that
 has to learn "REFUND", "Refund" and "refund" separately wastes most of a small corpus.
+Options (both default to that original behaviour): ``attr`` "NORM" or "LOWER+NORM" also reads
+the lemma-like lexeme norm set by ``followup.TextKeepingTokenizer.v2``, and ``values`` "l2" or
+"binary" replaces the raw n-gram counts (see :func:`extract_ngrams_multi`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from functools import partial
 from typing import List, Optional, cast
 
-from spacy.attrs import LOWER
+from spacy.attrs import LOWER, NORM
 from spacy.ml.extract_ngrams import extract_ngrams
 from spacy.ml.models.textcat import resize_and_set_ref
 from spacy.tokens import Doc
@@ -31,8 +34,14 @@ def build_bow_lower(
     no_output_layer: bool,
     length: int = 2**17,
     nO: Optional[int] = None,
+    attr: str = "LOWER",
+    values: str = "count",
 ) -> Model[List[Doc], Floats2d]:
-    """Bag of lower-cased n-grams → sparse linear → softmax (exclusive) or logistic."""
+    """Bag of lower-cased n-grams → sparse linear → softmax (exclusive) or logistic.
+
+    ``attr="NORM"`` reads the lexeme norm instead (with ``followup.TextKeepingTokenizer.v2``:
+    lower case, digits collapsed, common suffixes cut; see :func:`nlp.tokenizer.crude_norm`).
+    """
     length = 2 ** (length - 1).bit_length()
     sparse_linear = SparseLinear_v2(nO=nO, length=length)
     fill_defaults = {"b": 0, "W": 0}
@@ -43,7 +52,11 @@ def build_bow_lower(
     resizable_layer = resizable(
         sparse_linear, resize_layer=partial(resize_linear_weighted, fill_defaults=fill_defaults)
     )
-    model = chain(extract_ngrams(ngram_size, attr=LOWER), resizable_layer)
+    if attr == "LOWER" and values == "count":
+        extract = extract_ngrams(ngram_size, attr=LOWER)  # spaCy's own, as in the models shipped before
+    else:
+        extract = extract_ngrams_multi(ngram_size, attr, values)
+    model = chain(extract, resizable_layer)
     model = with_cpu(model, model.ops)
     if output_layer:
         model = chain(model, with_cpu(output_layer, output_layer.ops))
@@ -53,3 +66,48 @@ def build_bow_lower(
     model.attrs["multi_label"] = not exclusive_classes
     model.attrs["resize_output"] = partial(resize_and_set_ref, resizable_layer=resizable_layer)
     return model
+
+
+_NORM_SALT = 0x9E3779B97F4A7C15  # keeps a norm n-gram's key apart from the same string's lower-case key
+
+
+def extract_ngrams_multi(ngram_size: int, attr: str, values: str) -> Model:
+    """Like spaCy's ``extract_ngrams``, reading ``attr`` ("LOWER", "NORM" or "LOWER+NORM": both,
+    as separate features) and giving each n-gram the value ``values``: "count" (spaCy's),
+    "binary" (1 when present) or "l2" (counts scaled to unit length times 4, so a long email
+    does not score higher than a short one only by having more words)."""
+    model: Model = Model("extract_ngrams_multi", _extract_forward)
+    model.attrs.update({"ngram_size": ngram_size, "attr": attr, "values": values})
+    return model
+
+
+def _extract_forward(model: Model, docs, is_train: bool):
+    ops, xp = model.ops, model.ops.xp
+    n_max, attr, mode = model.attrs["ngram_size"], model.attrs["attr"], model.attrs["values"]
+    attrs = {"LOWER": [LOWER], "NORM": [NORM], "LOWER+NORM": [LOWER, NORM]}[attr]
+    batch_keys, batch_vals = [], []
+    for doc in docs:
+        table = doc.to_array(attrs)
+        ngrams = []
+        for column, attr_id in enumerate(attrs):
+            unigrams = ops.asarray(xp.ascontiguousarray(table[:, column]) if len(attrs) > 1 else table)
+            if attr_id == NORM and len(attrs) > 1:
+                unigrams = unigrams ^ xp.uint64(_NORM_SALT)
+            ngrams.append(unigrams)
+            for n in range(2, n_max + 1):
+                ngrams.append(ops.ngrams(n, unigrams))
+        keys, counts = xp.unique(xp.concatenate(ngrams), return_counts=True)
+        if mode == "binary":
+            vals = xp.ones(counts.shape, dtype="f")
+        elif mode == "l2":
+            vals = counts.astype("f")
+            norm = float(xp.sqrt((vals * vals).sum())) or 1.0
+            vals = vals * (4.0 / norm)
+        else:
+            vals = counts
+        batch_keys.append(keys)
+        batch_vals.append(vals)
+    lengths = ops.asarray([arr.shape[0] for arr in batch_keys], dtype="int32")
+    keys = xp.concatenate(batch_keys)
+    vals = ops.asarray(xp.concatenate(batch_vals), dtype="f")
+    return (keys, vals, lengths), lambda dY: []

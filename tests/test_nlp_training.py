@@ -69,3 +69,29 @@ def test_training_is_reproducible(tmp_path):
 def test_missing_model_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="nlp train"):
         load_pipeline(tmp_path)
+
+
+def test_crude_norm_joins_word_forms_and_numbers():
+    from nlp.tokenizer import crude_norm
+
+    assert {crude_norm(w) for w in ("Ordered", "orders", "ordering", "order")} == {"order"}
+    assert crude_norm("refunds") == crude_norm("refund") and crude_norm("shipped") == crude_norm("ship")
+    assert crude_norm("#48213") == crude_norm("#907") == "#0"
+    assert crude_norm("this") == "this" and crude_norm("business") == "business"
+
+
+@pytest.mark.parametrize("options", [{"values": "l2"}, {"norm": True, "attr": "LOWER+NORM", "values": "l2"},
+                                     {"norm": True, "attr": "NORM", "values": "binary"}])
+def test_feature_options_round_trip(tmp_path, no_network, options):
+    """Each n-gram option trains, saves and loads back to the same scores, offline."""
+    corpus = write_corpus(tmp_path / "corpus")
+    nlp.train(tmp_path / "model", seed=0, epochs=4, corpus_dir=corpus, length=2**12, **options)
+    trained = load_pipeline(tmp_path / "model")
+    texts = ["The sofa arrived broken, I want a refund.", "How much do the routers cost?", "Ordered 3 desks #4412"]
+    first = [doc.cats for doc in trained.pipe(texts)]
+    reloaded = load_pipeline(tmp_path / "model")
+    assert [doc.cats for doc in reloaded.pipe(texts)] == first
+    if options.get("norm"):  # the loaded vocab computes the crude norms, for new words too
+        assert [t.norm_ for t in reloaded.make_doc("Ordered zorbs 4412")] == ["order", "zorb", "0"]
+    clf = nlp.load_classifier(tmp_path / "model")
+    assert clf.classify("", "The sofa arrived broken, I want a refund.").label == "complaint"
