@@ -36,6 +36,7 @@ def build_bow_lower(
     nO: Optional[int] = None,
     attr: str = "LOWER",
     values: str = "count",
+    l2_scale: float = 4.0,
 ) -> Model[List[Doc], Floats2d]:
     """Bag of lower-cased n-grams → sparse linear → softmax (exclusive) or logistic.
 
@@ -55,7 +56,7 @@ def build_bow_lower(
     if attr == "LOWER" and values == "count":
         extract = extract_ngrams(ngram_size, attr=LOWER)  # spaCy's own, as in the models shipped before
     else:
-        extract = extract_ngrams_multi(ngram_size, attr, values)
+        extract = extract_ngrams_multi(ngram_size, attr, values, l2_scale)
     model = chain(extract, resizable_layer)
     model = with_cpu(model, model.ops)
     if output_layer:
@@ -71,13 +72,13 @@ def build_bow_lower(
 _NORM_SALT = 0x9E3779B97F4A7C15  # keeps a norm n-gram's key apart from the same string's lower-case key
 
 
-def extract_ngrams_multi(ngram_size: int, attr: str, values: str) -> Model:
+def extract_ngrams_multi(ngram_size: int, attr: str, values: str, l2_scale: float = 4.0) -> Model:
     """Like spaCy's ``extract_ngrams``, reading ``attr`` ("LOWER", "NORM" or "LOWER+NORM": both,
     as separate features) and giving each n-gram the value ``values``: "count" (spaCy's),
-    "binary" (1 when present) or "l2" (counts scaled to unit length times 4, so a long email
-    does not score higher than a short one only by having more words)."""
+    "binary" (1 when present) or "l2" (counts scaled to the length ``l2_scale``, so a long
+    email does not score higher than a short one only by having more words)."""
     model: Model = Model("extract_ngrams_multi", _extract_forward)
-    model.attrs.update({"ngram_size": ngram_size, "attr": attr, "values": values})
+    model.attrs.update({"ngram_size": ngram_size, "attr": attr, "values": values, "l2_scale": float(l2_scale)})
     return model
 
 
@@ -102,7 +103,7 @@ def _extract_forward(model: Model, docs, is_train: bool):
         elif mode == "l2":
             vals = counts.astype("f")
             norm = float(xp.sqrt((vals * vals).sum())) or 1.0
-            vals = vals * (4.0 / norm)
+            vals = vals * (model.attrs["l2_scale"] / norm)
         else:
             vals = counts
         batch_keys.append(keys)
