@@ -192,7 +192,7 @@ def _split_quotes(lines: list[str]) -> tuple[list[str], list[str]]:
 def _hard_cut(lines: list[str], maybe: list[bool]) -> int | None:
     for i, line in enumerate(lines):
         stripped = line.strip()
-        if not stripped or stripped[0] == ">" and line[0] in _QUOTE_STARTS:  # _is_quote_line
+        if not stripped or _is_quote_line(line):
             continue
         if stripped[0] in "-_=*" and (ORIGINAL_MESSAGE_RE.match(stripped) or FORWARD_RE.match(stripped)):
             return i
@@ -235,9 +235,6 @@ def _header_block_at(lines: list[str], i: int) -> bool:
         j += 1
     return "sent" in fields and ("subject" in fields or "to" in fields) or {
         "to", "subject"} <= fields
-
-
-_QUOTE_STARTS = (">", " ", "\t")
 
 
 def _is_quote_line(line: str) -> bool:

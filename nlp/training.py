@@ -84,17 +84,16 @@ def read_jsonl(path: str | Path) -> list[dict]:
 
 
 def build_pipeline(length: int = LENGTH, ngram_size: int = NGRAM_SIZE, merged: bool = True,
-                   attr: str = FEATURE_ATTR, values: str = FEATURE_VALUES, norm: bool | None = None,
+                   attr: str = FEATURE_ATTR, values: str = FEATURE_VALUES,
                    l2_scale: float = L2_SCALE) -> Language:
     """An untrained pipeline: the text categoriser(s) and the evidence rules.
 
     ``merged`` (the default) puts the four labels and ``NEEDS_REPLY`` in one multi-label
     categoriser, which reads the n-grams once: nearly twice as fast as two categorisers.
     ``attr`` and ``values``: see :data:`FEATURE_ATTR` and :data:`FEATURE_VALUES`; a norm-reading
-    ``attr`` takes the tokenizer that sets the crude norms (``norm`` is implied by it).
+    ``attr`` takes the tokenizer that sets the crude norms.
     """
-    norm = "NORM" in attr if norm is None else norm
-    tokenizer = "followup.TextKeepingTokenizer.v2" if norm else "followup.TextKeepingTokenizer.v1"
+    tokenizer = "followup.TextKeepingTokenizer.v2" if "NORM" in attr else "followup.TextKeepingTokenizer.v1"
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": tokenizer}}})
     model = {"@architectures": "followup.TextCatBOWLower.v1", "exclusive_classes": not merged,
              "ngram_size": ngram_size, "no_output_layer": False, "length": length}
@@ -149,7 +148,7 @@ def _examples(nlp: Language, rows: Iterable[dict], merged: bool) -> tuple[list[E
 def train(output_dir: str | Path | None = None, extra_examples: list[dict] | None = None, seed: int = 0,
           *, epochs: int = EPOCHS, corpus_dir: str | Path | None = None, length: int = LENGTH,
           ngram_size: int = NGRAM_SIZE, merged: bool = True, attr: str = FEATURE_ATTR,
-          values: str = FEATURE_VALUES, norm: bool | None = None, l2_scale: float = L2_SCALE,
+          values: str = FEATURE_VALUES, l2_scale: float = L2_SCALE,
           log: Callable[[str], None] | None = None) -> TrainResult:
     """Train on the team corpus (plus ``extra_examples``, e.g. user corrections) and save.
 
@@ -167,7 +166,7 @@ def train(output_dir: str | Path | None = None, extra_examples: list[dict] | Non
     rows = read_jsonl(corpus_dir / "train.jsonl")
     extra = list(extra_examples or [])
     rows += [row for row in extra for _ in range(FEEDBACK_WEIGHT)]
-    nlp = build_pipeline(length=length, ngram_size=ngram_size, merged=merged, norm=norm, attr=attr, values=values,
+    nlp = build_pipeline(length=length, ngram_size=ngram_size, merged=merged, attr=attr, values=values,
                          l2_scale=l2_scale)
     label_examples, reply_examples = _examples(nlp, rows, merged)
     if not label_examples:

@@ -1,7 +1,14 @@
 """docker-compose.yml and the Dockerfile run commands that exist (no Docker engine here)."""
 
-from pathlib import Path
 import importlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import click
 import yaml
@@ -63,14 +70,6 @@ def test_the_example_env_file_names_the_secret_key():
 def test_the_compose_web_command_serves_the_app(tmp_path):
     """The web service's own command line (granian), on a free port and SQLite, answers
     /healthz and serves the sign-in page with the app's security headers."""
-    import os
-    import signal
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

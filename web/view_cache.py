@@ -56,9 +56,6 @@ class LRU:
             while len(self._items) > self.maxsize:
                 self._items.popitem(last=False)
 
-    def __len__(self) -> int:
-        return len(self._items)
-
 
 class ViewCache:
     def __init__(self, rows: int = 4096, users: int = 1024):
