@@ -6,7 +6,7 @@ wider label banks (written by the team, like the other fragment modules)."""
 VP = [
     "send over the revised schedule", "review the draft contract", "ring the client with an update",
     "forward the memo to the group", "update the tracking sheet", "book the conference room",
-    "sign the engagement letter", "check the numbers in the model", "set up a call with their lawyers",
+    "sign the engagement letter", "check the numbers in the model", "arrange a call with their lawyers",
     "put together the board package", "confirm the dates for the site visit", "reschedule the interview",
     "pull the invoices for last quarter", "look into the billing discrepancy", "get the PO approved",
     "draft a reply to the regulator", "share the slides with the team", "fill out the expense form",

@@ -28,9 +28,12 @@ from nlp.corpus import fragments_seller as S
 from nlp.corpus import fragments_wide as W
 
 HERE = Path(__file__).resolve().parent
-TRAIN_DOCS = 4400
+# Three times the messages of the first corpora (4,400): the fragments combine in more ways, and
+# on dev_nlp.jsonl macro-F1 went from 0.816 / 0.810 / 0.820 to 0.833 / 0.842 / 0.833 over
+# generator seeds 13 / 14 / 15, the team dev split unchanged; 22,000 gave no more (0.837).
+TRAIN_DOCS = 13200
 DEV_DOCS = 1100
-TRAIN_SENTENCES = 5000
+TRAIN_SENTENCES = 10000
 DEV_SENTENCES = 1000
 DEV_EVERY = 5  # every DEV_EVERY-th fragment of a long list is kept for dev
 
