@@ -13,6 +13,7 @@ a span that would straddle the two is dropped.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -33,6 +34,7 @@ LABELS = ("inquiry", "sale", "complaint", "other")
 NEEDS_REPLY = "NEEDS_REPLY"
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 SUBJECT_PREFIX = "subject:"
+REPLY_SUBJECT = re.compile(r"\s*(re|aw|sv|antw|fwd?|wg|tr)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,16 @@ class Classification:
 
 
 def compose_input(subject: str | None, text: str | None) -> str:
-    """The string the model reads: subject, blank line, body (or the body alone)."""
+    """The string the model reads: subject, blank line, body (or the body alone).
+
+    A reply's or forward's subject is the thread's: the question in "Re: Do you have it in
+    stock?" was asked by the first message, and "Thanks, all sorted" under it asks nothing. So
+    the question marks of such a subject are read as spaces (same length: offsets still hold).
+    """
     text = text or ""
     if subject and subject.strip():
+        if "?" in subject and REPLY_SUBJECT.match(subject):
+            subject = subject.replace("?", " ")
         return f"{subject}\n\n{text}"
     return text
 

@@ -59,6 +59,17 @@ def test_seller_side_mail(clf, subject, text, label, needs_reply):
     assert (result.label, result.needs_reply) == (label, needs_reply)
 
 
+@pytest.mark.parametrize("subject,text,needs_reply", [
+    # a reply's subject is the thread's: its question was asked by the first message
+    ("Re: Do you have the walnut desk in stock?", "Thanks, all sorted now.", False),
+    ("RE: Could we see a demo next week?", "Perfect, that's all I needed. Thanks!", False),
+    ("Re: Do you have the walnut desk in stock?", "Great. Could you also send the assembly instructions?", True),
+    ("Do you have the walnut desk in stock?", "Hi, we need two for the new office.", True),
+])
+def test_a_replys_subject_does_not_ask(clf, subject, text, needs_reply):
+    assert clf.classify(subject, text).needs_reply is needs_reply
+
+
 def test_classification_shape(clf):
     result = clf.classify("Order 4471", "Where is my order #48213? It was due on March 3.")
     assert isinstance(result, Classification)
@@ -89,6 +100,8 @@ def test_compose_input():
     assert compose_input("Hi", "body") == "Hi\n\nbody"
     assert compose_input("", "body") == "body"
     assert compose_input(None, "body") == "body"
+    assert compose_input("Re: In stock?", "Thanks") == "Re: In stock \n\nThanks"  # same length
+    assert compose_input("In stock?", "Thanks") == "In stock?\n\nThanks"
 
 
 def test_evidence_json_round_trip(clf):

@@ -162,3 +162,16 @@ PROPOSE = [
     "I can do either Monday or Wednesday, whichever you prefer.",
     "Might be worth a quick chat with procurement before we sign.",
 ]
+
+# The subject of a thread's first message when it asked something. Under "Re: " it heads every
+# reply, including the ones that only say thanks, so it must not make a reply need an answer.
+QUESTION_SUBJECTS = [
+    "Do you have {product} in stock?", "Could we see a demo?", "Price for {qty} {unit}?",
+    "Can you quote for {service}?", "Any update on order {order}?", "Is the {product} available in black?",
+    "Delivery date for {order}?", "Can we move our call?", "Lead time on {product}?",
+    "Discount for {qty} units?", "Do you ship to {city}?", "Trial licence possible?",
+    "Which plan fits a team of 12?", "Is installation included?", "When can you deliver?",
+    "Can I change the delivery address?", "Spare parts for the {product}?", "Payment by invoice?",
+    "Meeting next week?", "Could you resend the invoice?", "What's the warranty on the {product}?",
+    "Can we get a sample?", "Still on for Thursday?", "Have you received our PO?",
+]

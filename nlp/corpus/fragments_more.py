@@ -22,7 +22,7 @@ SALE_ACTIONS = [
     "swap an item in order {order}", "switch the size on my order", "book {trip}", "reserve {room}",
     "renew my {plan}", "upgrade to the {plan}", "upgrade my {plan}", "extend my {plan}",
     "pay my bill", "pay invoice {invoice}", "make a payment on my account", "pay for order {order}",
-    "subscribe to the {plan}", "sign up for the {plan}", "pre-order {thing}", "buy a gift card",
+    "subscribe to the {plan}", "sign up for the {plan}", "pre-order {thing}", "buy a voucher",
     "confirm my order", "finish my purchase", "complete my checkout", "add more seats to our {plan}",
     "change the delivery address on order {order}", "change my booking to {day}",
     "add a bag to my booking", "choose my seat on my booking", "buy {qty} {thing}",
@@ -57,13 +57,13 @@ OTHER_ACTIONS = [
     "change my password", "delete my profile", "talk to a human", "say thanks to the agent",
     "update my phone number", "subscribe to the newsletter", "reset my username",
 ]
-THINGS = ["an article", "some of your products", "a few items", "several articles", "a product",
+THINGS = ["an article", "some of your products", "a couple of items", "several articles", "a product",
           "some items", "one of your {product}", "the {product}", "a new {product}", "2 of the {product}",
           "a {product}", "ur product", "some of ur articles"]
 TRIPS = ["a flight to {city}", "a return ticket", "a room for friday", "two seats on the 9am train",
          "a table for four", "a rental car"]
 ROOMS = ["a double room", "a table for 6", "the conference room", "a parking space"]
-PLANS = ["subscription", "membership", "plan", "premium plan", "annual plan", "contract", "license"]
+PLANS = ["subscription", "membership", "package", "premium tier", "yearly package", "contract", "license"]
 
 # --------------------------------------------------------------------------- support tweets
 TWEET_COMPLAINT = [

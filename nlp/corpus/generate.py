@@ -38,11 +38,11 @@ DEV_SENTENCES = 1000
 DEV_EVERY = 5  # every DEV_EVERY-th fragment of a long list is kept for dev
 
 REGISTERS = {
-    "inquiry": [("email", 30), ("casual", 10), ("tweet", 35), ("utterance", 25), ("seller", 10)],
+    "inquiry": [("email", 30), ("casual", 10), ("tweet", 35), ("utterance", 25), ("seller", 10), ("reply", 3)],
     "sale": [("email", 30), ("casual", 10), ("tweet", 25), ("utterance", 35), ("seller", 14)],
     "complaint": [("email", 25), ("casual", 10), ("tweet", 30), ("utterance", 15), ("narrative", 20), ("seller", 7)],
     "other": [("email", 18), ("colleague", 32), ("news", 10), ("bulk", 10), ("social", 10), ("tweet", 12),
-              ("utterance", 8), ("casual", 7), ("seller", 9)],
+              ("utterance", 8), ("casual", 7), ("seller", 9), ("reply", 5)],
 }
 TWEETS = {"inquiry": M.TWEET_INQUIRY + W.TWEET_INQUIRY_2 + [x.lower() for x in W.INQUIRY_WIDE[-12:]] + G.INQUIRY_SITUATION,
           "sale": M.TWEET_SALE + [x.lower() for x in W.SALE_WIDE[-6:]],
@@ -222,6 +222,8 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
         needs = bool(ASKS.search(text)) or "help" in text
     elif register == "seller":
         subject, text, needs = seller_mail(label, rng, pick, slots)
+    elif register == "reply":
+        subject, text, needs = reply_under_question(label, rng, pick, slots)
     elif register == "utterance" and rng.random() < 0.6:
         action = pick.one(ACTIONS[label])
         action = action.replace("{thing}", rng.choice(M.THINGS)).replace("{trip}", rng.choice(M.TRIPS))
@@ -418,6 +420,15 @@ def seller_mail(label: str, rng: random.Random, pick: Picker, slots: Slots) -> t
         if rng.random() < 0.7:
             subject = rng.choice(["Re: ", "RE: ", "Re: ", "AW: "]) + subject
     return subject, text, needs
+
+
+def reply_under_question(label: str, rng: random.Random, pick: Picker, slots: Slots) -> tuple[str, str, bool]:
+    """A reply in a thread whose first message asked something: the customer's thanks
+    (``other``, nothing asked) or a new question (``inquiry``); the subject is no guide."""
+    subject = rng.choice(["Re: ", "RE: ", "Re: ", "AW: ", "Re: Re: "]) + slots.fill(rng.choice(G.QUESTION_SUBJECTS))
+    if label == "inquiry":
+        return subject, slots.fill(pick.one(F.INQUIRY_ASK)), True
+    return subject, slots.fill(pick.one(S.CUSTOMER_THANKS)), False
 
 
 def frame(rng: random.Random, pick: Picker, ask: bool) -> str:
