@@ -34,6 +34,8 @@ LABELS = ("inquiry", "sale", "complaint", "other")
 NEEDS_REPLY = "NEEDS_REPLY"
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 SUBJECT_PREFIX = "subject:"
+# The common reply/forward prefixes; inbox_sync.threading knows more for threading, but nlp
+# imports nothing above it; these cover the replies and forwards of the common mail clients.
 REPLY_SUBJECT = re.compile(r"\s*(re|aw|sv|antw|fwd?|wg|tr)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 
 

@@ -17,7 +17,7 @@ class SupportsClassifyMany(Protocol):
                       batch_size: int = 256) -> Iterable[Classification]: ...
 
 
-def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+def precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -44,7 +44,7 @@ def evaluate(classifier: SupportsClassifyMany, rows: list[dict]) -> dict:
         tp = matrix[i][i]
         fp = sum(matrix[g][i] for g in range(len(LABELS))) - tp
         fn = sum(matrix[i]) - tp
-        p, r, f = _prf(tp, fp, fn)
+        p, r, f = precision_recall_f1(tp, fp, fn)
         per_label[label] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
                             "support": sum(matrix[i])}
     present = [label for label in LABELS if per_label[label]["support"]]
@@ -67,7 +67,7 @@ def evaluate(classifier: SupportsClassifyMany, rows: list[dict]) -> dict:
         tp = sum(g and p for g, p in replies)
         fp = sum(p and not g for g, p in replies)
         fn = sum(g and not p for g, p in replies)
-        p, r, f = _prf(tp, fp, fn)
+        p, r, f = precision_recall_f1(tp, fp, fn)
         result.update(needs_reply_precision=round(p, 4), needs_reply_recall=round(r, 4), needs_reply_f1=round(f, 4))
     return result
 

@@ -19,15 +19,10 @@ import tempfile
 from pathlib import Path
 
 from nlp.classifier import Classifier, load_pipeline
+from nlp.evaluation import precision_recall_f1
 from nlp.training import CORPUS_DIR, read_jsonl, train
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "needs_reply_dev.jsonl"
-
-
-def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    return precision, recall, (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
 
 
 def main() -> None:
@@ -60,14 +55,14 @@ def main() -> None:
                     totals[name][1] += said and not gold
                     totals[name][2] += gold and not said
             print(f"fold {k + 1}/{args.folds}: " + ", ".join(
-                f"{name} F1 {f1(*t)[2]:.3f}" for name, t in totals.items()), flush=True)
+                f"{name} F1 {precision_recall_f1(*t)[2]:.3f}" for name, t in totals.items()), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\n{args.file.name}, {len(rows)} lines, {args.folds}-fold, pooled over held-out folds")
     print(f"{'model':<34} prec    rec     F1")
     for name, label in (("shipped", "shipped (team corpus only)"),
                         ("with folds", "team corpus + other folds of FILE")):
-        precision, recall, score = f1(*totals[name])
+        precision, recall, score = precision_recall_f1(*totals[name])
         print(f"{label:<34} {precision:.3f}  {recall:.3f}  {score:.3f}")
 
 
