@@ -99,6 +99,9 @@ class User(SQLModel, table=True):
     role: str = Field(default=Role.MEMBER, max_length=20)
     api_token_hash: str | None = Field(default=None, index=True, max_length=128)
     is_active: bool = True
+    # Part of every session: sign-out, a password change and disabling the user bump it, which
+    # ends every session and remember-me cookie issued before.
+    session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 
     # Follow-up settings, one row per user: thresholds are business days.
@@ -134,7 +137,7 @@ class MailAccount(SQLModel, table=True):
     verify_tls: bool = True
     login: str | None = Field(default=None, max_length=320)
     auth_method: str = Field(default="password", max_length=20)  # password | oauth2
-    oauth2_token_cmd: str | None = Field(default=None, max_length=2000)
+    oauth2_token_cmd: str | None = Field(default=None, sa_column=Column(Text))  # encrypted like the password
     secret_encrypted: str | None = Field(default=None, sa_column=Column(Text))
     # The user's own addresses and aliases (lower case), and the domains that count as internal.
     addresses: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -162,6 +165,8 @@ class Folder(SQLModel, table=True):
     last_uid: int = Field(default=0, sa_type=BigInteger)
     uidnext: int | None = Field(default=None, sa_type=BigInteger)
     highestmodseq: int | None = Field(default=None, sa_type=BigInteger)
+    # UIDs the database refused to store: the checkpoint moved past them so the rest syncs.
+    refused_uids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     last_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -222,6 +227,8 @@ class Message(SQLModel, table=True):
     evidence: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     model_version: str | None = Field(default=None, max_length=50)
     classified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Why the classifier could not read this message (it is then stored as `other`).
+    classify_error: str | None = Field(default=None, sa_column=Column(Text))
     deleted_on_server: bool = False
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 
