@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+
+import pytest
+import requests
 from sqlmodel import select
-from werkzeug.security import generate_password_hash
+from werkzeug.serving import make_server
 
 from followups.models import Role, Team, User
+from followups.users import disable_user, issue_api_token, set_password
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import PASSWORD, WebClient, add_user, db, make_app
+from tests.test_web_helpers import CSRF_FIELD, PASSWORD, WebClient, add_user, db, make_app
+
+WEAK_PASSWORDS = ("        ", "password", "12345678")
 
 
 def test_first_run_redirects_to_setup_and_creates_a_lead(client, web_rt):
@@ -40,6 +47,16 @@ def test_setup_reports_bad_input(client):
     assert response.status_code == 400 and "Not an email address" in response.get_data(as_text=True)
     response = client.post("/setup", {"email": "a@example.com", "password": "short", "password2": "short"})
     assert response.status_code == 400 and "at least 8 characters" in response.get_data(as_text=True)
+
+
+def test_setup_refuses_common_passwords(client, web_rt):
+    client.get("/setup")
+    for weak in WEAK_PASSWORDS:
+        response = client.post("/setup", {"email": "a@example.com", "password": weak, "password2": weak})
+        assert response.status_code == 400, weak
+        assert "too easy to guess" in response.get_data(as_text=True), weak
+    with db(web_rt) as session:
+        assert session.exec(select(User)).first() is None
 
 
 def test_sign_in_and_out(client, web_rt):
@@ -76,15 +93,25 @@ def test_next_parameter_cannot_leave_the_site(client, web_rt):
         client.get("/login")
 
 
-def test_inactive_user_cannot_sign_in_and_is_signed_out(client, web_rt):
+def test_disabled_user_cannot_sign_in_and_is_signed_out(client, web_rt):
     user = add_user(web_rt)
     client.login(user.email)
     with db(web_rt) as session:
-        session.get(User, user.id).is_active = False
+        token = issue_api_token(session.get(User, user.id))
+        session.commit()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.client.get("/api/v1/tasks", headers=bearer).status_code == 200
+    with db(web_rt) as session:
+        disable_user(session.get(User, user.id))
         session.commit()
     assert client.get("/").status_code == 302
+    assert client.client.get("/api/v1/tasks", headers=bearer).status_code == 401
     client.get("/login")
-    assert client.post("/login", {"email": user.email, "password": PASSWORD}).status_code == 401
+    response = client.post("/login", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 403 and "This user is disabled" in response.get_data(as_text=True)
+    # A wrong password does not tell whether the user exists or is disabled.
+    response = client.post("/login", {"email": user.email, "password": "wrong password"})
+    assert response.status_code == 401 and "Wrong email or password." in response.get_data(as_text=True)
 
 
 def test_password_change_signs_out_other_sessions(client, web_rt):
@@ -92,9 +119,62 @@ def test_password_change_signs_out_other_sessions(client, web_rt):
     client.login(user.email)
     assert client.get("/").status_code == 200
     with db(web_rt) as session:
-        session.get(User, user.id).password_hash = generate_password_hash("a brand new password")
+        set_password(session.get(User, user.id), "a brand new password")
         session.commit()
     assert client.get("/").status_code == 302
+
+
+@pytest.fixture
+def served(app):
+    """The app on a real HTTP server on loopback: its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+def _browser_sign_in(base: str, email: str) -> requests.Session:
+    browser = requests.Session()
+    token = CSRF_FIELD.search(browser.get(f"{base}/login").text).group(1)
+    response = browser.post(f"{base}/login", data={"email": email, "password": PASSWORD, "remember": "1",
+                                                    "csrf_token": token}, allow_redirects=False)
+    assert response.status_code == 302
+    return browser
+
+
+def _replay(base: str, name: str, value: str) -> requests.Response:
+    """A request from elsewhere carrying only the given copied cookie."""
+    return requests.get(f"{base}/", cookies={name: value}, allow_redirects=False, timeout=5)
+
+
+def test_logout_ends_copied_session_and_remember_cookies(served, web_rt):
+    add_user(web_rt)
+    browser = _browser_sign_in(served, "rep@example.com")
+    session_cookie = browser.cookies["followup_session"]
+    remember_cookie = browser.cookies["remember_token"]
+    # Both copies work while signed in: the test would prove nothing otherwise.
+    assert _replay(served, "followup_session", session_cookie).status_code == 200
+    assert _replay(served, "remember_token", remember_cookie).status_code == 200
+
+    token = CSRF_FIELD.search(browser.get(f"{served}/").text).group(1)
+    assert browser.post(f"{served}/logout", data={"csrf_token": token}, allow_redirects=False).status_code == 302
+    for name, value in (("followup_session", session_cookie), ("remember_token", remember_cookie)):
+        response = _replay(served, name, value)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], name
+
+
+def test_a_csrf_token_from_before_sign_in_is_refused_after(client, web_rt):
+    add_user(web_rt)
+    client.get("/login")
+    planted = client.token
+    client.login("rep@example.com")
+    response = client.post("/settings/token", {"csrf_token": planted})
+    assert response.status_code == 400 and "Form expired" in response.get_data(as_text=True)
+    client.get("/settings/")  # the token of a page shown after sign-in works
+    assert client.token != planted
+    assert client.post("/settings/token").status_code == 200
 
 
 def test_session_cookie_flags(app, web_rt):

@@ -7,7 +7,7 @@ from sqlmodel import select
 from followups.models import IgnoreRule, MailAccount, User
 from followups.users import hash_api_token
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import add_account, add_user, db
+from tests.test_web_helpers import PASSWORD, WebClient, add_account, add_user, db
 
 VALID = {"awaiting_reply_days": "4", "needs_reply_days": "2", "complaint_response_days": "1",
          "dormant_days": "120", "max_nudges": "2", "working_days": ["0", "1", "2", "3"],
@@ -64,6 +64,71 @@ def test_invalid_settings_are_refused_with_reasons(client, web_rt):
         assert message in page, message
     with db(web_rt) as session:
         assert session.get(User, user.id).awaiting_reply_days == 5
+
+
+def test_numbers_in_other_scripts_are_refused_not_a_server_error(client, web_rt):
+    user = add_user(web_rt)
+    client.login("rep@example.com")
+    client.get("/settings/")
+    # "²".isdigit() is true but int("²") fails; "١" (Arabic-Indic one) and "+3" are no number here either.
+    for field, value, message in (("digest_hour", "²", "The digest hour must be from 0 to 23."),
+                                  ("digest_hour", " 7", "The digest hour must be from 0 to 23."),
+                                  ("max_nudges", "³", "must be a whole number from 1 to 20"),
+                                  ("dormant_days", "١٠٠", "must be a whole number from 14 to 3650"),
+                                  ("awaiting_reply_days", "+3", "must be a whole number from 1 to 60")):
+        response = client.post("/settings/", {**VALID, field: value})
+        assert response.status_code == 400, (field, value)
+        assert message in response.get_data(as_text=True), (field, value)
+    with db(web_rt) as session:
+        row = session.get(User, user.id)
+        assert (row.digest_hour, row.max_nudges, row.dormant_days) == (8, 3, 90)
+
+
+def _change_password(client, current, new, again=None):
+    client.get("/settings/")
+    return client.post("/settings/password", {"current_password": current, "new_password": new,
+                                              "new_password2": new if again is None else again})
+
+
+def test_change_password_reports_each_mistake_in_the_form(client, web_rt):
+    add_user(web_rt)
+    client.login("rep@example.com")
+    for current, new, again, message in (
+        ("wrong password", "a brand new password", None, "The current password is wrong."),
+        (PASSWORD, "a brand new password", "another new password", "The two new passwords differ."),
+        (PASSWORD, "password", None, "too easy to guess"),
+        (PASSWORD, "12345678", None, "too easy to guess"),
+        (PASSWORD, "        ", None, "too easy to guess"),
+    ):
+        response = _change_password(client, current, new, again)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and message in page, message
+        assert 'id="change-password"' in page and 'name="current_password"' in page
+    client.post("/logout")
+    client.login("rep@example.com")  # the old password still works
+
+
+def test_change_password_keeps_this_session_and_ends_the_others(app, client, web_rt):
+    add_user(web_rt)
+    elsewhere = WebClient(app.test_client())
+    elsewhere.login("rep@example.com")
+    client.login("rep@example.com")
+    response = _change_password(client, PASSWORD, "a brand new password")
+    assert response.status_code == 302
+    assert "Password changed" in client.get("/settings/").get_data(as_text=True)
+    assert elsewhere.get("/").status_code == 302
+    client.post("/logout")
+    client.get("/login")
+    assert client.post("/login", {"email": "rep@example.com", "password": PASSWORD}).status_code == 401
+    client.login("rep@example.com", "a brand new password")
+
+
+def test_change_password_needs_the_csrf_token(client, web_rt):
+    add_user(web_rt)
+    client.login("rep@example.com")
+    response = client.post("/settings/password", {"current_password": PASSWORD, "new_password": "a brand new password",
+                                                  "new_password2": "a brand new password"}, csrf=False)
+    assert response.status_code == 400 and "Form expired" in response.get_data(as_text=True)
 
 
 def test_writeback_switch(client, web_rt):
