@@ -68,7 +68,7 @@ def test_with_redis_every_web_process_sees_the_lockout(web_rt, redis_url, redis_
     first.get("/login")
     for _ in range(10):
         assert _sign_in(first, "rep@example.com", "wrong password").status_code == 401
-    assert redis_conn.keys("LIMITER*")  # the counts live in Redis, not in this process
+    assert redis_conn.keys("LIMITS:LIMITER/account:rep@example.com/*")  # the counts live in Redis, not in this process
     second = WebClient(make_app(rt).test_client())  # another worker, say
     second.get("/login")
     response = _sign_in(second, "rep@example.com", PASSWORD)

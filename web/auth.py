@@ -1,25 +1,28 @@
 """Signing in and out, and the first-run page that creates the first user.
 
-Flask-Login keeps the user id in the signed session cookie, together with a fingerprint of
-the password hash: changing the password signs out every other session. The first-run page
-exists only while there is no user at all.
+Flask-Login keeps "user id:session version" in the signed session cookie and in the
+remember-me cookie; signing out, a new password and disabling the user bump the version
+(`followups.users.end_sessions`), and a cookie with an older one is refused, copies included.
+Signing in starts a new session: nothing planted before (a CSRF token) carries over. Failed
+sign-ins are throttled (`web.signin_limits`). The first-run page exists only while there is
+no user at all.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import func
 from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from followups.models import User
-from followups.users import MIN_PASSWORD_LENGTH, UserError, create_user, normalise_email, verify_password
+from followups.users import MIN_PASSWORD_LENGTH, UserError, create_user, end_sessions, find_user, verify_password
 from web.database import get_db
+from web.signin_limits import limit_sign_in
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +40,11 @@ class SignedInUser(UserMixin):
         self.row = row
 
     def get_id(self) -> str:
-        return f"{self.row.id}:{_fingerprint(self.row)}"
+        return f"{self.row.id}:{self.row.session_version}"
 
     @property
     def is_active(self) -> bool:
         return bool(self.row.is_active)
-
-
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 def signed_in_user() -> User:
@@ -55,11 +54,11 @@ def signed_in_user() -> User:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    ident, _, fingerprint = user_id.partition(":")
-    if not ident.isdigit():
+    ident, _, version = user_id.partition(":")
+    if not (ident.isascii() and ident.isdigit()):
         return None
     user = get_db().get(User, int(ident))
-    if user is None or not user.is_active or _fingerprint(user) != fingerprint:
+    if user is None or not user.is_active or str(user.session_version) != version:
         return None
     return SignedInUser(user)
 
@@ -69,6 +68,13 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in."
     login_manager.session_protection = "basic"
+
+
+def start_session(user: User, *, remember: bool = False) -> None:
+    """Sign *user* in on a fresh session: what was in the old one (a CSRF token) is gone."""
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF's copy for this request
+    login_user(SignedInUser(user), remember=remember)
 
 
 def no_users_yet() -> bool:
@@ -95,24 +101,38 @@ def login():
     if request.method == "POST":
         email = request.form.get("email", "").strip()
         password = request.form.get("password", "")
-        user = None
         try:
-            user = get_db().exec(select(User).where(User.email == normalise_email(email))).first()
+            user = find_user(get_db(), email)
         except UserError:
-            pass
-        if user is not None and user.is_active and verify_password(user, password):
-            login_user(SignedInUser(user), remember=bool(request.form.get("remember")))
-            log.info("user %s signed in", user.id)
-            return redirect(_safe_next(request.args.get("next")))
+            user = None
         if user is None:
             check_password_hash(_DUMMY_HASH, password)
+        elif verify_password(user, password):
+            if not user.is_active:
+                log.info("disabled user %s tried to sign in", user.id)
+                error = "This user is disabled. Ask your administrator to enable it again."
+                return render_template("auth/login.html", error=error, email=email), 403
+            start_session(user, remember=bool(request.form.get("remember")))
+            log.info("user %s signed in", user.id)
+            return redirect(_safe_next(request.args.get("next")))
         log.info("failed sign-in")
         error = "Wrong email or password."
     return render_template("auth/login.html", error=error, email=email), (401 if error else 200)
 
 
+@bp.record_once
+def _limit_sign_in(state) -> None:
+    # Each app wraps the view in a throttle of its own, once its routes exist.
+    views = state.app.view_functions
+    views["auth.login"] = limit_sign_in(state.app, views["auth.login"])
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:  # copies of this session's cookies must not work either
+        db = get_db()
+        end_sessions(db.merge(signed_in_user()))
+        db.commit()
     logout_user()
     flash("You are signed out.")
     return redirect(url_for("auth.login"))
@@ -142,7 +162,7 @@ def setup():
                 db.rollback()
                 errors.append(str(exc).capitalize() + ".")
             else:
-                login_user(SignedInUser(user))
+                start_session(user)
                 flash("Welcome! Connect a mailbox to get your first follow-ups.")
                 return redirect(url_for("accounts.new"))
     return render_template(
