@@ -8,7 +8,7 @@ from followup.commands.context import echo_json, json_option, read_secret
 from followups.db import make_engine, upgrade
 from followups.db import session_scope
 from followups.settings import load_settings
-from followups.users import create_user
+from followups.users import create_user, disable_user, get_user, set_password
 
 
 @click.group("db")
@@ -56,3 +56,30 @@ def user_add(email: str, team_name: str | None, lead: bool, display_name: str, a
     else:
         team = f" in team {team_name}" if team_name else ""
         click.echo(f"user {result['email']} added (id {result['id']}, {result['role']}{team})")
+
+
+@user_group.command("passwd")
+@click.argument("email")
+def user_passwd(email: str) -> None:
+    """Set a user's password (read from stdin); every session of the user ends."""
+    from followup.commands.context import runtime
+
+    password = read_secret("New password")
+    with session_scope(runtime().engine) as session:
+        user = get_user(session, email)
+        set_password(user, password)
+        email = user.email
+    click.echo(f"password of {email} changed; every session of the user is signed out")
+
+
+@user_group.command("disable")
+@click.argument("email")
+def user_disable(email: str) -> None:
+    """Stop a user: no sign-in, no API token, every session ends."""
+    from followup.commands.context import runtime
+
+    with session_scope(runtime().engine) as session:
+        user = get_user(session, email)
+        disable_user(user)
+        email = user.email
+    click.echo(f"user {email} disabled: signed out everywhere, API token revoked")
