@@ -1,23 +1,26 @@
 """The user's settings: thresholds per kind (business days), working week, time zone,
 holiday country, ignore list, the daily digest, write-back into the mailbox, the API
-token (shown once, only its hash is kept), and for a team lead the team's complaint webhook."""
+token (shown once, only its hash is kept), the password, and for a team lead the team's
+complaint webhook."""
 
 from __future__ import annotations
 
 import logging
+import re
 import zoneinfo
 from functools import lru_cache
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from flask_login.config import COOKIE_NAME
 from sqlmodel import delete, select
 
 from followups.detection import request_detection
 from followups.models import IgnoreRule, MailAccount, Team
-from followups.users import issue_api_token
-from web.auth import signed_in_user
+from followups.users import MIN_PASSWORD_LENGTH, UserError, change_password, issue_api_token
+from web.auth import signed_in_user, start_session
 from web.database import get_db
 from web.scoping import is_lead, user_accounts
 
@@ -36,6 +39,8 @@ NUMBER_FIELDS = (
     ("max_nudges", "Stop nudging about one thread after", "nudges", 1, 20),
 )
 MAX_IGNORE_RULES = 500
+# ASCII digits only: str.isdigit() also accepts "²" and "١", which int() then refuses or reads.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
 @lru_cache(maxsize=1)
@@ -50,11 +55,19 @@ def holiday_countries() -> list[str]:
     return sorted(code for code in holidays.list_supported_countries() if len(code) == 2)
 
 
-def _render(user, errors=(), token=None, status=200):
+def _whole_number(raw: str, low: int, high: int) -> int | None:
+    """The form value as a whole number from *low* to *high*, or None."""
+    if not _WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
+        return None
+    return int(raw)
+
+
+def _render(user, errors=(), token=None, status=200, password_errors=()):
     db = get_db()
     rules = db.exec(select(IgnoreRule).where(IgnoreRule.user_id == user.id).order_by(IgnoreRule.pattern)).all()
     return render_template(
-        "settings/index.html", user=user, errors=list(errors), token=token,
+        "settings/index.html", user=user, errors=list(errors), token=token, password_errors=list(password_errors),
+        min_password_length=MIN_PASSWORD_LENGTH,
         number_fields=NUMBER_FIELDS, weekdays=WEEKDAYS, zones=time_zones(),
         countries=holiday_countries(), ignore_text="\n".join(r.pattern for r in rules),
         accounts=db.exec(user_accounts(user)).all(),
@@ -78,11 +91,9 @@ def save():
     errors = []
     values = {}
     for name, label, unit, low, high in NUMBER_FIELDS:
-        raw = form.get(name, "").strip()
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        values[name] = _whole_number(form.get(name, "").strip(), low, high)
+        if values[name] is None:
             errors.append(f"“{label}” must be a whole number from {low} to {high}.")
-        else:
-            values[name] = int(raw)
     days = sorted({d for d in form.getlist("working_days") if d in {str(i) for i in range(7)}})
     if not days:
         errors.append("Choose at least one working day.")
@@ -92,8 +103,8 @@ def save():
     country = form.get("holiday_country", "").strip().upper() or None
     if country and country not in holiday_countries():
         errors.append("Choose a holiday country from the list, or none.")
-    hour = form.get("digest_hour", "8")
-    if not hour.isdigit() or not 0 <= int(hour) <= 23:
+    hour = _whole_number(form.get("digest_hour", "8"), 0, 23)
+    if hour is None:
         errors.append("The digest hour must be from 0 to 23.")
     patterns, pattern_errors = _parse_ignore_list(form.get("ignore", ""))
     errors.extend(pattern_errors)
@@ -106,7 +117,7 @@ def save():
     user.timezone = zone
     user.holiday_country = country
     user.digest_enabled = bool(form.get("digest_enabled"))
-    user.digest_hour = int(hour)
+    user.digest_hour = hour
     db.exec(delete(IgnoreRule).where(IgnoreRule.user_id == user.id))
     for pattern in patterns:
         db.add(IgnoreRule(user_id=user.id, pattern=pattern))
@@ -194,4 +205,27 @@ def revoke_token():
     user.api_token_hash = None
     db.commit()
     flash("API token revoked.")
+    return redirect(url_for("settings.index"))
+
+
+@bp.route("/password", methods=["POST"])
+@login_required
+def password():
+    """The user's own password change: every other session ends, this one goes on."""
+    db = get_db()
+    user = db.merge(signed_in_user())
+    form = request.form
+    new = form.get("new_password", "")
+    try:
+        if new != form.get("new_password2", ""):
+            raise UserError("the two new passwords differ")
+        change_password(user, form.get("current_password", ""), new)
+    except UserError as exc:
+        db.rollback()
+        return _render(user, password_errors=[str(exc).capitalize() + "."], status=400)
+    db.commit()
+    log.info("user %s changed their password", user.id)
+    # This browser's remember-me cookie carries the old version: give it a new one if it had one.
+    start_session(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies)
+    flash("Password changed. Every other session is signed out.")
     return redirect(url_for("settings.index"))
