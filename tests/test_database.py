@@ -49,19 +49,19 @@ def test_imap_password_is_encrypted_at_rest(db_engine):
 
 def test_users_have_hashed_passwords_and_unique_emails(db_engine):
     with session_scope(db_engine) as session:
-        user = create_user(session, "Lead@Example.com", "long enough", team_name="EMEA", lead=True)
+        user = create_user(session, "Lead@Example.com", "long and strong enough", team_name="EMEA", lead=True)
         assert user.email == "lead@example.com" and user.role == "lead"
-        assert "long enough" not in user.password_hash
-        assert verify_password(user, "long enough") and not verify_password(user, "wrong")
+        assert "long and strong enough" not in user.password_hash
+        assert verify_password(user, "long and strong enough") and not verify_password(user, "wrong")
     with session_scope(db_engine) as session:
         with pytest.raises(UserError, match="already exists"):
-            create_user(session, "lead@example.com", "another one")
+            create_user(session, "lead@example.com", "another good password")
 
 
 def test_datetimes_come_back_as_aware_utc(db_engine):
     sent = datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=2)))
     with session_scope(db_engine) as session:
-        user = create_user(session, "a@example.com", "password1")
+        user = create_user(session, "a@example.com", "a good password")
         account = create_account(session, KEY, user=user, addresses=["a@example.com"])
         thread = Thread(account_id=account.id, subject="Quote")
         session.add(thread)
@@ -77,7 +77,7 @@ def test_datetimes_come_back_as_aware_utc(db_engine):
 def test_same_message_id_with_other_content_is_kept_but_exact_duplicate_is_refused(db_engine):
     now = datetime.now(timezone.utc)
     with session_scope(db_engine) as session:
-        user = create_user(session, "a@example.com", "password1")
+        user = create_user(session, "a@example.com", "a good password")
         account_id = create_account(session, KEY, user=user, addresses=["a@example.com"]).id
         session.add(Message(account_id=account_id, message_id_header="dup@x", content_hash="one", sent_at=now))
         session.add(Message(account_id=account_id, message_id_header="dup@x", content_hash="two", sent_at=now))
@@ -89,7 +89,7 @@ def test_same_message_id_with_other_content_is_kept_but_exact_duplicate_is_refus
 def test_deleting_an_account_takes_its_mail_and_tasks_with_it(db_engine):
     now = datetime.now(timezone.utc)
     with session_scope(db_engine) as session:
-        user = create_user(session, "a@example.com", "password1")
+        user = create_user(session, "a@example.com", "a good password")
         account = create_account(session, KEY, user=user, addresses=["a@example.com"])
         thread = Thread(account_id=account.id)
         session.add(thread)

@@ -74,7 +74,7 @@ def test_fixture_parse(case):
 
 def _store_all(engine, cases, one_by_one: bool = False) -> int:
     with session_scope(engine) as session:
-        user = create_user(session, "rep@acme.test", "pw-123456789")
+        user = create_user(session, "rep@acme.test", "a good password")
         account_id = create_account(session, "k" * 32, user=user, addresses=["rep@acme.test", "sales@acme.test"],
                                     internal_domains=["acme.test"]).id
     items = [StoreItem(raw=(FIXTURES / c["file"]).read_bytes(), internal_date=internal_date(c))

@@ -39,7 +39,7 @@ def last_json(stdout: str) -> dict:
 
 def _account(engine, address="rep@acme.test") -> int:
     with session_scope(engine) as session:
-        user = create_user(session, address, "pw-123456789")
+        user = create_user(session, address, "a good password")
         return create_account(session, "k" * 32, user=user, addresses=[address],
                               internal_domains=["acme.test"]).id
 

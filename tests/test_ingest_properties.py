@@ -147,7 +147,7 @@ def test_store_threads_do_not_depend_on_order(db_engine, box, rnd, one_by_one):
     rnd.shuffle(orders[1])
     partitions = []
     with session_scope(db_engine) as session:
-        user = create_user(session, f"u{uuid.uuid4().hex[:12]}@acme.test", "pw-123456789")
+        user = create_user(session, f"u{uuid.uuid4().hex[:12]}@acme.test", "a good password")
         for order in orders:
             account = create_account(session, "k" * 32, user=user, addresses=[user.email])
             items = [StoreItem(raw=raws[m]) for m in order]
@@ -172,7 +172,7 @@ def test_store_threads_do_not_depend_on_order(db_engine, box, rnd, one_by_one):
 ), min_size=1, max_size=5))
 def test_any_bytes_are_stored_on_both_databases(db_engine, raws):
     with session_scope(db_engine) as session:
-        user = create_user(session, f"u{uuid.uuid4().hex[:12]}@acme.test", "pw-123456789")
+        user = create_user(session, f"u{uuid.uuid4().hex[:12]}@acme.test", "a good password")
         account = create_account(session, "k" * 32, user=user, addresses=[user.email])
         results = store_messages(session, account, [StoreItem(raw=r) for r in raws])
         again = store_messages(session, account, [StoreItem(raw=r) for r in raws])

@@ -39,7 +39,7 @@ def mail(msgid: str | None, *, frm="anna@customer.example", to="rep@acme.test", 
 @pytest.fixture
 def account_id(db_engine) -> int:
     with session_scope(db_engine) as session:
-        user = create_user(session, "rep@acme.test", "pw-123456789", team_name="Sales")
+        user = create_user(session, "rep@acme.test", "a good password", team_name="Sales")
         account = create_account(session, KEY, user=user, addresses=["rep@acme.test", "sales@acme.test"])
         return account.id
 
