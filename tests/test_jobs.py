@@ -228,13 +228,9 @@ def test_a_write_back_the_server_refuses_does_not_fail_the_sync(runtime, imap_us
     # Dovecot refuses keywords over 50 characters (mail_max_keyword_length); ours allow 100.
     # Before, the ImapError of the write-back made the whole sync job fail after the mail was in.
     from followup.jobs import sync_account
-    from tests.test_writeback import server_flags, set_writeback
+    from tests.test_writeback import append_quote_request, server_flags, set_writeback
 
-    asked = NOW - dt.timedelta(days=4)
-    imap_user.append("INBOX", mail(frm="Ann Buyer <ann@client.com>", to=REP, subject="Quote for 40 chairs",
-                                   when=asked, msgid="q1@client.com",
-                                   body="Hello,\n\nCould you send me a quote for 40 chairs by Friday?\n"),
-                     msg_time=asked)
+    append_quote_request(imap_user)
     account_id = make_account(runtime, imap_user)
     set_writeback(runtime, account_id, keyword="FollowUp" + "x" * 52)
 

@@ -22,14 +22,19 @@ def add_message(session, account_id, subject, body, sent_at, sender="dana@acme.e
                         to_addrs=["rep@example.com"], subject=subject, body_text=body, sent_at=sent_at))
 
 
+def rep_account_with_a_quote_request(session, runtime) -> int:
+    user = create_user(session, "rep@example.com", "a long password")
+    account_id = create_account(session, runtime.settings.secret_key, user=user,
+                                addresses=["rep@example.com"], internal_domains=["example.com"]).id
+    add_message(session, account_id, "Quote for 200 units",
+                "Hello,\n\nCould you send me a price for 200 units of the TX-200 printer?\n",
+                NOW - timedelta(days=4))
+    return account_id
+
+
 def test_new_messages_are_labelled_with_evidence_and_become_tasks(runtime):
     with session_scope(runtime.engine) as session:
-        user = create_user(session, "rep@example.com", "a long password")
-        account_id = create_account(session, runtime.settings.secret_key, user=user,
-                                    addresses=["rep@example.com"], internal_domains=["example.com"]).id
-        add_message(session, account_id, "Quote for 200 units",
-                    "Hello,\n\nCould you send me a price for 200 units of the TX-200 printer?\n",
-                    NOW - timedelta(days=4))
+        account_id = rep_account_with_a_quote_request(session, runtime)
         add_message(session, account_id, "Order 4471 arrived broken",
                     "The printer from order #4471 arrived broken. I want a refund.\n", NOW - timedelta(days=3))
 
@@ -52,12 +57,7 @@ def test_a_message_the_classifier_fails_on_is_stored_as_other_and_the_rest_goes_
     # A text longer than spaCy reads (nlp.max_length) fails nlp.pipe for the whole batch;
     # before, the account's mail stayed unclassified and every later pass failed the same way.
     with session_scope(runtime.engine) as session:
-        user = create_user(session, "rep@example.com", "a long password")
-        account_id = create_account(session, runtime.settings.secret_key, user=user,
-                                    addresses=["rep@example.com"], internal_domains=["example.com"]).id
-        add_message(session, account_id, "Quote for 200 units",
-                    "Hello,\n\nCould you send me a price for 200 units of the TX-200 printer?\n",
-                    NOW - timedelta(days=4))
+        account_id = rep_account_with_a_quote_request(session, runtime)
         add_message(session, account_id, "Server log", "log line\n" * 130_000, NOW - timedelta(days=4))
         add_message(session, account_id, "Order 4471 arrived broken",
                     "The printer from order #4471 arrived broken. I want a refund.\n", NOW - timedelta(days=3))
