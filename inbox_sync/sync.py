@@ -26,6 +26,10 @@ next network round trip, so a crash or a dropped connection resumes where it sto
 - A message is never stored twice: `inbox_sync.store.store_messages` dedupes on
   (Message-ID, content hash) and MessageLocation is unique on (folder, uidvalidity, uid);
   after a UIDVALIDITY change the refetched messages only gain new locations.
+- A batch the database refuses is stored message by message
+  (`inbox_sync.store.store_isolating_refusals`); a message refused alone is skipped, its UID
+  kept in `Folder.refused_uids` and named in the account's `last_error`, and the checkpoint
+  moves past it (retrying would fail on the same row for ever).
 - The first sync reaches back to the account's `sync_since` (default: 90 days before the
   first sync, then stored on the account so every later search uses the same window).
 - No database transaction is open during network I/O: fetched batches are stored in a
@@ -284,14 +288,13 @@ def _record_success(engine, account_id, report: SyncReport) -> None:
         account.sync_status = SyncStatus.OK
         account.last_sync_at = utcnow()
         account.sync_progress = {}
-        refused = [error for folder in report.folders for error in folder.refusal_errors]
+        refused = "; ".join(error for folder in report.folders for error in folder.refusal_errors)
         if refused:
-            account.last_error, account.last_error_at = REFUSED_PREFIX + "; ".join(refused), utcnow()
-        elif earlier := _refused_earlier(session, account_id):
-            account.last_error = REFUSED_PREFIX + earlier
-        else:
-            account.last_error = account.last_error_at = None
-        account.last_error = account.last_error and account.last_error[:2000]
+            account.last_error_at = utcnow()
+        refused = refused or _refused_earlier(session, account_id)
+        account.last_error = (REFUSED_PREFIX + refused)[:2000] if refused else None
+        if not refused:
+            account.last_error_at = None
 
 
 def _refused_earlier(session, account_id: int) -> str:
