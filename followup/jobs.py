@@ -7,13 +7,19 @@ errors propagate so that the job runner records a failure (and can retry).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from followup.bootstrap import Runtime, bootstrap
 from followup.pipeline import process_account
+from followups.db import session_scope
+from followups.models import MailAccount
 from followups.types import utcnow
+from inbox_sync.imap_connection import ImapError
 from inbox_sync.sync import SyncOptions, SyncReport, sync_mailbox
 from inbox_sync.writeback import WritebackReport, writeback_account
+
+log = logging.getLogger(__name__)
 
 
 def sync_account(account_id: int, *, runtime: Runtime | None = None,
@@ -43,9 +49,30 @@ def writeback(account_id: int, *, runtime: Runtime | None = None, now: datetime 
 
 
 def nudge_account(account_id: int, *, runtime: Runtime | None = None, now: datetime | None = None) -> dict:
-    """After detection, inline: the keywords in the mailbox, then new complaints to the team's webhook."""
+    """After detection, inline: the keywords in the mailbox, then new complaints to the team's webhook.
+
+    The mail is stored and the follow-ups detected by then, so a write-back the server
+    refuses does not fail the sync: it is logged, reported under ``writeback.error`` and
+    kept in the account's `last_error` as ``write-back: ...`` (its sync_status stays ok).
+    """
     from followup.webhooks import notify_complaints
 
     rt = runtime or bootstrap()
-    report = writeback(account_id, runtime=rt, now=now)
-    return {"writeback": report.to_dict(), "webhooks": notify_complaints(rt, int(account_id))}
+    try:
+        writeback_report = writeback(account_id, runtime=rt, now=now).to_dict()
+    except ImapError as exc:
+        log.warning("write-back of account %s failed: %s", account_id, exc)
+        _record_writeback_error(rt, int(account_id), str(exc))
+        writeback_report = {"error": str(exc)}
+    return {"writeback": writeback_report, "webhooks": notify_complaints(rt, int(account_id))}
+
+
+WRITEBACK_ERROR_PREFIX = "write-back: "
+
+
+def _record_writeback_error(rt: Runtime, account_id: int, error: str) -> None:
+    with session_scope(rt.engine) as session:
+        account = session.get(MailAccount, account_id)
+        kept = account.last_error  # what the sync left there (refused messages) stays
+        account.last_error = "; ".join(filter(None, [kept, WRITEBACK_ERROR_PREFIX + error]))[:2000]
+        account.last_error_at = utcnow()

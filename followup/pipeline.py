@@ -6,7 +6,9 @@ the order (store → nlp → followups) is written down once.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, update
 from sqlmodel import select
@@ -17,24 +19,38 @@ from followups.detection import detect_account
 from followups.models import Message, Thread
 from followups.types import utcnow
 
+if TYPE_CHECKING:
+    from nlp.classifier import Classification
+
+log = logging.getLogger(__name__)
+
 CLASSIFY_BATCH = 1000
+UNCLASSIFIED_LABEL = "other"
+"""The label of a message the classifier failed on (its ``classify_error`` says why)."""
 
 
 def process_account(rt: Runtime, account_id: int, now: datetime | None = None) -> dict:
-    """Classify what is unclassified, then run an incremental detection pass."""
+    """Classify what is unclassified, then run an incremental detection pass.
+
+    ``classify_errors`` lists the messages the classifier failed on (stored as ``other``)."""
     now = now or utcnow()
-    classified = classify_pending(rt, account_id)
+    classified, errors = classify_pending(rt, account_id)
     with session_scope(rt.engine) as session:
         report = detect_account(session, account_id, now)
-    return {"classified": classified, "detection": report.to_json()}
+    return {"classified": classified, "classify_errors": errors, "detection": report.to_json()}
 
 
-def classify_pending(rt: Runtime, account_id: int) -> int:
-    """Label every message of the account that has no label yet; returns how many."""
+def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
+    """Label every message of the account that has no label yet.
+
+    Returns how many, and ``{"message_id", "error"}`` for each message the classifier failed
+    on: such a message is stored as UNCLASSIFIED_LABEL with ``classify_error`` set, so it is not pending
+    again and the messages after it are still labelled.
+    """
     from nlp import load_classifier  # imported on first use: commands that never classify stay fast
 
     classifier = None
-    total = 0
+    total, errors = 0, []
     while True:
         # One batch per transaction: no transaction is held while the model runs.
         with session_scope(rt.engine) as session:
@@ -44,18 +60,19 @@ def classify_pending(rt: Runtime, account_id: int) -> int:
                 .order_by(Message.id).limit(CLASSIFY_BATCH)
             ).all()
         if not rows:
-            return total
+            return total, errors
         classifier = classifier or load_classifier()  # not loaded when nothing is new
-        results = list(classifier.classify_many((subject, text) for _, _, subject, text in rows))
+        outcomes = _classify_rows(classifier, rows)
         stamp = utcnow()
         table = Message.__table__
-        columns = ("label", "confidence", "needs_reply", "evidence", "model_version", "classified_at")
+        columns = ("label", "confidence", "needs_reply", "evidence", "model_version", "classified_at",
+                   "classify_error")
         # Bound names differ from the column names: SQLAlchemy reserves those for SET.
         labelled = [
             {"pk": message_id, "v_label": r.label, "v_confidence": r.confidence,
              "v_needs_reply": r.needs_reply, "v_evidence": [e.__dict__ for e in r.evidence],
-             "v_model_version": classifier.model_version, "v_classified_at": stamp}
-            for (message_id, _, _, _), r in zip(rows, results)
+             "v_model_version": classifier.model_version, "v_classified_at": stamp, "v_classify_error": error}
+            for (message_id, _, _, _), (r, error) in zip(rows, outcomes)
         ]
         with session_scope(rt.engine) as session:
             # One executemany for the batch: a statement per message would cost more than the model.
@@ -67,4 +84,27 @@ def classify_pending(rt: Runtime, account_id: int) -> int:
             thread_ids = {thread_id for _, thread_id, _, _ in rows if thread_id is not None}
             if thread_ids:
                 session.execute(update(Thread).where(Thread.id.in_(thread_ids)).values(needs_detection=True, updated_at=stamp))
+        errors += [{"message_id": row[0], "error": error} for row, (_, error) in zip(rows, outcomes) if error]
         total += len(rows)
+
+
+def _classify_rows(classifier, rows) -> list[tuple[Classification, str | None]]:
+    """(classification, error) per row. A batch the model fails on is classified message by
+    message, so one bad message cannot keep the account's other mail unlabelled for ever."""
+    try:
+        return [(r, None) for r in classifier.classify_many((subject, text) for _, _, subject, text in rows)]
+    except Exception as exc:  # whatever the model raised: the one-by-one pass finds the message
+        log.warning("classifying a batch of %d failed (%s); classifying its messages one by one",
+                    len(rows), type(exc).__name__)
+    from nlp.classifier import Classification
+
+    failed = Classification(label=UNCLASSIFIED_LABEL, confidence=0.0, needs_reply=False)
+    outcomes = []
+    for message_id, _, subject, text in rows:
+        try:
+            outcomes.append((classifier.classify(subject, text), None))
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+            log.warning("message %s could not be classified: %s", message_id, error)
+            outcomes.append((failed, error))
+    return outcomes

@@ -3,29 +3,26 @@
 Messages go through the same parse → thread → store path as the IMAP sync
 (`inbox_sync.store.store_batch`), in batches that each commit on their own, so memory
 stays flat and an interrupted import keeps what it stored; running it again stores nothing
-new. A batch the database refuses is retried message by message, so one bad message is
-counted as failed and the others are still stored.
+new. A batch the database refuses is retried message by message
+(`inbox_sync.store.store_isolating_refusals`), so one bad message is counted as failed and
+the others are still stored.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from followups.db import session_scope
 from followups.models import MailAccount, Thread
 from inbox_sync.mailbox_files import RawMessage, read_mailbox
 from inbox_sync.parse import parse_message
-from inbox_sync.store import StoreItem, store_batch
-
-log = logging.getLogger(__name__)
+from inbox_sync.store import StoreItem, store_batch, store_isolating_refusals
 
 BATCH_SIZE = 500
 """Messages per transaction."""
@@ -80,26 +77,20 @@ def _store_batch(engine: Engine, account_id: int, batch: list[RawMessage], summa
     summary.read += len(batch)
     items = [StoreItem(raw=m.raw, internal_date=m.internal_date) for m in batch]
     parsed = [parse_message(m.raw, internal_date=m.internal_date) for m in batch]
-    try:
-        with session_scope(engine) as session:
-            account = _account(session, account_id)
-            _count(store_batch(session, account, items, parsed=parsed), parsed, summary)
-        return
-    except SQLAlchemyError as exc:
-        log.warning("batch refused (%s); storing its messages one by one", exc.__class__.__name__)
-    for message, item, p in zip(batch, items, parsed):
-        try:
-            with session_scope(engine) as session:
-                account = _account(session, account_id)
-                _count(store_batch(session, account, [item], parsed=[p]), [p], summary)
-        except SQLAlchemyError as exc:
-            summary.failed += 1
-            if len(summary.errors) < 20:
-                summary.errors.append(f"{message.source}: {str(exc).splitlines()[0][:300]}")
+
+    def store(session, indexes: list[int]):
+        return store_batch(session, _account(session, account_id), [items[i] for i in indexes],
+                           parsed=[parsed[i] for i in indexes])
+
+    refs, refusals = store_isolating_refusals(engine, len(batch), store)
+    _count([(ref, p) for ref, p in zip(refs, parsed) if ref is not None], summary)
+    summary.failed += len(refusals)
+    for refusal in refusals[:max(0, 20 - len(summary.errors))]:
+        summary.errors.append(f"{batch[refusal.index].source}: {refusal.error}")
 
 
-def _count(refs, parsed, summary: ImportSummary) -> None:
-    for ref, p in zip(refs, parsed):
+def _count(stored, summary: ImportSummary) -> None:
+    for ref, p in stored:
         if ref.created:
             summary.stored += 1
             if p.warnings:

@@ -11,6 +11,10 @@ gets its direction from the account's addresses, and refreshes its external part
 `Contact` rows. Touched threads get their counts and dates updated and `needs_detection`
 set; a merged-away thread's messages, keys and follow-up tasks move to the surviving one.
 
+`store_isolating_refusals` runs a store in its own transaction and, when the database
+refuses the batch, once per message, so one row the database refuses (a constraint, a
+trigger, a value it cannot hold) costs that message alone; the sync and the import use it.
+
 `store_batch` does a batch with a handful of SQL statements per batch (Core inserts and
 executemany updates, not one ORM object per row: constructing SQLModel objects costs more
 than parsing the mail) and returns ids; `store_messages` also loads the batch's `Message`
@@ -24,13 +28,16 @@ insert raises IntegrityError.
 from __future__ import annotations
 
 import heapq
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence, TypeVar
 
 from sqlalchemy import bindparam, func, insert, or_, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from followups.models import (
@@ -43,10 +50,13 @@ from followups.models import (
     Thread,
     ThreadKey,
 )
+from followups.db import session_scope
 from followups.types import utcnow
 from inbox_sync.parse import ParsedMessage, parse_message
 from inbox_sync.participants import AccountIdentity, company_from_domain
 from inbox_sync.threading import SUBJECT_WINDOW, is_reply_subject, normalise_subject, subject_key
+
+log = logging.getLogger(__name__)
 
 IN_CHUNK = 500
 """Values per SQL IN (...) list."""
@@ -136,6 +146,42 @@ def store_batch(
     session.flush()  # our statements must see the caller's pending rows (folders ...)
     with session.no_autoflush:
         return _Batch(session, account).run(items, list(parsed))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An item the database refused even on its own: its index in the batch, and why."""
+
+    index: int
+    error: str
+
+
+R = TypeVar("R")
+
+
+def store_isolating_refusals(
+    engine: Engine, count: int, store: Callable[[Session, list[int]], list[R]],
+) -> tuple[list[R | None], list[Refusal]]:
+    """``store(session, indexes)`` for the whole batch in one transaction; if the database
+    refuses it, for each index alone, each in its own transaction.
+
+    Returns ``store``'s results in index order (None where refused) and the refusals.
+    """
+    try:
+        with session_scope(engine) as session:
+            return list(store(session, list(range(count)))), []
+    except SQLAlchemyError as exc:
+        log.warning("batch of %d refused (%s); storing its messages one by one", count, exc.__class__.__name__)
+    results: list[R | None] = []
+    refusals: list[Refusal] = []
+    for index in range(count):
+        try:
+            with session_scope(engine) as session:
+                results.extend(store(session, [index]))
+        except SQLAlchemyError as exc:
+            results.append(None)
+            refusals.append(Refusal(index=index, error=str(exc).splitlines()[0][:300]))
+    return results, refusals
 
 
 def _load_messages(session: Session, ids: set[int]) -> dict[int, Message]:

@@ -26,6 +26,10 @@ next network round trip, so a crash or a dropped connection resumes where it sto
 - A message is never stored twice: `inbox_sync.store.store_messages` dedupes on
   (Message-ID, content hash) and MessageLocation is unique on (folder, uidvalidity, uid);
   after a UIDVALIDITY change the refetched messages only gain new locations.
+- A batch the database refuses is stored message by message
+  (`inbox_sync.store.store_isolating_refusals`); a message refused alone is skipped, its UID
+  kept in `Folder.refused_uids` and named in the account's `last_error`, and the checkpoint
+  moves past it (retrying would fail on the same row for ever).
 - The first sync reaches back to the account's `sync_since` (default: 90 days before the
   first sync, then stored on the account so every later search uses the same window).
 - No database transaction is open during network I/O: fetched batches are stored in a
@@ -144,6 +148,8 @@ class FolderReport:
     parsed_in_helper: int = 0
     flags_updated: int = 0
     marked_deleted: int = 0
+    refused: list[int] = field(default_factory=list)  # UIDs the database refused to store
+    refusal_errors: list[str] = field(default_factory=list)  # "FOLDER UID n: why", one a UID
 
 
 @dataclass
@@ -169,13 +175,17 @@ class SyncReport:
         return sum(f.marked_deleted for f in self.folders)
 
     @property
+    def refused_count(self) -> int:
+        return sum(len(f.refused) for f in self.folders)
+
+    @property
     def fetch_commands(self) -> int:
         return self.commands.get("FETCH", 0)
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data.update(fetched=self.fetched, created=self.created, marked_deleted=self.marked_deleted,
-                    fetch_commands=self.fetch_commands)
+                    refused=self.refused_count, fetch_commands=self.fetch_commands)
         return data
 
 
@@ -246,7 +256,7 @@ def sync_mailbox(
             _record_failure(engine, account_id, exc, error.status if error else SyncStatus.ERROR)
             raise
         report.seconds = time.monotonic() - started
-        _record_success(engine, account_id)
+        _record_success(engine, account_id, report)
         return report
 
 
@@ -267,14 +277,29 @@ def _begin(engine, account_id, secret_key, options, now) -> tuple[ConnectionSett
         return settings, account.sync_since
 
 
-def _record_success(engine, account_id) -> None:
+REFUSED_PREFIX = "refused by the database: "
+"""How `last_error` of a successful sync names the messages the database would not store."""
+
+
+def _record_success(engine, account_id, report: SyncReport) -> None:
+    """Status ok; `last_error` names what the database refused, in this sync (with why) or before."""
     with session_scope(engine) as session:
         account = session.get(MailAccount, account_id)
         account.sync_status = SyncStatus.OK
         account.last_sync_at = utcnow()
-        account.last_error = None
-        account.last_error_at = None
         account.sync_progress = {}
+        refused = "; ".join(error for folder in report.folders for error in folder.refusal_errors)
+        if refused:
+            account.last_error_at = utcnow()
+        refused = refused or _refused_earlier(session, account_id)
+        account.last_error = (REFUSED_PREFIX + refused)[:2000] if refused else None
+        if not refused:
+            account.last_error_at = None
+
+
+def _refused_earlier(session, account_id: int) -> str:
+    folders = session.exec(select(Folder).where(Folder.account_id == account_id).order_by(Folder.name))
+    return "; ".join(f"{f.name} UID {', '.join(map(str, f.refused_uids))}" for f in folders if f.refused_uids)
 
 
 def _record_failure(engine, account_id, exc: BaseException, status: str) -> None:
@@ -403,6 +428,7 @@ class FolderSync:
                 folder = session.get(Folder, self.folder_id)
                 folder.uidvalidity, folder.last_uid = uidvalidity, 0
                 folder.uidnext = folder.highestmodseq = None
+                folder.refused_uids = []  # UIDs of the old UIDVALIDITY name other messages now
             last_uid, old_uidnext, old_modseq = 0, None, None
 
         if (self.conn.has("QRESYNC") and uidnext is not None and uidnext == old_uidnext
@@ -523,7 +549,7 @@ class FolderSync:
 
     def _store_batch(self, uidvalidity: int, batch: list[int], messages: list[FetchedMessage],
                      parsing: Future | None = None) -> int:
-        from inbox_sync.store import StoreItem, store_messages
+        from inbox_sync.store import StoreItem, store_isolating_refusals, store_messages
 
         parsed = None
         if parsing is not None:
@@ -533,24 +559,46 @@ class FolderSync:
             except Exception:  # the helper process died: parse here instead
                 log.warning("parsing in the helper process failed; parsing in this one", exc_info=True)
 
-        with session_scope(self.engine) as session:
+        def store(session, indexes: list[int]):
             account = session.get(MailAccount, self.account_id)
             folder = session.get(Folder, self.folder_id)
             items = [
                 StoreItem(raw=m.raw, folder=folder, uid=m.uid, uidvalidity=uidvalidity, flags=m.flags,
                           modseq=m.modseq, internal_date=m.internal_date, gm_msgid=m.gm_msgid,
                           gm_thrid=m.gm_thrid)
-                for m in messages
+                for m in (messages[i] for i in indexes)
             ]
-            for item, result in zip(messages, store_messages(session, account, items, parsed=parsed)):
-                self.report.fetched += 1
-                self.report.created += int(bool(result.created))
-                self.report.locations_added += int(bool(result.location_added))
-                self.report.truncated += int(item.truncated)
+            results = store_messages(session, account, items,
+                                     parsed=[parsed[i] for i in indexes] if parsed else None)
+            for result in results:
                 if result.message is not None and result.message.deleted_on_server:
                     result.message.deleted_on_server = False
-            folder.last_uid = max(batch)
+            # The checkpoint commits with what it covers; one by one, it moves message by message.
+            folder.last_uid = max(batch) if len(indexes) == len(messages) else messages[indexes[-1]].uid
+            return results
+
+        results, refusals = store_isolating_refusals(self.engine, len(messages), store)
+        for item, result in zip(messages, results):
+            self.report.fetched += 1
+            self.report.truncated += int(item.truncated)
+            if result is not None:
+                self.report.created += int(bool(result.created))
+                self.report.locations_added += int(bool(result.location_added))
+        if refusals:
+            self._record_refusals(batch, [(messages[r.index].uid, r.error) for r in refusals])
         return len(batch)
+
+    def _record_refusals(self, batch: list[int], refused: list[tuple[int, str]]) -> None:
+        """Keep the UIDs the database refused and move the checkpoint past them: retrying
+        would fail on the same rows for ever."""
+        uids = [uid for uid, _ in refused]
+        log.warning("folder %s: the database refused UIDs %s", self.report.name, uids)
+        self.report.refused += uids
+        self.report.refusal_errors += [f"{self.report.name} UID {uid}: {error}" for uid, error in refused]
+        with session_scope(self.engine) as session:
+            folder = session.get(Folder, self.folder_id)
+            folder.last_uid = max(folder.last_uid or 0, max(batch))
+            folder.refused_uids = sorted(set(folder.refused_uids or []) | set(uids))
 
     def _progress(self, name: str, done: int, total: int) -> None:
         with session_scope(self.engine) as session:

@@ -16,7 +16,6 @@ from functools import partial
 from typing import List, Optional, cast
 
 from spacy.attrs import LOWER, NORM
-from spacy.ml.extract_ngrams import extract_ngrams
 from spacy.ml.models.textcat import resize_and_set_ref
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -53,10 +52,7 @@ def build_bow_lower(
     resizable_layer = resizable(
         sparse_linear, resize_layer=partial(resize_linear_weighted, fill_defaults=fill_defaults)
     )
-    if attr == "LOWER" and values == "count":
-        extract = extract_ngrams(ngram_size, attr=LOWER)  # spaCy's own, as in the models shipped before
-    else:
-        extract = extract_ngrams_multi(ngram_size, attr, values, l2_scale)
+    extract = extract_ngrams_multi(ngram_size, attr, values, l2_scale)
     model = chain(extract, resizable_layer)
     model = with_cpu(model, model.ops)
     if output_layer:
@@ -95,7 +91,9 @@ def _extract_forward(model: Model, docs, is_train: bool):
             if attr_id == NORM and len(attrs) > 1:
                 unigrams = unigrams ^ xp.uint64(_NORM_SALT)
             ngrams.append(unigrams)
-            for n in range(2, n_max + 1):
+            # thinc's ops.ngrams reads out of bounds on an empty array: a doc without words
+            # (an empty message) beside others in a batch crashed the whole batch.
+            for n in range(2, min(n_max, len(doc)) + 1):
                 ngrams.append(ops.ngrams(n, unigrams))
         keys, counts = xp.unique(xp.concatenate(ngrams), return_counts=True)
         if mode == "binary":

@@ -115,6 +115,11 @@ def _body_offset(subject: str | None) -> int:
 def classification_from_doc(doc: Doc, subject: str | None, text: str | None) -> Classification:
     """Turn a processed Doc of ``compose_input(subject, text)`` into a Classification."""
     text = text or ""
+    if not len(doc):
+        # Nothing to read. spaCy scores a batch of only empty docs 0 and an empty doc among
+        # others by the biases alone: neither is a judgement, and they would differ by batch.
+        return Classification(label="other", confidence=1.0, needs_reply=False, classified_text=text,
+                              scores={label: float(label == "other") for label in LABELS})
     offset = _body_offset(subject)
     raw = {label: float(doc.cats.get(label, 0.0)) for label in LABELS}
     total = sum(raw.values()) or 1.0

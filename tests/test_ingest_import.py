@@ -137,6 +137,32 @@ def test_a_message_the_database_refuses_fails_alone_and_sets_the_exit_status(app
     assert "refused by trigger" in result.stderr
 
 
+def test_an_empty_message_does_not_stop_this_or_later_imports(app_env, db_engine, tmp_path):
+    # A 0-byte .eml beside normal mail crashed classification, and every later import of the
+    # account failed on the same pending message.
+    run(["user", "add", "rep@acme.test"], app_env, stdin="a good password\n")
+    run(["account", "add", "--user", "rep@acme.test", "--address", "rep@acme.test"], app_env)
+    files = sorted(FIXTURES.glob("*.eml"))
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir()
+    later.mkdir()
+    (first / "empty.eml").write_bytes(b"")
+    (first / "normal.eml").write_bytes(files[0].read_bytes())
+    (later / "normal.eml").write_bytes(files[1].read_bytes())
+    for folder, stored in ((first, 2), (later, 1)):
+        result = run(["import", str(folder), "--account", "rep@acme.test", "--json",
+                      "--now", NOW.isoformat()], app_env)
+        assert result.returncode == 0, result.stderr
+        summary = last_json(result.stdout)
+        assert (summary["stored"], summary["failed"]) == (stored, 0)
+        assert summary["processed"]["classified"] == stored
+        assert summary["processed"]["classify_errors"] == []
+    with session_scope(db_engine) as session:
+        messages = session.exec(select(Message)).all()
+    assert len(messages) == 3 and all(m.classified_at is not None and m.label for m in messages)
+    assert [m.label for m in messages if not m.body_text and not m.subject] == ["other"]
+
+
 def test_maildir_and_eml_folder_import_and_reimport(db_engine, tmp_path):
     account_id = _account(db_engine)
     maildir = mailbox.Maildir(str(tmp_path / "Maildir"), create=True)

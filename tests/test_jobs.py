@@ -222,3 +222,25 @@ def test_sync_all_enqueues_when_redis_is_set(runtime, imap_user, worker_env, red
     assert json.loads(result.stdout) == {"queued": [first, second], "already_queued": []}
     assert Queue(SYNC_QUEUE, connection=redis_conn).job_ids == [sync_job_id(first), sync_job_id(second)]
     assert count(runtime, Message) == 0  # nothing ran inline
+
+
+def test_a_write_back_the_server_refuses_does_not_fail_the_sync(runtime, imap_user):
+    # Dovecot refuses keywords over 50 characters (mail_max_keyword_length); ours allow 100.
+    # Before, the ImapError of the write-back made the whole sync job fail after the mail was in.
+    from followup.jobs import sync_account
+    from tests.test_writeback import append_quote_request, server_flags, set_writeback
+
+    append_quote_request(imap_user)
+    account_id = make_account(runtime, imap_user)
+    set_writeback(runtime, account_id, keyword="FollowUp" + "x" * 52)
+
+    report = sync_account(account_id, runtime=runtime)
+
+    assert count(runtime, Message, Message.account_id == account_id) == 1
+    assert report.pipeline["detection"]["opened"] >= 1
+    assert "STORE" in report.pipeline["nudges"]["writeback"]["error"]
+    with session_scope(runtime.engine) as session:
+        account = session.get(MailAccount, account_id)
+        assert account.sync_status == SyncStatus.OK and account.last_sync_at is not None
+        assert account.last_error.startswith("write-back: ") and "STORE" in account.last_error
+    assert all(len(flag) < 50 for flags in server_flags(imap_user, "INBOX").values() for flag in flags)

@@ -116,3 +116,14 @@ def test_empty_text(clf):
     result = clf.classify("", "")
     assert result.label in nlp.LABELS
     assert result.evidence == []
+
+
+def test_a_message_without_words_beside_normal_mail(clf):
+    # An empty message in a batch crashed nlp.pipe (IndexError in ops.ngrams), so every
+    # later import of that account failed on the same pending batch.
+    normal = [("Hi", "Can you reply?"), ("", "ok"), ("Order", "x")]
+    batch = list(clf.classify_many([("", ""), normal[0], (None, None), *normal[1:], ("", " ")]))
+    assert [r.to_dict() for r in (batch[1], batch[3], batch[4])] == [clf.classify(*item).to_dict() for item in normal]
+    for empty in (batch[0], batch[2]):
+        assert (empty.label, empty.needs_reply, empty.evidence) == ("other", False, [])
+        assert empty.to_dict() == clf.classify("", "").to_dict()  # the same alone as among others

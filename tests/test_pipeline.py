@@ -22,14 +22,19 @@ def add_message(session, account_id, subject, body, sent_at, sender="dana@acme.e
                         to_addrs=["rep@example.com"], subject=subject, body_text=body, sent_at=sent_at))
 
 
+def rep_account_with_a_quote_request(session, runtime) -> int:
+    user = create_user(session, "rep@example.com", "a long password")
+    account_id = create_account(session, runtime.settings.secret_key, user=user,
+                                addresses=["rep@example.com"], internal_domains=["example.com"]).id
+    add_message(session, account_id, "Quote for 200 units",
+                "Hello,\n\nCould you send me a price for 200 units of the TX-200 printer?\n",
+                NOW - timedelta(days=4))
+    return account_id
+
+
 def test_new_messages_are_labelled_with_evidence_and_become_tasks(runtime):
     with session_scope(runtime.engine) as session:
-        user = create_user(session, "rep@example.com", "a long password")
-        account_id = create_account(session, runtime.settings.secret_key, user=user,
-                                    addresses=["rep@example.com"], internal_domains=["example.com"]).id
-        add_message(session, account_id, "Quote for 200 units",
-                    "Hello,\n\nCould you send me a price for 200 units of the TX-200 printer?\n",
-                    NOW - timedelta(days=4))
+        account_id = rep_account_with_a_quote_request(session, runtime)
         add_message(session, account_id, "Order 4471 arrived broken",
                     "The printer from order #4471 arrived broken. I want a refund.\n", NOW - timedelta(days=3))
 
@@ -46,3 +51,27 @@ def test_new_messages_are_labelled_with_evidence_and_become_tasks(runtime):
         kinds = sorted(t.kind for t in session.exec(select(FollowUpTask)))
     assert kinds == ["complaint", "needs_reply"]
     assert process_account(runtime, account_id, NOW)["classified"] == 0  # nothing new: nothing done
+
+
+def test_a_message_the_classifier_fails_on_is_stored_as_other_and_the_rest_goes_on(runtime):
+    # A text longer than spaCy reads (nlp.max_length) fails nlp.pipe for the whole batch;
+    # before, the account's mail stayed unclassified and every later pass failed the same way.
+    with session_scope(runtime.engine) as session:
+        account_id = rep_account_with_a_quote_request(session, runtime)
+        add_message(session, account_id, "Server log", "log line\n" * 130_000, NOW - timedelta(days=4))
+        add_message(session, account_id, "Order 4471 arrived broken",
+                    "The printer from order #4471 arrived broken. I want a refund.\n", NOW - timedelta(days=3))
+
+    result = process_account(runtime, account_id, NOW)
+    assert result["classified"] == 3
+    with session_scope(runtime.engine) as session:
+        messages = {m.subject: m for m in session.exec(select(Message))}
+        log_id = messages["Server log"].id
+        assert [(m.label, m.classify_error is None) for m in messages.values()] == [
+            ("inquiry", True), ("other", False), ("complaint", True)]
+        assert "exceeds maximum" in messages["Server log"].classify_error
+        assert messages["Server log"].classified_at is not None
+        kinds = sorted(t.kind for t in session.exec(select(FollowUpTask)))
+    assert result["classify_errors"] == [{"message_id": log_id, "error": messages["Server log"].classify_error}]
+    assert kinds == ["complaint", "needs_reply"]  # detection ran for the others
+    assert process_account(runtime, account_id, NOW)["classified"] == 0  # not pending again

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import func, select
 
 from followups.db import session_scope
-from followups.models import MailAccount, Message, MessageLocation
+from followups.models import Folder, MailAccount, Message, MessageLocation
 from inbox_sync.imap_connection import (
     AuthenticationError,
     ConnectionSettings,
@@ -23,6 +23,7 @@ from inbox_sync.imap_connection import (
     TLSError,
     connect,
 )
+from tests.test_ingest_import import poisoned  # noqa: F401  (fixture: the database refuses subject 'Poison')
 from tests.test_sync_imap import count, inbound, make_account, run_sync
 
 FOLLOWUP = [str(Path(sys.executable).with_name("followup"))]
@@ -188,3 +189,33 @@ def test_dns_timeout_and_plain_text_errors(imap_user):
         silent.close()
     with pytest.raises(AuthenticationError, match="rejected the login"):
         connect(_settings(imap_user, password="wrong"))
+
+
+def test_a_message_the_database_refuses_is_skipped_recorded_and_the_sync_goes_on(runtime, imap_user, poisoned):
+    # Before, the batch holding it failed, the checkpoint never moved and every retry failed on it.
+    with imap_user.client() as client:
+        client.multiappend("INBOX", [{"msg": raw, "date": when} for raw, when in (
+            inbound(n, days_ago=1 + n / 1000, subject="Poison" if n == 3 else None) for n in range(1, 7))])
+        client.select_folder("INBOX", readonly=True)
+        poison_uid = client.search(["SUBJECT", "Poison"])[0]
+    account_id = make_account(runtime, imap_user)
+
+    report = run_sync(runtime, account_id, batch_size=4)
+
+    assert count(runtime, Message, Message.account_id == account_id) == 5
+    inbox = next(f for f in report.folders if f.name == "INBOX")
+    assert inbox.refused == [poison_uid]
+    account = account_row(runtime, account_id)
+    assert account.sync_status == "ok"
+    assert f"INBOX UID {poison_uid}" in account.last_error and "refused by trigger" in account.last_error
+    with session_scope(runtime.engine) as session:
+        folder = session.exec(select(Folder).where(Folder.account_id == account_id, Folder.name == "INBOX")).one()
+        assert folder.refused_uids == [poison_uid] and folder.last_uid == poison_uid + 3
+
+    with imap_user.client() as client:  # new mail after it still arrives; the refused one is not fetched again
+        raw, when = inbound(7, days_ago=1)
+        client.append("INBOX", raw, msg_time=when)
+    again = run_sync(runtime, account_id, batch_size=4)
+    assert next(f for f in again.folders if f.name == "INBOX").fetched == 1
+    assert count(runtime, Message, Message.account_id == account_id) == 6
+    assert f"INBOX UID {poison_uid}" in account_row(runtime, account_id).last_error

@@ -73,6 +73,20 @@ def test_unclassified_messages_and_missing_thread(client, web_rt, rep):
     assert client.get("/threads/999999").status_code == 404
 
 
+def test_a_message_the_classifier_failed_on_says_so(client, web_rt, rep):
+    from followup.pipeline import process_account
+
+    thread, (message,) = add_thread(web_rt, rep["account"], "Server log", messages=[
+        {"body_text": "log line\n" * 130_000, "sent_at": NOW - timedelta(hours=3)}])
+    process_account(web_rt, rep["account"].id, NOW)
+    client.login("rep@example.com")
+    page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    shown = re.search(rf'id="message-{message.id}".*?</p>', page, re.S).group(0)
+    assert 'label-other">other' in shown
+    assert "could not be classified: ValueError: [E088] Text of length 1170012 exceeds maximum" in shown
+    assert "confidence" not in shown
+
+
 def test_highlight_escapes_and_tolerates_bad_offsets():
     text = "a <b> could you & price"
     evidence = [

@@ -170,13 +170,18 @@ def test_removing_the_keyword_in_the_mail_client_marks_the_task_done(runtime, im
     assert (quiet.done_in_client, quiet.set, quiet.removed) == (0, 0, 0)
 
 
-def test_sync_with_writeback_end_to_end_and_account_update_command(runtime, imap_user):
-    """`followup account update --writeback --keyword`, then sync → detect → keyword; a reply takes it off."""
+def append_quote_request(imap_user) -> None:
+    """Ann's request for a quote, four days old: it needs a reply, so detection opens a task."""
     asked = NOW - dt.timedelta(days=4)
     imap_user.append("INBOX", mail(frm="Ann Buyer <ann@client.com>", to=REP, subject="Quote for 40 chairs",
                                    when=asked, msgid="q1@client.com",
                                    body="Hello,\n\nCould you send me a quote for 40 chairs by Friday?\n"),
                      msg_time=asked)
+
+
+def test_sync_with_writeback_end_to_end_and_account_update_command(runtime, imap_user):
+    """`followup account update --writeback --keyword`, then sync → detect → keyword; a reply takes it off."""
+    append_quote_request(imap_user)
     account_id = make_account(runtime, imap_user)
     cli = CliRunner()
     result = cli.invoke(main, ["account", "update", str(account_id), "--writeback", "--keyword", "Follow_Up"],
