@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from followups.db import MAX_ROW_ID
 from followups.models import MailAccount, Security, User
 from followups.secrets import decrypt_secret, encrypt_secret
 from followups.users import normalise_email
@@ -72,7 +73,7 @@ def find_account(session: Session, ref: str | int) -> MailAccount:
     """An account by its id or by one of its addresses."""
     ref = str(ref).strip()
     if ref.isdigit():
-        account = session.get(MailAccount, int(ref))
+        account = session.get(MailAccount, int(ref)) if int(ref) <= MAX_ROW_ID else None
     else:
         wanted = ref.lower()
         account = next(

@@ -90,9 +90,9 @@ class WritebackError(ValueError):
 def check_keyword(keyword: str) -> str:
     """The keyword if it is a valid IMAP flag keyword (an atom, not a system flag)."""
     keyword = (keyword or "").strip()
-    if not keyword or len(keyword) > 100 or _ATOM_SPECIALS.search(keyword):
+    if not keyword or len(keyword) > 100 or not keyword.isascii() or _ATOM_SPECIALS.search(keyword):
         raise WritebackError(
-            f"{keyword!r} is not a valid IMAP keyword (letters, digits and $-_.:; no spaces, "
+            f"{keyword!r} is not a valid IMAP keyword (ASCII letters, digits and $-_.:; no spaces, "
             "no ( ) { % * \" \\ ], at most 100 characters)")
     return keyword
 

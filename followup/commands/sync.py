@@ -7,7 +7,7 @@ import sys
 import click
 from sqlmodel import select
 
-from followup.commands.context import echo_json, json_option, runtime
+from followup.commands.context import account_option, echo_json, json_option, runtime
 from followup.jobs import sync_account
 from followups.accounts import AccountError, account_password, find_account
 from followups.db import session_scope
@@ -17,7 +17,7 @@ from inbox_sync.sync import SyncError
 
 
 @click.command("sync")
-@click.option("--account", "account_ref", default=None, metavar="ID", help="The account (id or address).")
+@account_option
 @click.option("--all", "all_accounts", is_flag=True, help="Every account with an IMAP server.")
 @click.option("--watch", is_flag=True, help="Keep running: IMAP IDLE on INBOX and Sent, sync on change.")
 @click.option("--stop-after", type=float, default=None, hidden=True, help="With --watch: stop after N seconds.")
