@@ -43,13 +43,13 @@ def parse_now(value: str | None) -> datetime:
         raise click.BadParameter(f"not an ISO 8601 date-time: {value!r}", param_hint="--now")
     parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     if parsed >= LATEST_NOW:
-        raise click.BadParameter(f"must be before {LATEST_NOW:%Y-%m-%d}, got {value!r}", param_hint="--now")
+        raise click.ClickException(f"--now: must be before {LATEST_NOW:%Y-%m-%d}, got {value!r}")
     return parsed
 
 
 def _check_account_ref(_ctx, _param, value: str | None) -> str | None:
     if value and value.strip().isdigit() and int(value) > MAX_ROW_ID:
-        raise click.BadParameter(f"no account has the id {value.strip()} (ids go up to {MAX_ROW_ID})")
+        raise click.ClickException(f"--account: no account has the id {value.strip()} (ids go up to {MAX_ROW_ID})")
     return value
 
 
