@@ -18,7 +18,7 @@ from flask_login import login_required
 from sqlalchemy import func
 from sqlmodel import select
 
-from followups.accounts import AccountError, account_password, create_account
+from followups.accounts import AccountError, create_account
 from followups.models import FollowUpTask, Message, OPEN_STATUSES, Security, Thread
 from followups.secrets import SecretDecryptionError
 from followups.users import UserError
@@ -266,8 +266,8 @@ def test(account_id: int):
     db = get_db()
     account = get_user_account_or_404(db, user, account_id)
     try:
-        password = account_password(account, get_runtime().settings.secret_key)
-        settings = ConnectionSettings.for_account(account, password, timeout=CONNECTION_TEST_TIMEOUT)
+        settings = ConnectionSettings.for_account(account, get_runtime().settings.secret_key,
+                                                  timeout=CONNECTION_TEST_TIMEOUT)
     except (SecretDecryptionError, ImapError) as exc:
         flash(str(exc), "error")
         return redirect(url_for("accounts.show", account_id=account.id))
