@@ -225,7 +225,7 @@ def _start_sync(account_id: int) -> bool:
     return True
 
 
-@bp.route("/<int:account_id>")
+@bp.route("/<id:account_id>")
 @login_required
 def show(account_id: int):
     user = signed_in_user()
@@ -256,7 +256,7 @@ def _progress(progress: dict | None) -> dict | None:
     return None
 
 
-@bp.route("/<int:account_id>/test", methods=["POST"])
+@bp.route("/<id:account_id>/test", methods=["POST"])
 @login_required
 def test(account_id: int):
     """Test the stored account's connection again."""
@@ -280,7 +280,7 @@ def test(account_id: int):
     return redirect(url_for("accounts.show", account_id=account_id))
 
 
-@bp.route("/<int:account_id>/sync", methods=["POST"])
+@bp.route("/<id:account_id>/sync", methods=["POST"])
 @login_required
 def sync_now(account_id: int):
     account = get_user_account_or_404(get_db(), signed_in_user(), account_id)
@@ -293,7 +293,7 @@ def sync_now(account_id: int):
     return redirect(url_for("accounts.show", account_id=account.id))
 
 
-@bp.route("/<int:account_id>/delete", methods=["GET", "POST"])
+@bp.route("/<id:account_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(account_id: int):
     user = signed_in_user()
