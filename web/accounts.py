@@ -197,22 +197,22 @@ def new():
     ), status
 
 
-def _start_sync(account_id: int) -> bool:
-    """Start a sync of the account: an rq job when Redis is configured, else a thread of
-    this process (the embedded, one-machine setup). False when syncing is switched off."""
+SYNC_STARTED, SYNC_ALREADY_QUEUED, SYNC_OFF = "started", "already_queued", "off"
+
+
+def _start_sync(account_id: int) -> str:
+    """Start a sync of the account: the account's unique rq job when Redis is configured
+    (as `followup sync` queues it: sync queue, account lock), else a thread of this process
+    (the embedded, one-machine setup)."""
     from flask import current_app
 
     if not current_app.config.get("FOLLOWUP_START_SYNC", True):
-        return False
+        return SYNC_OFF
     rt = get_runtime()
     if rt.settings.redis_url:
-        from redis import Redis
-        from rq import Queue
+        from followup.jobqueue import connect, enqueue_sync
 
-        Queue(connection=Redis.from_url(rt.settings.redis_url)).enqueue(
-            "followup.jobs.sync_account", account_id, job_timeout=3600
-        )
-        return True
+        return SYNC_STARTED if enqueue_sync(connect(rt.settings), account_id) else SYNC_ALREADY_QUEUED
     from followup.jobs import sync_account
 
     def run() -> None:
@@ -222,7 +222,7 @@ def _start_sync(account_id: int) -> bool:
             log.warning("sync of account %s failed: %s", account_id, exc)
 
     threading.Thread(target=run, name=f"sync-{account_id}", daemon=True).start()
-    return True
+    return SYNC_STARTED
 
 
 @bp.route("/<id:account_id>")
@@ -286,8 +286,12 @@ def sync_now(account_id: int):
     account = get_user_account_or_404(get_db(), signed_in_user(), account_id)
     if not account.imap_host:
         flash("This account is import-only: use `followup import` to add mail.", "error")
-    elif _start_sync(account.id):
+        return redirect(url_for("accounts.show", account_id=account.id))
+    started = _start_sync(account.id)
+    if started == SYNC_STARTED:
         flash("Sync started; reload this page to see its progress.")
+    elif started == SYNC_ALREADY_QUEUED:
+        flash("A sync of this account is already queued or running; reload this page to see its progress.")
     else:
         flash("Syncing from the web is switched off here; run `followup sync`.", "error")
     return redirect(url_for("accounts.show", account_id=account.id))
