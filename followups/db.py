@@ -45,12 +45,17 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
-    if url.startswith("sqlite"):
-        _create_private_file(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-    else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            _create_private_file(url)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    except ImportError as exc:
+        raise DatabaseUnavailable(
+            f"FOLLOWUP_DATABASE_URL: the driver of {make_url(url).drivername!r} is not installed ({exc.name})"
+        ) from None
     return engine
 
 

@@ -50,6 +50,7 @@ def test_a_fresh_data_dir_and_its_database_files_are_owner_only(tmp_path):
     "postgresql://u:DBPASS@127.0.0.1:{port}/db",
     "sqlite:////nonexistent/dir/x.db",
     "postgresql+nosuchdriver://u:DBPASS@127.0.0.1/db",
+    "postgresql+psycopg2://u:DBPASS@127.0.0.1/db",  # a known driver that is not installed
     "postgresql://u:DBPASS@bad host/db",
     "postgresql://u:DBPASS@127.0.0.1:70000/db",
     "sqlite://",
