@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 DEFAULT_DATA_DIR = "./var"
 SECRET_KEY_FILE = "secret_key"
@@ -108,7 +108,7 @@ def _check_database_url(url: str) -> None:
     _check_host_and_port(name, shown, parsed.host, parsed.port)
     try:
         parsed.get_dialect()
-    except Exception:  # sqlalchemy's NoSuchModuleError, or the driver's own ImportError
+    except NoSuchModuleError:
         raise SettingsError(f"{name}: unknown database driver {parsed.drivername!r} in {shown!r}") from None
 
 
