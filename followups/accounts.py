@@ -2,7 +2,7 @@
 
 Both secrets are encrypted at rest: the IMAP password and the OAuth2 token command (it may
 hold a client secret or a refresh token). Token commands stored in plain text before they
-were encrypted still work, and `encrypt_plain_token_commands` (run by the bootstrap) encrypts them.
+were encrypted still work, and `encrypt_plain_token_commands` (run by each bootstrap) encrypts them.
 """
 
 from __future__ import annotations
