@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from followups.db import open_database
+from followups.accounts import encrypt_plain_token_commands
+from followups.db import open_database, session_scope
 from followups.settings import Settings, load_settings
 
 
@@ -19,4 +20,8 @@ class Runtime:
 
 def bootstrap(settings: Settings | None = None) -> Runtime:
     settings = settings or load_settings()
-    return Runtime(settings=settings, engine=open_database(settings.database_url))
+    engine = open_database(settings.database_url)
+    # Rows written before token commands were encrypted; one small SELECT when there are none.
+    with session_scope(engine) as session:
+        encrypt_plain_token_commands(session, settings.secret_key)
+    return Runtime(settings=settings, engine=engine)

@@ -35,6 +35,7 @@ from followup.bootstrap import Runtime, bootstrap
 from followups.db import session_scope
 from followups.digest import Digest, DigestTask, build_digest, local_day
 from followups.models import DigestSent, MailAccount, User
+from followups.settings import masked_url
 from followups.tasks import list_open_tasks
 from followups.types import utcnow
 
@@ -60,14 +61,19 @@ class SmtpTarget:
 
 def parse_smtp_url(url: str, base_url: str = "http://localhost") -> SmtpTarget:
     parsed = urlparse(url)
-    if parsed.scheme not in DEFAULT_PORTS or not parsed.hostname:
-        raise DigestError(f"FOLLOWUP_SMTP_URL: expected smtp://, smtp+starttls:// or smtps://HOST, got {url!r}")
+    try:
+        port = parsed.port
+    except ValueError:
+        port = 0
+    if parsed.scheme not in DEFAULT_PORTS or not parsed.hostname or port == 0:
+        raise DigestError(f"FOLLOWUP_SMTP_URL: expected smtp://, smtp+starttls:// or smtps://HOST[:PORT], "
+                          f"got {masked_url(url)!r}")
     username = unquote(parsed.username) if parsed.username else None
     password = unquote(parsed.password) if parsed.password else None
     sender = (parse_qs(parsed.query).get("from") or [""])[0]
     if not sender:
         sender = username if username and "@" in username else f"followup@{urlparse(base_url).hostname or 'localhost'}"
-    return SmtpTarget(parsed.scheme, parsed.hostname, parsed.port or DEFAULT_PORTS[parsed.scheme],
+    return SmtpTarget(parsed.scheme, parsed.hostname, port or DEFAULT_PORTS[parsed.scheme],
                       username, password, sender)
 
 
@@ -136,6 +142,7 @@ def send_digest(rt: Runtime, user_id: int, now: datetime | None = None, *, dry_r
     now = now or utcnow()
     if not dry_run and not rt.settings.smtp_url:
         raise DigestError("FOLLOWUP_SMTP_URL is not set: the digest cannot be sent (try --dry-run)")
+    target = None if dry_run else parse_smtp_url(rt.settings.smtp_url, rt.settings.base_url)
     with session_scope(rt.engine) as session:
         user = session.get(User, user_id)
         if user is None:
@@ -153,12 +160,14 @@ def send_digest(rt: Runtime, user_id: int, now: datetime | None = None, *, dry_r
         return outcome
     if digest is None:
         return outcome
-    target = parse_smtp_url(rt.settings.smtp_url, rt.settings.base_url)
     try:
         send_message(target, build_message(digest, target.sender, name))
-    except BaseException:
+    except BaseException as exc:
         with session_scope(rt.engine) as session:  # not sent: free the day for a retry
             session.execute(delete(DigestSent).where(DigestSent.user_id == user_id, DigestSent.day == day))
+        if isinstance(exc, (OSError, smtplib.SMTPException)):
+            raise DigestError(f"FOLLOWUP_SMTP_URL: cannot send to {target.host}:{target.port}: "
+                              f"{exc}") from None
         raise
     outcome.status = "sent"
     return outcome

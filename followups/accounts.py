@@ -1,4 +1,9 @@
-"""Mail accounts: creation with the secret encrypted, lookup by id or address."""
+"""Mail accounts: creation with the secrets encrypted, lookup by id or address.
+
+Both secrets are encrypted at rest: the IMAP password and the OAuth2 token command (it may
+hold a client secret or a refresh token). Token commands stored in plain text before they
+were encrypted still work, and `encrypt_plain_token_commands` (run by each bootstrap) encrypts them.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from followups.db import MAX_ROW_ID
 from followups.models import MailAccount, Security, User
-from followups.secrets import decrypt_secret, encrypt_secret
+from followups.secrets import decrypt_secret, encrypt_secret, is_encrypted
 from followups.users import normalise_email
 
 DEFAULT_PORTS = {Security.SSL: 993, Security.STARTTLS: 143, Security.NONE: 143}
@@ -50,7 +56,7 @@ def create_account(
         verify_tls=verify_tls,
         login=login,
         auth_method="oauth2" if oauth2_token_cmd else "password",
-        oauth2_token_cmd=oauth2_token_cmd,
+        oauth2_token_cmd=encrypt_secret(secret_key, oauth2_token_cmd) if oauth2_token_cmd else None,
         secret_encrypted=encrypt_secret(secret_key, password) if password else None,
         addresses=sorted(set(addresses)),
         internal_domains=sorted({d.strip().lower().lstrip("@") for d in internal_domains if d}),
@@ -68,11 +74,29 @@ def account_password(account: MailAccount, secret_key: str) -> str | None:
     return decrypt_secret(secret_key, account.secret_encrypted)
 
 
+def account_oauth2_token_cmd(account: MailAccount, secret_key: str) -> str | None:
+    stored = account.oauth2_token_cmd
+    if not stored:
+        return None
+    if not is_encrypted(stored):  # stored before token commands were encrypted
+        return stored
+    return decrypt_secret(secret_key, stored)
+
+
+def encrypt_plain_token_commands(session: Session, secret_key: str) -> int:
+    """Encrypt the token commands still stored in plain text; returns how many."""
+    accounts = session.exec(select(MailAccount).where(MailAccount.oauth2_token_cmd.is_not(None))).all()
+    plain = [a for a in accounts if not is_encrypted(a.oauth2_token_cmd)]
+    for account in plain:
+        account.oauth2_token_cmd = encrypt_secret(secret_key, account.oauth2_token_cmd)
+    return len(plain)
+
+
 def find_account(session: Session, ref: str | int) -> MailAccount:
     """An account by its id or by one of its addresses."""
     ref = str(ref).strip()
     if ref.isdigit():
-        account = session.get(MailAccount, int(ref))
+        account = session.get(MailAccount, int(ref)) if int(ref) <= MAX_ROW_ID else None
     else:
         wanted = ref.lower()
         account = next(

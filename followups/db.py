@@ -7,6 +7,7 @@ so every command works on a fresh data dir.
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -18,9 +19,20 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
+from followups.settings import masked_url
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+MAX_ROW_ID = 2**63 - 1
+"""Row ids are 64-bit signed integers (SQLite INTEGER, PostgreSQL BIGINT/INTEGER): a larger
+number names no row, and the drivers raise OverflowError if asked for one."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened (no server there, no such directory, refused login)."""
 
 
 def normalise_url(url: str) -> str:
@@ -33,12 +45,32 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-    else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            _create_private_file(url)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    except ImportError as exc:
+        raise DatabaseUnavailable(
+            f"FOLLOWUP_DATABASE_URL: the driver of {make_url(url).drivername!r} is not installed ({exc.name})"
+        ) from None
     return engine
+
+
+def _create_private_file(url: str) -> None:
+    """Create the SQLite file readable by its owner only; SQLite gives its -wal and -shm
+    files the same mode as the database file."""
+    path = make_url(url).database
+    if not path or path.startswith("file:") or os.path.exists(path):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"FOLLOWUP_DATABASE_URL: cannot create {path}: {exc.strerror}"
+        ) from None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -82,8 +114,20 @@ def ensure_schema(engine: Engine) -> None:
 def open_database(url: str) -> Engine:
     """The process-wide engine for `url`, its schema upgraded on first use."""
     engine = make_engine(url)
-    ensure_schema(engine)
+    with reporting_unavailable(url):
+        ensure_schema(engine)
     return engine
+
+
+@contextmanager
+def reporting_unavailable(url: str) -> Iterator[None]:
+    """Turns the driver's failure to connect into one `DatabaseUnavailable` line, password masked."""
+    try:
+        yield
+    except DBAPIError as exc:
+        lines = str(exc.orig).strip().splitlines()
+        reason = lines[0] if lines else type(exc.orig).__name__
+        raise DatabaseUnavailable(f"FOLLOWUP_DATABASE_URL: cannot open {masked_url(url)}: {reason}") from None
 
 
 @contextmanager

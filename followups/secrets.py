@@ -23,6 +23,11 @@ def _fernet(secret_key: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(raw))
 
 
+def is_encrypted(stored: str) -> bool:
+    """True for a value `encrypt_secret` made (a Fernet token: version byte 0x80, base64)."""
+    return stored.startswith("gAAAAA")
+
+
 def encrypt_secret(secret_key: str, plaintext: str) -> str:
     return _fernet(secret_key).encrypt(plaintext.encode()).decode("ascii")
 

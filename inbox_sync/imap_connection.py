@@ -25,6 +25,8 @@ import imapclient
 from imapclient import exceptions as imap_exc
 from imapclient.response_parser import parse_fetch_response
 
+from followups.accounts import account_oauth2_token_cmd, account_password
+
 DEFAULT_TIMEOUT = 60.0
 """Seconds to wait for the TCP connection and for each read from the server."""
 
@@ -109,7 +111,8 @@ class ConnectionSettings:
     timeout: float = DEFAULT_TIMEOUT
 
     @classmethod
-    def for_account(cls, account, password: str | None, timeout: float = DEFAULT_TIMEOUT):
+    def for_account(cls, account, secret_key: str, timeout: float = DEFAULT_TIMEOUT):
+        """The account's settings with its password and token command decrypted."""
         if not account.imap_host:
             raise ImapError(f"account {account.id} has no IMAP server (it is import-only)")
         return cls(
@@ -118,8 +121,8 @@ class ConnectionSettings:
             security=str(account.security),
             verify_tls=bool(account.verify_tls),
             login=account.login or "",
-            password=password,
-            oauth2_token_cmd=account.oauth2_token_cmd if account.auth_method == "oauth2" else None,
+            password=account_password(account, secret_key),
+            oauth2_token_cmd=account_oauth2_token_cmd(account, secret_key) if account.auth_method == "oauth2" else None,
             timeout=timeout,
         )
 

@@ -66,7 +66,6 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from followups.accounts import account_password
 from followups.db import session_scope
 from followups.models import Folder, MailAccount, Message, MessageLocation, SyncStatus
 from followups.types import utcnow
@@ -271,9 +270,7 @@ def _begin(engine, account_id, secret_key, options, now) -> tuple[ConnectionSett
             account.sync_since = (now - timedelta(days=options.window_days)).date()
         account.sync_status = SyncStatus.SYNCING
         account.sync_progress = {"started_at": now.isoformat()}
-        settings = ConnectionSettings.for_account(
-            account, account_password(account, secret_key), timeout=options.timeout
-        )
+        settings = ConnectionSettings.for_account(account, secret_key, timeout=options.timeout)
         return settings, account.sync_since
 
 
@@ -893,7 +890,7 @@ def check_account(engine: Engine, account_id: int, *, secret_key: str, timeout: 
             raise NotSyncable(f"no account {account_id}")
         if not account.imap_host:
             raise NotSyncable(f"account {account_id} is import-only (no IMAP server)")
-        settings = ConnectionSettings.for_account(account, account_password(account, secret_key), timeout=timeout)
+        settings = ConnectionSettings.for_account(account, secret_key, timeout=timeout)
     started = time.monotonic()
     with connect_fn(settings) as connection:
         capabilities = sorted(connection.capabilities)

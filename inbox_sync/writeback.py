@@ -46,7 +46,6 @@ from sqlalchemy import and_, delete, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from followups.accounts import account_password
 from followups.db import session_scope
 from followups.models import (
     OPEN_STATUSES,
@@ -90,9 +89,9 @@ class WritebackError(ValueError):
 def check_keyword(keyword: str) -> str:
     """The keyword if it is a valid IMAP flag keyword (an atom, not a system flag)."""
     keyword = (keyword or "").strip()
-    if not keyword or len(keyword) > 100 or _ATOM_SPECIALS.search(keyword):
+    if not keyword or len(keyword) > 100 or not keyword.isascii() or _ATOM_SPECIALS.search(keyword):
         raise WritebackError(
-            f"{keyword!r} is not a valid IMAP keyword (letters, digits and $-_.:; no spaces, "
+            f"{keyword!r} is not a valid IMAP keyword (ASCII letters, digits and $-_.:; no spaces, "
             "no ( ) { % * \" \\ ], at most 100 characters)")
     return keyword
 
@@ -178,7 +177,7 @@ def writeback_account(
             select(KeywordMark.id).where(KeywordMark.account_id == account_id).limit(1)).first() is not None
         if not report.enabled and not has_marks:
             return report  # nothing to write and nothing to take back: no lock, no connection
-        settings = ConnectionSettings.for_account(account, account_password(account, secret_key), timeout=timeout)
+        settings = ConnectionSettings.for_account(account, secret_key, timeout=timeout)
 
     with AccountLock(lock_dir, account_id):
         with session_scope(engine) as session:

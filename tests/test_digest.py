@@ -199,11 +199,40 @@ def test_a_failed_send_frees_the_day_for_a_retry(mail_rt, smtp_server):
     user = seed(mail_rt)
     broken = Runtime(settings=dataclasses.replace(mail_rt.settings, smtp_url=f"smtp://127.0.0.1:{free_port()}"),
                      engine=mail_rt.engine)
-    with pytest.raises(OSError):
+    with pytest.raises(DigestError, match="FOLLOWUP_SMTP_URL: cannot send to 127.0.0.1"):
         send_digest(broken, user.id, NOW)
     with session_scope(mail_rt.engine) as session:
         assert session.exec(select(DigestSent)).all() == []
     assert send_digest(mail_rt, user.id, NOW).status == "sent"
+
+
+def test_a_bad_smtp_port_is_refused_before_the_day_is_claimed(mail_rt, smtp_server):
+    user = seed(mail_rt)
+    bad_port = Runtime(settings=dataclasses.replace(mail_rt.settings, smtp_url="smtp://u:SMTPPASS@127.0.0.1:99999"),
+                       engine=mail_rt.engine)
+    with pytest.raises(DigestError, match="FOLLOWUP_SMTP_URL") as error:
+        send_digest(bad_port, user.id, NOW)
+    assert "SMTPPASS" not in str(error.value)
+    with session_scope(mail_rt.engine) as session:
+        assert session.exec(select(DigestSent)).all() == []
+    assert send_digest(mail_rt, user.id, NOW).status == "sent" and len(smtp_server.messages) == 1
+
+
+def test_digest_send_to_a_closed_port_is_one_line_and_the_next_run_sends(mail_rt, smtp_server, app_env):
+    from tests.test_cli_core import run
+
+    seed(mail_rt)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"smtp://digest:s3cret@127.0.0.1:{s.getsockname()[1]}"
+    env = {**app_env, "FOLLOWUP_BASE_URL": BASE}
+    failed = run(["digest", "send", "--now", NOW.isoformat()], {**env, "FOLLOWUP_SMTP_URL": closed})
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert failed.stderr.strip().splitlines() == [
+        f"Error: FOLLOWUP_SMTP_URL: cannot send to {closed.rpartition('@')[2]}: [Errno 111] Connection refused"]
+    sent = run(["digest", "send", "--now", NOW.isoformat()], {**env, "FOLLOWUP_SMTP_URL": smtp_server.url})
+    assert sent.returncode == 0, sent.stderr
+    assert "rep@example.com: sent 2 follow-ups (2026-03-10)" in sent.stdout and len(smtp_server.messages) == 1
 
 
 def test_digest_send_command(mail_rt, smtp_server):

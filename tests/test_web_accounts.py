@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -152,3 +154,34 @@ def test_import_only_account_cannot_sync(client, rep):
     client.get("/accounts/")
     client.post(f"/accounts/{rep['account'].id}/sync")
     assert "import-only" in client.get(f"/accounts/{rep['account'].id}").get_data(as_text=True)
+
+
+def test_sync_now_queues_the_accounts_unique_job_once_and_a_worker_runs_it(runtime, imap_user, redis_url,
+                                                                          redis_conn, app_env):
+    import dataclasses
+
+    from rq import Queue
+
+    from followup.bootstrap import Runtime
+    from followup.jobqueue import QUEUES, SYNC_QUEUE, sync_job_id
+    from tests.test_jobs import fill, finish, start_worker
+    from tests.test_sync_imap import make_account
+    from tests.test_web_helpers import WebClient, make_app
+
+    fill(imap_user, 3)
+    account_id = make_account(runtime, imap_user)
+    rt = Runtime(settings=dataclasses.replace(runtime.settings, redis_url=redis_url), engine=runtime.engine)
+    client = WebClient(make_app(rt, FOLLOWUP_START_SYNC=True).test_client())
+    client.login("owner@example.com", "a long password")
+
+    first = client.post(f"/accounts/{account_id}/sync", follow_redirects=True)
+    second = client.post(f"/accounts/{account_id}/sync", follow_redirects=True)
+    assert "Sync started" in first.get_data(as_text=True)
+    assert "already queued or running" in second.get_data(as_text=True)
+    assert Queue(SYNC_QUEUE, connection=redis_conn).job_ids == [sync_job_id(account_id)]
+    assert [name for name in QUEUES if name != SYNC_QUEUE and Queue(name, connection=redis_conn).job_ids] == []
+
+    finish(start_worker({**os.environ, **app_env, "FOLLOWUP_REDIS_URL": redis_url}, "--burst"))
+    with db(runtime) as session:
+        assert session.exec(select(func.count()).select_from(Message)
+                            .where(Message.account_id == account_id)).one() == 3

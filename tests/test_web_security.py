@@ -106,7 +106,7 @@ def test_every_form_rejects_a_missing_or_wrong_csrf_token(client, web_rt, rep, c
              if "POST" in rule.methods and not rule.rule.startswith("/api/")]
     assert len(posts) >= 14
     for rule in posts:
-        url = re.sub(r"<(?:int:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule)
+        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule)
         for token in (None, "forged-token"):
             data = {"action": "done", "label": "sale", "confirm": "yes", "email": "rep@example.com",
                     "password": PASSWORD, "assignee_id": rep["user"].id}

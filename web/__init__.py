@@ -59,8 +59,9 @@ def create_app(runtime: Runtime | None = None, test_config: dict | None = None) 
     if isinstance(app.config["FOLLOWUP_NOW"], str):
         app.config["FOLLOWUP_NOW"] = datetime.fromisoformat(app.config["FOLLOWUP_NOW"])
 
-    from web import accounts, api, auth, complaints, database, formatting, settings, tasks, threads, view_cache
+    from web import accounts, api, auth, complaints, database, formatting, ids, settings, tasks, threads, view_cache
 
+    ids.init_app(app)  # before the blueprints: their routes use the `id` converter
     database.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)

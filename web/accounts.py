@@ -18,7 +18,7 @@ from flask_login import login_required
 from sqlalchemy import func
 from sqlmodel import select
 
-from followups.accounts import AccountError, account_password, create_account
+from followups.accounts import AccountError, create_account
 from followups.models import FollowUpTask, Message, OPEN_STATUSES, Security, Thread
 from followups.secrets import SecretDecryptionError
 from followups.users import UserError
@@ -197,22 +197,22 @@ def new():
     ), status
 
 
-def _start_sync(account_id: int) -> bool:
-    """Start a sync of the account: an rq job when Redis is configured, else a thread of
-    this process (the embedded, one-machine setup). False when syncing is switched off."""
+SYNC_STARTED, SYNC_ALREADY_QUEUED, SYNC_OFF = "started", "already_queued", "off"
+
+
+def _start_sync(account_id: int) -> str:
+    """Start a sync of the account: the account's unique rq job when Redis is configured
+    (as `followup sync` queues it: sync queue, account lock), else a thread of this process
+    (the embedded, one-machine setup)."""
     from flask import current_app
 
     if not current_app.config.get("FOLLOWUP_START_SYNC", True):
-        return False
+        return SYNC_OFF
     rt = get_runtime()
     if rt.settings.redis_url:
-        from redis import Redis
-        from rq import Queue
+        from followup.jobqueue import connect, enqueue_sync
 
-        Queue(connection=Redis.from_url(rt.settings.redis_url)).enqueue(
-            "followup.jobs.sync_account", account_id, job_timeout=3600
-        )
-        return True
+        return SYNC_STARTED if enqueue_sync(connect(rt.settings), account_id) else SYNC_ALREADY_QUEUED
     from followup.jobs import sync_account
 
     def run() -> None:
@@ -222,10 +222,10 @@ def _start_sync(account_id: int) -> bool:
             log.warning("sync of account %s failed: %s", account_id, exc)
 
     threading.Thread(target=run, name=f"sync-{account_id}", daemon=True).start()
-    return True
+    return SYNC_STARTED
 
 
-@bp.route("/<int:account_id>")
+@bp.route("/<id:account_id>")
 @login_required
 def show(account_id: int):
     user = signed_in_user()
@@ -256,7 +256,7 @@ def _progress(progress: dict | None) -> dict | None:
     return None
 
 
-@bp.route("/<int:account_id>/test", methods=["POST"])
+@bp.route("/<id:account_id>/test", methods=["POST"])
 @login_required
 def test(account_id: int):
     """Test the stored account's connection again."""
@@ -266,8 +266,8 @@ def test(account_id: int):
     db = get_db()
     account = get_user_account_or_404(db, user, account_id)
     try:
-        password = account_password(account, get_runtime().settings.secret_key)
-        settings = ConnectionSettings.for_account(account, password, timeout=CONNECTION_TEST_TIMEOUT)
+        settings = ConnectionSettings.for_account(account, get_runtime().settings.secret_key,
+                                                  timeout=CONNECTION_TEST_TIMEOUT)
     except (SecretDecryptionError, ImapError) as exc:
         flash(str(exc), "error")
         return redirect(url_for("accounts.show", account_id=account.id))
@@ -280,20 +280,24 @@ def test(account_id: int):
     return redirect(url_for("accounts.show", account_id=account_id))
 
 
-@bp.route("/<int:account_id>/sync", methods=["POST"])
+@bp.route("/<id:account_id>/sync", methods=["POST"])
 @login_required
 def sync_now(account_id: int):
     account = get_user_account_or_404(get_db(), signed_in_user(), account_id)
     if not account.imap_host:
         flash("This account is import-only: use `followup import` to add mail.", "error")
-    elif _start_sync(account.id):
+        return redirect(url_for("accounts.show", account_id=account.id))
+    started = _start_sync(account.id)
+    if started == SYNC_STARTED:
         flash("Sync started; reload this page to see its progress.")
+    elif started == SYNC_ALREADY_QUEUED:
+        flash("A sync of this account is already queued or running; reload this page to see its progress.")
     else:
         flash("Syncing from the web is switched off here; run `followup sync`.", "error")
     return redirect(url_for("accounts.show", account_id=account.id))
 
 
-@bp.route("/<int:account_id>/delete", methods=["GET", "POST"])
+@bp.route("/<id:account_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(account_id: int):
     user = signed_in_user()

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from followups.models import FollowUpTask, Label, MailAccount, TaskKind, User
 from followups.users import hash_api_token
-from web.database import get_db
+from web.database import get_db, get_runtime
 from web.formatting import now
 from web.scoping import get_user_task_or_404, user_accounts, visible_task_clause
 from web.task_actions import TaskActionError, apply_action
@@ -100,7 +100,9 @@ def _task_json(row) -> dict:
             "company": row.company or None,
         },
         "last_message_at": _iso(row.sent_at if isinstance(row.sent_at, datetime) else None),
-        "url": url_for("threads.show", thread_id=row.thread_id, _external=True) if row.thread_id else None,
+        # From FOLLOWUP_BASE_URL, never from the request's Host header (which the client chooses).
+        "url": get_runtime().settings.base_url + url_for("threads.show", thread_id=row.thread_id)
+        if row.thread_id else None,
     }
 
 
@@ -170,12 +172,12 @@ def _one(task_id: int):
     return row
 
 
-@bp.get("/tasks/<int:task_id>")
+@bp.get("/tasks/<id:task_id>")
 def get_task(task_id: int):
     return jsonify(_task_json(_one(task_id)))
 
 
-@bp.patch("/tasks/<int:task_id>")
+@bp.patch("/tasks/<id:task_id>")
 def update_task(task_id: int):
     user = g.api_user
     db = get_db()
@@ -184,7 +186,7 @@ def update_task(task_id: int):
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "send a JSON object such as {\"status\": \"done\"}")
     status = body.get("status")
-    if status not in STATUS_ACTIONS:
+    if not isinstance(status, str) or status not in STATUS_ACTIONS:
         raise ApiError(400, "bad_request", f"status must be one of: {', '.join(STATUS_ACTIONS)}")
     until = None
     at = now()

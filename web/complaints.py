@@ -17,6 +17,7 @@ from followups.models import Contact, FollowUpTask, TaskStatus, Thread, User
 from web.auth import signed_in_user
 from web.database import get_db
 from web.formatting import now
+from web.ids import whole_number
 from web.scoping import get_user_task_or_404, is_lead, open_clause, team_complaints, teammates
 from web.task_actions import TaskActionError, assign
 
@@ -62,7 +63,7 @@ def board():
     )
 
 
-@bp.route("/<int:task_id>/assign", methods=["POST"])
+@bp.route("/<id:task_id>/assign", methods=["POST"])
 @login_required
 def assign_to(task_id: int):
     user = signed_in_user()
@@ -70,7 +71,7 @@ def assign_to(task_id: int):
     task = get_user_task_or_404(db, user, task_id)
     if task.kind != "complaint":
         abort(404)
-    assignee_id = request.form.get("assignee_id", type=int)
+    assignee_id = whole_number(request.form, "assignee_id")
     assignee = db.get(User, assignee_id) if assignee_id else None
     if assignee is None or assignee.id not in {u.id for u in teammates(db, user)}:
         abort(400, description="Choose a member of your team.")

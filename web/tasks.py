@@ -21,6 +21,7 @@ from followups.types import UTCDateTime
 from web.auth import _safe_next, signed_in_user
 from web.database import get_db
 from web.formatting import local_time, now, snooze_until
+from web.ids import MAX_PAGE, whole_number
 from web import view_cache
 from web.view_cache import render_rows
 from web.scoping import get_user_task_or_404, mine_clause, open_clause, user_accounts
@@ -113,11 +114,11 @@ def _filters() -> dict:
     filters = {
         "kind": args.get("kind") if args.get("kind") in {k.value for k in TaskKind} else "",
         "label": args.get("label") if args.get("label") in {l.value for l in Label} else "",
-        "account": args.get("account", type=int),
+        "account": whole_number(args, "account"),
         "age": args.get("age") if args.get("age") in AGE_CHOICES else "",
         "view": args.get("view") if args.get("view") in VIEW_CHOICES else "open",
     }
-    page = args.get("page", 1, type=int)
+    page = whole_number(args, "page", 1, high=MAX_PAGE)
     filters["page"] = page if page and page > 0 else 1
     return filters
 
@@ -236,7 +237,7 @@ def _is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-@bp.route("/tasks/<int:task_id>", methods=["POST"])
+@bp.route("/tasks/<id:task_id>", methods=["POST"])
 @login_required
 def act(task_id: int):
     """One action on one task: `action` is done, snooze_tomorrow, snooze_next_week,
@@ -278,7 +279,7 @@ def _done_message(action: str, until, user) -> str:
     }[action]
 
 
-@bp.route("/tasks/<int:task_id>", methods=["GET"])
+@bp.route("/tasks/<id:task_id>", methods=["GET"])
 @login_required
 def show(task_id: int):
     """A task has no page of its own: its thread is where it is read."""

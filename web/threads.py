@@ -19,7 +19,7 @@ from web.task_actions import TaskActionError, mute as mute_thread, unmute as unm
 bp = Blueprint("threads", __name__, url_prefix="/threads")
 
 
-@bp.route("/<int:thread_id>")
+@bp.route("/<id:thread_id>")
 @login_required
 def show(thread_id: int):
     user = signed_in_user()
@@ -50,7 +50,7 @@ def show(thread_id: int):
     )
 
 
-@bp.route("/messages/<int:message_id>/label", methods=["POST"])
+@bp.route("/messages/<id:message_id>/label", methods=["POST"])
 @login_required
 def relabel(message_id: int):
     user = signed_in_user()
@@ -65,7 +65,7 @@ def relabel(message_id: int):
     return redirect(url_for("threads.show", thread_id=message.thread_id, _anchor=f"message-{message.id}"))
 
 
-@bp.route("/<int:thread_id>/mute", methods=["POST"])
+@bp.route("/<id:thread_id>/mute", methods=["POST"])
 @login_required
 def mute(thread_id: int):
     user = signed_in_user()
@@ -82,7 +82,7 @@ def mute(thread_id: int):
     return redirect(url_for("threads.show", thread_id=thread.id))
 
 
-@bp.route("/<int:thread_id>/unmute", methods=["POST"])
+@bp.route("/<id:thread_id>/unmute", methods=["POST"])
 @login_required
 def unmute(thread_id: int):
     """Undo a mute: the thread is checked again and brings follow-ups from the next detection."""

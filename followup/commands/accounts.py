@@ -97,7 +97,7 @@ def account_update(account_ref, writeback, keyword, as_json) -> None:
         try:
             keyword = check_keyword(keyword)
         except WritebackError as exc:
-            raise click.BadParameter(str(exc), param_hint="--keyword") from None
+            raise click.ClickException(f"--keyword: {exc}") from None
     rt = runtime()
     with session_scope(rt.engine) as session:
         account = find_account(session, account_ref)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from followup.commands.context import echo_json, json_option, read_secret
-from followups.db import make_engine, upgrade
+from followups.db import make_engine, reporting_unavailable, upgrade
 from followups.db import session_scope
 from followups.settings import load_settings
 from followups.users import create_user, disable_user, get_user, set_password
@@ -20,7 +20,8 @@ def db_group() -> None:
 def db_upgrade() -> None:
     """Create the schema, or upgrade it to the latest revision."""
     settings = load_settings()
-    before, after = upgrade(make_engine(settings.database_url))
+    with reporting_unavailable(settings.database_url):
+        before, after = upgrade(make_engine(settings.database_url))
     if before == after:
         click.echo(f"database is up to date (revision {after})")
     else:

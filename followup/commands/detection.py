@@ -5,15 +5,12 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from followup.commands.context import echo_json, json_option, now_option, parse_now, runtime
+from followup.commands.context import account_option, echo_json, json_option, now_option, parse_now, runtime
 from followups.accounts import find_account
 from followups.db import session_scope
 from followups.calendar import CalendarError
 from followups.detection import DetectionError, detect_account, list_open_tasks
 from followups.models import MailAccount, TaskKind
-
-account_option = click.option("--account", "account_ref", default=None, metavar="ID",
-                              help="Only this account (its id or one of its addresses).")
 
 
 def _account_ids(session, account_ref: str | None) -> list[int]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import click
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Worker
 from rq.cron import CronScheduler
 
 from followup.commands.context import runtime
 from followup.jobqueue import DEFAULT_QUEUE, QUEUES, connect
 from followup.schedule import TICK_SECONDS, tick
+from followups.settings import masked_url
 
 
 def _redis() -> Redis:
@@ -20,7 +22,14 @@ def _redis() -> Redis:
         )
     # rq forks a process per job: pooled connections must not be shared across the fork.
     rt.engine.dispose()
-    return connect(rt.settings)
+    conn = connect(rt.settings)
+    try:
+        conn.ping()
+    except RedisError as exc:
+        raise click.ClickException(
+            f"FOLLOWUP_REDIS_URL: cannot reach {masked_url(rt.settings.redis_url)}: {exc}"
+        ) from None
+    return conn
 
 
 @click.command("worker")

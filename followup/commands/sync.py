@@ -7,9 +7,9 @@ import sys
 import click
 from sqlmodel import select
 
-from followup.commands.context import echo_json, json_option, runtime
+from followup.commands.context import account_option, echo_json, json_option, runtime
 from followup.jobs import sync_account
-from followups.accounts import AccountError, account_password, find_account
+from followups.accounts import AccountError, find_account
 from followups.db import session_scope
 from followups.models import Folder, FolderRole, MailAccount
 from inbox_sync.imap_connection import ConnectionSettings, ImapError
@@ -17,7 +17,7 @@ from inbox_sync.sync import SyncError
 
 
 @click.command("sync")
-@click.option("--account", "account_ref", default=None, metavar="ID", help="The account (id or address).")
+@account_option
 @click.option("--all", "all_accounts", is_flag=True, help="Every account with an IMAP server.")
 @click.option("--watch", is_flag=True, help="Keep running: IMAP IDLE on INBOX and Sent, sync on change.")
 @click.option("--stop-after", type=float, default=None, hidden=True, help="With --watch: stop after N seconds.")
@@ -107,7 +107,7 @@ def _watch(rt, account_ids: list[int], as_json: bool, stop_after: float | None) 
                 f.name for f in session.exec(select(Folder).where(Folder.account_id == account_id))
                 if f.role in (FolderRole.INBOX, FolderRole.SENT, FolderRole.ALL)
             ] or ["INBOX"]
-            settings = ConnectionSettings.for_account(account, account_password(account, rt.settings.secret_key))
+            settings = ConnectionSettings.for_account(account, rt.settings.secret_key)
             targets[account_id] = (settings, folders)
     if not targets:
         return
