@@ -80,6 +80,8 @@ class WebClient:
         self.get("/login")
         response = self.post("/login", {"email": email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)
+        # As a browser does: the page after sign-in carries the new session's CSRF token.
+        self.get(response.headers["Location"])
         return response
 
 
