@@ -185,3 +185,22 @@ def test_sync_now_queues_the_accounts_unique_job_once_and_a_worker_runs_it(runti
     with db(runtime) as session:
         assert session.exec(select(func.count()).select_from(Message)
                             .where(Message.account_id == account_id)).one() == 3
+
+
+def test_sync_now_with_the_job_queue_down_says_so(runtime, imap_user):
+    import dataclasses
+
+    from followup.bootstrap import Runtime
+    from tests.services import free_port
+    from tests.test_sync_imap import make_account
+    from tests.test_web_helpers import WebClient, make_app
+
+    account_id = make_account(runtime, imap_user)
+    closed = f"redis://127.0.0.1:{free_port('127.0.0.1')}/0"  # nothing listens there
+    rt = Runtime(settings=dataclasses.replace(runtime.settings, redis_url=closed), engine=runtime.engine)
+    client = WebClient(make_app(rt, FOLLOWUP_START_SYNC=True).test_client())
+    client.login("owner@example.com", "a long password")
+
+    response = client.post(f"/accounts/{account_id}/sync", follow_redirects=True)
+    assert response.status_code == 200
+    assert "job queue (FOLLOWUP_REDIS_URL) does not answer" in response.get_data(as_text=True)

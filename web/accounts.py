@@ -197,7 +197,7 @@ def new():
     ), status
 
 
-SYNC_STARTED, SYNC_ALREADY_QUEUED, SYNC_OFF = "started", "already_queued", "off"
+SYNC_STARTED, SYNC_ALREADY_QUEUED, SYNC_OFF, SYNC_QUEUE_DOWN = "started", "already_queued", "off", "queue_down"
 
 
 def _start_sync(account_id: int) -> str:
@@ -210,9 +210,15 @@ def _start_sync(account_id: int) -> str:
         return SYNC_OFF
     rt = get_runtime()
     if rt.settings.redis_url:
+        from redis.exceptions import RedisError
+
         from followup.jobqueue import connect, enqueue_sync
 
-        return SYNC_STARTED if enqueue_sync(connect(rt.settings), account_id) else SYNC_ALREADY_QUEUED
+        try:
+            return SYNC_STARTED if enqueue_sync(connect(rt.settings), account_id) else SYNC_ALREADY_QUEUED
+        except RedisError as exc:
+            log.warning("sync of account %s not queued: Redis: %s", account_id, exc)
+            return SYNC_QUEUE_DOWN
     from followup.jobs import sync_account
 
     def run() -> None:
@@ -292,6 +298,9 @@ def sync_now(account_id: int):
         flash("Sync started; reload this page to see its progress.")
     elif started == SYNC_ALREADY_QUEUED:
         flash("A sync of this account is already queued or running; reload this page to see its progress.")
+    elif started == SYNC_QUEUE_DOWN:
+        flash("The job queue (FOLLOWUP_REDIS_URL) does not answer, so the sync was not started; "
+              "try again in a minute.", "error")
     else:
         flash("Syncing from the web is switched off here; run `followup sync`.", "error")
     return redirect(url_for("accounts.show", account_id=account.id))

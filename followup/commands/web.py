@@ -77,20 +77,22 @@ def setup_demo(rt: Runtime, now: datetime, demo_mailbox) -> tuple[str, str | Non
     from followups.accounts import create_account
     from followups.db import session_scope
     from followups.models import MailAccount, User
-    from followups.users import create_user, get_or_create_team
+    from followups.users import UserError, create_user, get_or_create_team, set_password
     from inbox_sync.importer import import_mailbox
-    from werkzeug.security import generate_password_hash
 
     email = demo_mailbox.DEMO_USER_EMAIL
     chosen = os.environ.get(DEMO_PASSWORD_ENV)
     password = chosen or secrets.token_urlsafe(12)
     with session_scope(rt.engine) as session:
         user = session.exec(select(User).where(User.email == email)).first()
-        if user is None:
-            user = create_user(session, email, password, team_name=DEMO_TEAM, lead=True,
-                               display_name="Alex Morgan")
-        else:
-            user.password_hash = generate_password_hash(password)
+        try:
+            if user is None:
+                user = create_user(session, email, password, team_name=DEMO_TEAM, lead=True,
+                                   display_name="Alex Morgan")
+            else:
+                set_password(user, password)  # the same rule as every password; old sessions end
+        except UserError as exc:
+            raise UserError(f"{DEMO_PASSWORD_ENV}: {exc}") from None
         colleague_email = getattr(demo_mailbox, "COLLEAGUE_EMAIL", None)
         if colleague_email and not session.exec(select(User).where(User.email == colleague_email)).first():
             colleague = create_user(session, colleague_email, secrets.token_urlsafe(16), team_name=DEMO_TEAM)
