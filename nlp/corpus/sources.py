@@ -48,6 +48,8 @@ import re
 import sys
 from pathlib import Path
 
+from nlp.corpus.contamination import EvalIndex, near_copied_sentence
+
 REAL_DIR = Path(__file__).resolve().parent / "real"
 
 BITEXT_LABELS = {
@@ -138,12 +140,19 @@ def real_rows(folder: Path = REAL_DIR) -> dict[str, list[dict]]:
 
 
 def copy_sources(nlp_train: Path, eval_dir: Path, folder: Path = REAL_DIR) -> dict[str, int]:
-    """Copy the usable items (with their own labels) from the shared folders into ``folder``."""
+    """Copy the usable items (with their own labels) from the shared folders into ``folder``,
+    leaving out the near-copies of eval text (:mod:`nlp.corpus.contamination`): Parakweet's
+    against ``dev_nlp.jsonl``, the others' against both eval files."""
+    dev_nlp = read_items(eval_dir / "dev_nlp.jsonl")
+    parakweet = read_items(eval_dir / "needs_reply_dev.jsonl")
+    against_dev = EvalIndex([item["text"] for item in dev_nlp])
+    against_both = EvalIndex([item["text"] for item in dev_nlp + parakweet])
     folder.mkdir(parents=True, exist_ok=True)
     counts = {}
     for source, name in FILES.items():
-        origin = eval_dir / "needs_reply_dev.jsonl" if source == "parakweet" else nlp_train / name
-        kept = [item for item in read_items(origin) if usable(source, item) is not None]
+        items, index = (parakweet, against_dev) if source == "parakweet" else (read_items(nlp_train / name), against_both)
+        kept = [item for item in items if usable(source, item) is not None
+                and not near_copied_sentence(index, f"{item.get('subject') or ''}\n{item['text']}")]
         with (folder / name).open("w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(item, ensure_ascii=False) + "\n" for item in kept)
         counts[source] = len(kept)
