@@ -6,7 +6,9 @@ makes a complaint; ordering, paying, changing or cancelling an order or a plan i
 asking how something works or where it stands is an inquiry; colleague mail is other) and
 drops the terms that could mean two of ours. The items used are copied, with their own
 labels, into ``nlp/corpus/real/`` (see ``SOURCES.md`` there for source and licence);
-``python -m nlp.corpus.sources SHARED_NLP_TRAIN SHARED_EVAL`` recopies them.
+``python -m nlp.corpus.sources copy SHARED_NLP_TRAIN SHARED_EVAL`` recopies them, and
+``python -m nlp.corpus.sources held-out SHARED_EVAL/needs_reply_dev.jsonl`` prints the held-out
+Parakweet fold, for ``followup nlp evaluate --data``.
 
 ==========  ====================================================  ===========  ===========
 source      its label                                             our label    needs_reply
@@ -159,5 +161,17 @@ def copy_sources(nlp_train: Path, eval_dir: Path, folder: Path = REAL_DIR) -> di
     return counts
 
 
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["copy"] and len(argv) == 3:
+        print(copy_sources(Path(argv[1]), Path(argv[2])))
+    elif argv[:1] == ["held-out"] and len(argv) == 2:
+        for item in read_items(Path(argv[1])):
+            if parakweet_fold(item["text"]) == PARAKWEET_HELD_OUT:
+                print(json.dumps(item, ensure_ascii=False))
+    else:
+        sys.exit("usage: python -m nlp.corpus.sources copy SHARED_NLP_TRAIN SHARED_EVAL\n"
+                 "       python -m nlp.corpus.sources held-out NEEDS_REPLY_DEV.jsonl")
+
+
 if __name__ == "__main__":
-    print(copy_sources(Path(sys.argv[1]), Path(sys.argv[2])))
+    main(sys.argv[1:])
