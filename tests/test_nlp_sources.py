@@ -12,7 +12,8 @@ from nlp.training import CORPUS_DIR, SOURCE_WEIGHTS, corpus_rows, read_jsonl
 NEEDS_REPLY_DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "needs_reply_dev.jsonl"
 
 
-def test_bitext_intents_map_to_our_labels_and_ambiguous_ones_are_dropped():
+def test_bitext_intents_map_to_our_labels_and_ambiguous_ones_are_dropped(monkeypatch):
+    monkeypatch.setattr(sources, "NEEDS_REPLY_ONLY", frozenset())
     items = [{"text": "cancel order 1234", "intent": "cancel_order"},
              {"text": "where is order 1234", "intent": "track_order"},
              {"text": "I want my money back", "intent": "get_refund"},
@@ -25,6 +26,11 @@ def test_bitext_intents_map_to_our_labels_and_ambiguous_ones_are_dropped():
         {"text": "where is order 1234", "label": "inquiry", "needs_reply": True},
         {"text": "I want my money back", "label": "complaint", "needs_reply": True},
         {"text": "edit my account", "label": "other", "needs_reply": True}]
+
+
+def test_needs_reply_only_sources_train_no_label():
+    assert training_rows("bitext", [{"text": "cancel order 1234", "intent": "cancel_order"}]) == [
+        {"text": "cancel order 1234", "needs_reply": True}]
 
 
 def test_bitext_is_capped_per_intent(monkeypatch):
