@@ -15,6 +15,9 @@ lexeme a lemma-like norm, :func:`nlp.tokenizer.crude_norm`):
    (``merged=False`` still builds that, for comparison);
 2. ``evidence`` — the rule component ``followup_evidence_v1`` (no training).
 
+The training rows (:func:`corpus_rows`) are the team corpus's ``train.jsonl`` and the real
+labelled sources in ``corpus/real/`` as :mod:`nlp.corpus.sources` maps them.
+
 Training is seeded (``fix_random_seed`` plus a seeded shuffle), so the same corpus, extra
 examples and seed give the same weights.
 """
