@@ -7,12 +7,14 @@ A spaCy pipeline built on ``spacy.blank("en")``, trained on the team's corpus
     result = load_classifier().classify(subject, body_text)
     result.label, result.confidence, result.needs_reply, result.evidence
 
+The model reads the subject and the first ``BODY_CHARS`` characters of the body.
 Evidence offsets are character offsets into the body text (``result.classified_text``);
 evidence found in the subject has a kind prefixed with ``subject:`` and offsets into the
 subject (see :mod:`nlp.classifier`). The package imports nothing from the rest of the product.
 """
 
 from nlp.classifier import (
+    BODY_CHARS,
     LABELS,
     MODEL_DIR,
     Classification,
@@ -40,5 +42,5 @@ def evaluate(classifier, rows):
     return _evaluate(classifier, rows)
 
 
-__all__ = ["LABELS", "MODEL_DIR", "MODEL_VERSION", "Classification", "Classifier", "Evidence", "compose_input",
+__all__ = ["BODY_CHARS", "LABELS", "MODEL_DIR", "MODEL_VERSION", "Classification", "Classifier", "Evidence", "compose_input",
            "evidence_from_json", "evidence_to_json", "evaluate", "load_classifier", "train"]

@@ -1,7 +1,9 @@
 """Scores of a classifier on JSONL rows, and their human-readable report.
 
-A row is ``{"text", "subject"?, "label"?, "needs_reply"?}``; each metric is computed over
-the rows that carry its key. ``evaluate`` works with anything that has ``classify_many``
+A row is ``{"text", "subject"?, "label"?, "needs_reply"?, "source"?}``; each metric is computed
+over the rows that carry its key. When rows name their ``source`` (the shared eval file's
+``support-tweet``, ``customer-service-utterance``, ...), the scores are also given per source,
+for all rows, and for all rows but the templated customer-service utterances. ``evaluate`` works with anything that has ``classify_many``
 (the spaCy :class:`~nlp.classifier.Classifier` or the :class:`~nlp.baseline.KeywordBaseline`).
 """
 
@@ -24,14 +26,44 @@ def precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]
     return precision, recall, f1
 
 
+TEMPLATED_SOURCE = "customer-service-utterance"
+"""The eval source generated from templates: a model can score well on it by memorising
+them, so ``per_source`` also gives the figures without it."""
+
+
 def evaluate(classifier: SupportsClassifyMany, rows: list[dict]) -> dict:
     """Per-label precision/recall/F1, macro-F1, accuracy, confusion matrix, needs-reply P/R/F1.
 
     ``macro_f1`` is ``None`` when no row has a label; ``needs_reply_f1`` is ``None`` when no
     row has ``needs_reply``. The confusion matrix is ``matrix[gold][predicted]`` in
-    ``labels`` order.
+    ``labels`` order. ``per_source`` (``None`` when no row has a ``source``) maps each source,
+    ``"all"`` and ``"without customer-service-utterance"`` to their ``n``, ``macro_f1`` and
+    ``needs_reply_f1``.
     """
     predictions = list(classifier.classify_many((row.get("subject"), row["text"]) for row in rows))
+    result = score(rows, predictions)
+    result["per_source"] = per_source(rows, predictions)
+    return result
+
+
+def per_source(rows: list[dict], predictions: list[Classification]) -> dict | None:
+    """The headline figures of :func:`score` for each row ``source`` (see :func:`evaluate`)."""
+    sources = sorted({row["source"] for row in rows if isinstance(row.get("source"), str)})
+    if not sources:
+        return None
+    groups = {"all": lambda row: True,
+              f"without {TEMPLATED_SOURCE}": lambda row: row.get("source") != TEMPLATED_SOURCE}
+    groups.update({source: (lambda row, source=source: row.get("source") == source) for source in sources})
+    figures = {}
+    for name, belongs in groups.items():
+        pairs = [(row, pred) for row, pred in zip(rows, predictions) if belongs(row)]
+        scores = score([row for row, _ in pairs], [pred for _, pred in pairs])
+        figures[name] = {key: scores[key] for key in ("n", "macro_f1", "needs_reply_f1")}
+    return figures
+
+
+def score(rows: list[dict], predictions: list[Classification]) -> dict:
+    """The figures of :func:`evaluate` (but ``per_source``) for rows and their predictions."""
     labelled = [(row["label"], pred.label) for row, pred in zip(rows, predictions) if row.get("label") in LABELS]
     replies = [(bool(row["needs_reply"]), pred.needs_reply) for row, pred in zip(rows, predictions)
                if isinstance(row.get("needs_reply"), bool)]
@@ -99,6 +131,10 @@ def format_report(result: dict, baseline: dict | None = None) -> str:
         if baseline:
             line += f"   |          {'':>6} {'':>6} {_fmt(baseline['accuracy']):>6}"
         lines.append(line)
+        if result.get("per_source"):
+            lines += ["", f"{'source':<42} {'n':>5} {'macro-F1':>8} {'reply F1':>8}"]
+            for name, m in result["per_source"].items():
+                lines.append(f"{name:<42} {m['n']:>5} {_fmt(m['macro_f1']):>8} {_fmt(m['needs_reply_f1']):>8}")
         lines += ["", "confusion (rows: gold, columns: predicted)",
                   f"{'':<10} " + " ".join(f"{label:>9}" for label in LABELS)]
         for label, row in zip(LABELS, result["confusion"]["matrix"]):

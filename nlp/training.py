@@ -15,6 +15,9 @@ lexeme a lemma-like norm, :func:`nlp.tokenizer.crude_norm`):
    (``merged=False`` still builds that, for comparison);
 2. ``evidence`` — the rule component ``followup_evidence_v1`` (no training).
 
+The training rows (:func:`corpus_rows`) are the team corpus's ``train.jsonl`` and the real
+labelled sources in ``corpus/real/`` as :mod:`nlp.corpus.sources` maps them.
+
 Training is seeded (``fix_random_seed`` plus a seeded shuffle), so the same corpus, extra
 examples and seed give the same weights.
 """
@@ -36,6 +39,7 @@ from nlp import architectures as _architectures  # noqa: F401
 from nlp import evidence as _evidence  # noqa: F401
 from nlp import tokenizer as _tokenizer  # noqa: F401
 from nlp.classifier import LABELS, MODEL_DIR, NEEDS_REPLY, Classifier, compose_input
+from nlp.corpus.sources import real_rows
 from nlp.version import MODEL_VERSION
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
@@ -57,6 +61,8 @@ L2_SCALE = 2.0
 """The length of an "l2" feature vector. Over corpus seeds 13/14/15, dev_nlp macro-F1 and
 needs_reply_dev F1: 8 → 0.813 / 0.732, 4 → 0.815 / 0.736, 2 → 0.815 / 0.743,
 1 → 0.798 / 0.745, 0.5 → 0.780 / 0.746."""
+SOURCE_WEIGHTS = {"bitext": 1, "cfpb": 1, "enron": 1, "parakweet": 1}
+"""How many times each real source's rows (:mod:`nlp.corpus.sources`) are repeated in training."""
 FEEDBACK_WEIGHT = 3
 """How many times each user correction is repeated in training: one correction outweighs a
 generic example, since it is about the team's own mail."""
@@ -145,12 +151,25 @@ def _examples(nlp: Language, rows: Iterable[dict], merged: bool) -> tuple[list[E
     return label_examples, reply_examples
 
 
+def corpus_rows(corpus_dir: Path, source_weights: dict[str, int] | None = None) -> list[dict]:
+    """The training rows of a corpus folder: its ``train.jsonl`` and, when it has a ``real/``
+    folder, the real sources' rows, each repeated its weight's times; rows with no text and no
+    subject are dropped (an empty document trains nothing)."""
+    weights = SOURCE_WEIGHTS if source_weights is None else source_weights
+    rows = read_jsonl(corpus_dir / "train.jsonl")
+    for source, source_rows in real_rows(corpus_dir / "real").items():
+        rows += [row for row in source_rows for _ in range(weights.get(source, 1))]
+    return [row for row in rows if row["text"].strip() or str(row.get("subject") or "").strip()]
+
+
 def train(output_dir: str | Path | None = None, extra_examples: list[dict] | None = None, seed: int = 0,
           *, epochs: int = EPOCHS, corpus_dir: str | Path | None = None, length: int = LENGTH,
+          source_weights: dict[str, int] | None = None,
           ngram_size: int = NGRAM_SIZE, merged: bool = True, attr: str = FEATURE_ATTR,
           values: str = FEATURE_VALUES, l2_scale: float = L2_SCALE,
           log: Callable[[str], None] | None = None) -> TrainResult:
-    """Train on the team corpus (plus ``extra_examples``, e.g. user corrections) and save.
+    """Train on the team corpus and the real sources (plus ``extra_examples``, e.g. user
+    corrections) and save.
 
     ``extra_examples`` are rows in the evaluate format (``text``, optional ``subject``,
     ``label`` and/or ``needs_reply``). Returns where the pipeline went and its dev scores.
@@ -163,8 +182,8 @@ def train(output_dir: str | Path | None = None, extra_examples: list[dict] | Non
     fix_random_seed(seed)
     rng = random.Random(seed)
 
-    rows = read_jsonl(corpus_dir / "train.jsonl")
-    extra = list(extra_examples or [])
+    rows = corpus_rows(corpus_dir, source_weights)
+    extra = [row for row in extra_examples or [] if row["text"].strip() or str(row.get("subject") or "").strip()]
     rows += [row for row in extra for _ in range(FEEDBACK_WEIGHT)]
     nlp = build_pipeline(length=length, ngram_size=ngram_size, merged=merged, attr=attr, values=values,
                          l2_scale=l2_scale)
@@ -191,7 +210,9 @@ def train(output_dir: str | Path | None = None, extra_examples: list[dict] | Non
         "version": "0.1.0",
         "description": "followup: inquiry / sale / complaint / other, needs-reply, evidence spans",
         "followup": {"model_version": MODEL_VERSION, "seed": seed, "epochs": epochs,
-                     "n_extra_examples": len(extra), "length": length, "ngram_size": ngram_size,
+                     "n_extra_examples": len(extra),
+                     "source_weights": SOURCE_WEIGHTS if source_weights is None else source_weights,
+                     "length": length, "ngram_size": ngram_size,
                      "merged": merged, "attr": attr, "values": values,
                      "l2_scale": l2_scale if values == "l2" else None},
     })

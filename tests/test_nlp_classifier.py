@@ -127,3 +127,31 @@ def test_a_message_without_words_beside_normal_mail(clf):
     for empty in (batch[0], batch[2]):
         assert (empty.label, empty.needs_reply, empty.evidence) == ("other", False, [])
         assert empty.to_dict() == clf.classify("", "").to_dict()  # the same alone as among others
+
+
+LOG_LINE = "2026-11-30 12:00:01 worker[4411] INFO processed batch 8812 of queue imports in 0.41 s\n"
+
+
+def test_long_mail_reads_only_its_beginning_and_evidence_points_into_the_full_body(clf):
+    """A 1,000-word mail is classified on its subject and first BODY_CHARS characters: the
+    log pasted below does not change the result, and the evidence offsets index the full body."""
+    opening = "Hi team, the invoice INV-2024-0113 for $1,240.00 was charged twice. Can you refund it? "
+    body = opening + LOG_LINE * 120
+    assert len(body.split()) > 1000
+    result = clf.classify("Double charge", body)
+    head = body[:nlp.BODY_CHARS]
+    alone = clf.classify("Double charge", head)
+    assert (result.label, result.needs_reply, result.scores) == (alone.label, alone.needs_reply, alone.scores)
+    assert result.classified_text == body and result.evidence
+    assert all(body[e.start:e.end] == e.text for e in result.evidence if not e.kind.startswith("subject:"))
+    assert any(e.text == "$1,240.00" for e in result.evidence)
+    assert all(e.end <= nlp.BODY_CHARS for e in result.evidence)
+
+
+def test_compose_input_cuts_the_body_at_a_word_end():
+    words = "refund " * 400
+    composed = compose_input("Subject", words)
+    body = composed[len("Subject\n\n"):]
+    assert len(body) <= nlp.BODY_CHARS and words.startswith(body) and body.endswith("refund")
+    unbroken = "x" * 3000  # no space to cut at: cut at the limit
+    assert compose_input("", unbroken) == "x" * nlp.BODY_CHARS

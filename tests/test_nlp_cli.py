@@ -74,3 +74,37 @@ def test_classify_json_and_stdin():
 def test_classify_empty_input_fails():
     result = CliRunner().invoke(classify_command, ["-"], input="")
     assert result.exit_code != 0
+
+
+def test_evaluate_per_source(tmp_path):
+    """Lines naming a source give macro-F1 per source, for all, and without the templated ones;
+    each figure is the one `evaluate` prints for that source's lines alone."""
+    sources = ["support-tweet", "customer-service-utterance", "support-tweet", "business-email"]
+    rows = [dict(row, source=source) for row, source in zip(ROWS, sources)]
+    path = tmp_path / "sourced.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def evaluate_json(file):
+        result = CliRunner().invoke(nlp_group, ["evaluate", "--data", str(file), "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output.strip().splitlines()[-1])
+
+    payload = evaluate_json(path)
+    figures = payload["per_source"]
+    assert set(figures) == {"all", "without customer-service-utterance", "support-tweet",
+                            "customer-service-utterance", "business-email"}
+    assert figures["all"] == {"n": 4, "macro_f1": payload["macro_f1"], "needs_reply_f1": payload["needs_reply_f1"]}
+    without = tmp_path / "without.jsonl"
+    without.write_text("".join(json.dumps(r) + "\n" for r in rows if r["source"] != "customer-service-utterance"))
+    alone = evaluate_json(without)
+    assert figures["without customer-service-utterance"] == {
+        "n": 3, "macro_f1": alone["macro_f1"], "needs_reply_f1": alone["needs_reply_f1"]}
+    assert figures["business-email"]["n"] == 1 and figures["business-email"]["macro_f1"] is None
+
+    human = CliRunner().invoke(nlp_group, ["evaluate", "--data", str(path)])
+    assert "without customer-service-utterance" in human.output and "support-tweet" in human.output
+
+
+def test_evaluate_without_sources_has_no_per_source(data):
+    result = CliRunner().invoke(nlp_group, ["evaluate", "--data", str(data), "--json"])
+    assert json.loads(result.output.strip().splitlines()[-1])["per_source"] is None
