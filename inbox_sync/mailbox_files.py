@@ -1,10 +1,23 @@
 """Reading messages out of mailbox files, one at a time: an mbox file, a Maildir (with
 Maildir++ subfolders), or a directory of single-message files (.eml).
 
-Everything is streamed: the mbox is read line by line and each message is handed on as soon
-as the next "From " separator line is seen, so memory stays flat however large the file.
+Everything is streamed: the mbox is read in blocks and each message is handed on as soon
+as the next From_ line is seen, so memory stays flat however large the file.
 Each message comes with the date its mailbox recorded (the mbox From_ line, the Maildir
 delivery time), which stands in for IMAP's INTERNALDATE when the Date header is unusable.
+
+Which mbox lines start a message (the rule mutt's `is_from` applies, stricter than Python's
+`mailbox.mbox`, which takes any line starting "From "): the first line of the file, and
+after that a line following a blank line that reads
+
+    From [SENDER] DAY MON DD HH:MM[:SS] [ZONE ...] YYYY [anything]
+
+SENDER is one word (a quoted local part may hold spaces; Thunderbird writes "-") or
+pipermail's "name at host"; DAY and MON are English abbreviations in any case; ZONE is a
+name ("PST", "MET DST") or an offset ("+0100"). So "From my experience, ..." in a body that
+no writer escaped (mboxo archives leave such lines) stays in its message, and so does
+"From x Tue, 3 Mar 2026 10:00:00 +0000": an RFC 5322 date is not a From_ date.
+">From " lines are unescaped one level (mboxrd), as the writer escaped them.
 """
 
 from __future__ import annotations
@@ -12,12 +25,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
-
-from inbox_sync.headers import parse_date
-
 
 class MailboxError(ValueError):
     """The path is not a mailbox this importer can read."""
@@ -31,11 +41,22 @@ class RawMessage:
     size: int  # bytes consumed from the mailbox, for progress
 
 
-_FROM_LINE_DATE_RE = re.compile(
-    rb"^From \S+\s+(.*?)\s*$"
+_FROM_LINE_RE = re.compile(
+    rb"From [ \t]*"
+    rb"(?:(?:[^\s\"\\]|\\.|\"(?:[^\"\\]|\\.)*\")+(?:[ \t]+at[ \t]+\S+)?[ \t]+)?"  # SENDER
+    rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[ \t]+"
+    rb"(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[ \t]+"
+    rb"(?P<day>\d{1,2})[ \t]+(?P<hour>\d{1,2}):(?P<minute>\d\d)(?::(?P<second>\d\d))?"
+    rb"(?P<zones>(?:[ \t]+(?:[A-Za-z][A-Za-z0-9+-]*|[+-]\d{4}))*)[ \t]+"
+    rb"(?P<year>\d{4})(?:\s.*)?\Z",
+    re.IGNORECASE | re.DOTALL,
 )
+_MONTHS = {name: number for number, name in enumerate(
+    (b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec"), 1)}
+_ZONE_OFFSET_RE = re.compile(rb"([+-])(\d\d)(\d\d)\Z")
 _ESCAPED_FROM_RE = re.compile(rb"(?m)^>(>*From )")
-_SEPARATOR_RE = re.compile(rb"\n\r?\nFrom ")
+_CANDIDATE_RE = re.compile(rb"\n\r?\nFrom ")
+_CANDIDATE_MAX = len(b"\n\r\nFrom ")
 READ_BLOCK = 1 << 20
 """Bytes read from an mbox at a time."""
 
@@ -75,37 +96,54 @@ def read_mailbox(path: Path) -> Iterator[RawMessage]:
                              size=len(raw))
 
 
-def read_mbox(path: Path) -> Iterator[RawMessage]:
-    """Stream an mbox: a message starts at a "From " line at the top or after a blank line.
+def is_from_line(line: bytes) -> bool:
+    """Whether `line` (without its newline) is a From_ line by the rule of the module docstring."""
+    return _FROM_LINE_RE.match(line) is not None
 
-    Read in blocks of `READ_BLOCK` bytes; only the message being cut out is held.
-    ">From " lines are unescaped one level (mboxrd), as the writer escaped them.
+
+def read_mbox(path: Path) -> Iterator[RawMessage]:
+    """Stream an mbox, cutting it at From_ lines (the rule of the module docstring).
+
+    Read in blocks of `READ_BLOCK` bytes; only the message being cut out is held. Candidates
+    (a blank line, then "From ") are found by one search; only they are checked in full.
     """
     number = 0
     with open(path, "rb") as handle:
-        buffer = handle.read(READ_BLOCK)
-        if buffer and not buffer.startswith(b"From "):
+        buffer = handle.read(max(READ_BLOCK, len(b"From ")))  # enough to check the start
+        if not buffer:
+            return
+        if not buffer.startswith(b"From "):
             raise MailboxError(f"{path}: not an mbox file (it does not start with a 'From ' line)")
-        start = 0
+        start = 0  # where the current message's From_ line begins
+        scan = 1  # where the search for the next From_ line goes on
         eof = False
-        while buffer:
-            match = _SEPARATOR_RE.search(buffer, start + 1)
-            while match is None and not eof:
-                more = handle.read(READ_BLOCK)
-                if not more:
-                    eof = True
-                    break
-                buffer = buffer[start:] + more
-                start = 0
-                match = _SEPARATOR_RE.search(buffer, 1)
-            end = match.start() + 1 if match else len(buffer)  # keep the blank line's "\n"
-            number += 1
-            yield _mbox_message(path, number, buffer[start:end], last=match is None)
-            if match is None:
+        while True:
+            match = _CANDIDATE_RE.search(buffer, scan)
+            line_end = buffer.find(b"\n", match.end()) if match else -1
+            if match and (line_end >= 0 or eof):
+                line_start = match.end() - len(b"From ")
+                line = buffer[line_start:line_end if line_end >= 0 else len(buffer)]
+                if not _FROM_LINE_RE.match(line):
+                    scan = match.end()
+                    continue
+                number += 1
+                yield _mbox_message(path, number, buffer[start:match.start() + 1], last=False)
+                start, scan = line_start, line_start + 1
+                if start > READ_BLOCK:
+                    buffer, scan, start = buffer[start:], scan - start, 0
+                continue
+            if eof:
+                number += 1
+                yield _mbox_message(path, number, buffer[start:], last=True)
                 return
-            start = match.end() - len(b"From ")
-            if start > READ_BLOCK:
-                buffer, start = buffer[start:], 0
+            more = handle.read(READ_BLOCK)
+            if not more:
+                eof = True
+                continue
+            # Search again from the candidate whose line was cut, or from where one may begin.
+            resume = match.start() if match else max(scan, len(buffer) - _CANDIDATE_MAX)
+            buffer = buffer[start:] + more
+            scan, start = max(resume - start, 1), 0
 
 
 def _mbox_message(path: Path, number: int, chunk: bytes, last: bool) -> RawMessage:
@@ -125,16 +163,20 @@ def _mbox_message(path: Path, number: int, chunk: bytes, last: bool) -> RawMessa
 
 
 def _from_line_date(line: bytes) -> datetime | None:
-    match = _FROM_LINE_DATE_RE.match(line)
+    """The From_ line's date; UTC unless the line gives a numeric offset (asctime has none)."""
+    match = _FROM_LINE_RE.match(line)
     if not match:
         return None
-    text = match.group(1).decode("ascii", errors="replace")
-    parsed = parse_date(text)
-    if parsed is not None:
-        return parsed
-    try:  # asctime: "Mon Mar  2 09:00:00 2026"
-        return datetime.strptime(" ".join(text.split()[:5]), "%a %b %d %H:%M:%S %Y").replace(
-            tzinfo=timezone.utc)
+    zone = timezone.utc
+    for word in match["zones"].split():
+        offset = _ZONE_OFFSET_RE.match(word)
+        if offset:
+            minutes = int(offset[2]) * 60 + int(offset[3])
+            zone = timezone(timedelta(minutes=-minutes if offset[1] == b"-" else minutes))
+    try:
+        return datetime(int(match["year"]), _MONTHS[match["month"].lower()], int(match["day"]),
+                        int(match["hour"]), int(match["minute"]), int(match["second"] or 0),
+                        tzinfo=zone)
     except ValueError:
         return None
 
@@ -178,4 +220,4 @@ def _file_date(file: Path, kind: str) -> datetime | None:
         return None
 
 
-__all__ = ["MailboxError", "RawMessage", "mailbox_kind", "read_mailbox", "read_mbox", "total_size"]
+__all__ = ["MailboxError", "RawMessage", "is_from_line", "mailbox_kind", "read_mailbox", "read_mbox", "total_size"]
