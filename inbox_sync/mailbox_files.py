@@ -115,6 +115,7 @@ def read_mbox(path: Path) -> Iterator[RawMessage]:
         if not buffer.startswith(b"From "):
             raise MailboxError(f"{path}: not an mbox file (it does not start with a 'From ' line)")
         start = 0  # where the current message's From_ line begins
+        from_line = None  # the current message's From_ match; the opening one is matched from its chunk
         scan = 1  # where the search for the next From_ line goes on
         eof = False
         while True:
@@ -123,18 +124,21 @@ def read_mbox(path: Path) -> Iterator[RawMessage]:
             if match and (line_end >= 0 or eof):
                 line_start = match.end() - len(b"From ")
                 line = buffer[line_start:line_end if line_end >= 0 else len(buffer)]
-                if not _FROM_LINE_RE.match(line):
+                next_from_line = _FROM_LINE_RE.match(line)
+                if not next_from_line:
                     scan = match.end()
                     continue
                 number += 1
-                yield _mbox_message(path, number, buffer[start:match.start() + 1], last=False)
-                start, scan = line_start, line_start + 1
+                chunk = buffer[start:match.start() + 1]
+                yield _mbox_message(path, number, chunk, from_line or _first_line(chunk), last=False)
+                start, scan, from_line = line_start, line_start + 1, next_from_line
                 if start > READ_BLOCK:
                     buffer, scan, start = buffer[start:], scan - start, 0
                 continue
             if eof:
                 number += 1
-                yield _mbox_message(path, number, buffer[start:], last=True)
+                chunk = buffer[start:]
+                yield _mbox_message(path, number, chunk, from_line or _first_line(chunk), last=True)
                 return
             more = handle.read(READ_BLOCK)
             if not more:
@@ -146,11 +150,15 @@ def read_mbox(path: Path) -> Iterator[RawMessage]:
             scan, start = max(resume - start, 1), 0
 
 
-def _mbox_message(path: Path, number: int, chunk: bytes, last: bool) -> RawMessage:
+def _first_line(chunk: bytes) -> re.Match | None:
+    return _FROM_LINE_RE.match(chunk.split(b"\n", 1)[0])
+
+
+def _mbox_message(path: Path, number: int, chunk: bytes, from_line: re.Match | None,
+                  last: bool) -> RawMessage:
     """One message out of its mbox chunk: From_ line off, unescaped. The blank line that
     separates it from the next message is not in the chunk; after the last one it may be."""
     newline = chunk.find(b"\n")
-    from_line = chunk[:newline] if newline >= 0 else chunk
     raw = chunk[newline + 1:] if newline >= 0 else b""
     if last and raw.endswith(b"\r\n\r\n"):
         raw = raw[:-2]
@@ -162,10 +170,9 @@ def _mbox_message(path: Path, number: int, chunk: bytes, last: bool) -> RawMessa
                       source=f"{path}#{number}", size=len(chunk))
 
 
-def _from_line_date(line: bytes) -> datetime | None:
+def _from_line_date(match: re.Match | None) -> datetime | None:
     """The From_ line's date; UTC unless the line gives a numeric offset (asctime has none)."""
-    match = _FROM_LINE_RE.match(line)
-    if not match:
+    if match is None:
         return None
     zone = timezone.utc
     for word in match["zones"].split():
