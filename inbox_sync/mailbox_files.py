@@ -22,12 +22,17 @@ no writer escaped (mboxo archives leave such lines) stays in its message, and so
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import stat
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
+
+log = logging.getLogger(__name__)
+
 
 class MailboxError(ValueError):
     """The path is not a mailbox this importer can read."""
@@ -61,15 +66,23 @@ READ_BLOCK = 1 << 20
 """Bytes read from an mbox at a time."""
 
 
+MAX_MESSAGE_FILE_BYTES = 100 * 2**20
+"""The largest message file of a Maildir or folder that is read (100 MiB: twice what Gmail
+accepts, far above most servers' limits). A larger file is no message anyone sent; it is
+skipped, with a warning naming it and its size, instead of being read whole into memory."""
+
+
 def mailbox_kind(path: Path) -> str:
     """'mbox', 'maildir' or 'directory'; raises MailboxError for anything else."""
+    if not path.exists():
+        raise MailboxError(f"{path}: no such file or directory")
     if path.is_file():
         return "mbox"
     if path.is_dir():
         if (path / "cur").is_dir() or (path / "new").is_dir():
             return "maildir"
         return "directory"
-    raise MailboxError(f"{path}: no such file or directory")
+    raise MailboxError(f"{path}: not a regular file or a folder")
 
 
 def total_size(path: Path) -> int:
@@ -77,23 +90,32 @@ def total_size(path: Path) -> int:
     kind = mailbox_kind(path)
     if kind == "mbox":
         return path.stat().st_size
-    return sum(f.stat().st_size for f in _message_files(path, kind))
+    return sum(size for _, size in _message_files(path, kind, on_skip=lambda warning: None))
 
 
-def read_mailbox(path: Path) -> Iterator[RawMessage]:
-    """Every message of the mailbox at `path`, in file order."""
+def read_mailbox(path: Path, on_skip: Callable[[str], None] = log.warning) -> Iterator[RawMessage]:
+    """Every message of the mailbox at `path`, in file order.
+
+    A folder entry that is no message file (see `_skip_reason`) or that cannot be read is
+    passed over: `on_skip` gets one line naming it and why, and the reading goes on.
+    """
     path = Path(path)
     kind = mailbox_kind(path)
     if kind == "mbox":
         yield from read_mbox(path)
-    else:
-        for file in _message_files(path, kind):
-            try:
-                raw = file.read_bytes()
-            except OSError as exc:
-                raise MailboxError(f"{file}: {exc.strerror}") from exc
-            yield RawMessage(raw=raw, internal_date=_file_date(file, kind), source=str(file),
-                             size=len(raw))
+        return
+    for file, _ in _message_files(path, kind, on_skip):
+        try:
+            with open(file, "rb") as handle:
+                raw = handle.read(MAX_MESSAGE_FILE_BYTES + 1)  # the file may have grown
+        except OSError as exc:
+            on_skip(f"{file}: {exc.strerror or exc}")
+            continue
+        if len(raw) > MAX_MESSAGE_FILE_BYTES:
+            on_skip(f"{file}: larger than {MAX_MESSAGE_FILE_BYTES:,} bytes")
+            continue
+        yield RawMessage(raw=raw, internal_date=_file_date(file, kind), source=str(file),
+                         size=len(raw))
 
 
 def is_from_line(line: bytes) -> bool:
@@ -188,24 +210,57 @@ def _from_line_date(match: re.Match | None) -> datetime | None:
         return None
 
 
-def _message_files(path: Path, kind: str) -> list[Path]:
-    files: list[Path] = []
+def _message_files(path: Path, kind: str, on_skip: Callable[[str], None]) -> list[tuple[Path, int]]:
+    """The message files of a Maildir or folder with their sizes, in reading order."""
+    root = path.resolve()
+    candidates: list[Path] = []
     if kind == "maildir":
         folders = [path] + sorted(p for p in path.iterdir() if p.is_dir() and p.name.startswith("."))
         for folder in folders:
             for sub in ("cur", "new"):
                 directory = folder / sub
                 if directory.is_dir():
-                    files.extend(sorted(f for f in directory.iterdir() if f.is_file()
-                                        and not f.name.startswith(".")))
-        return files
-    for root, dirs, names in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(names):
-            if name.startswith(".") or name.lower().endswith(_NOT_MAIL):
-                continue
-            files.append(Path(root) / name)
+                    candidates.extend(sorted(f for f in directory.iterdir() if not f.name.startswith(".")))
+    else:
+        for folder, dirs, names in os.walk(path):
+            for name in sorted(d for d in dirs if os.path.islink(os.path.join(folder, d))):
+                on_skip(f"{Path(folder) / name}: a link to a folder, not followed")
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            candidates.extend(Path(folder) / name for name in sorted(names)
+                              if not name.startswith(".") and not name.lower().endswith(_NOT_MAIL))
+    files = []
+    for file in candidates:
+        reason, size = _skip_reason(file, root)
+        if reason:
+            on_skip(f"{file}: {reason}")
+        else:
+            files.append((file, size))
     return files
+
+
+def _skip_reason(file: Path, root: Path) -> tuple[str | None, int]:
+    """Why `file` is not read as a message (None when it is), and its size.
+
+    Only regular files inside the folder are read: a FIFO would block the import forever, a
+    device such as /dev/zero never ends, and a link out of the folder reads what the user did
+    not choose to import.
+    """
+    try:
+        status = file.stat()
+    except FileNotFoundError:
+        return ("a broken link" if file.is_symlink() else "vanished"), 0
+    except OSError as exc:
+        return exc.strerror or str(exc), 0
+    if stat.S_ISDIR(status.st_mode):
+        return "a folder inside a Maildir's cur/ or new/", 0
+    if not stat.S_ISREG(status.st_mode):
+        return "not a regular file (a FIFO, device or socket)", 0
+    if file.is_symlink() and not file.resolve().is_relative_to(root):
+        return f"a link to {file.resolve()}, outside the folder", 0
+    if status.st_size > MAX_MESSAGE_FILE_BYTES:
+        return (f"{status.st_size:,} bytes, more than the {MAX_MESSAGE_FILE_BYTES:,} a message "
+                f"file may have"), 0
+    return None, status.st_size
 
 
 _NOT_MAIL = (".json", ".txt.json", ".py", ".yaml", ".yml", ".md", ".pyc", ".html", ".js")
