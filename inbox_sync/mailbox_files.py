@@ -1,5 +1,5 @@
 """Reading messages out of mailbox files, one at a time: an mbox file, a Maildir (with
-Maildir++ subfolders), or a directory of single-message files (.eml).
+Maildir++ subfolders), a directory of single-message files (.eml), or one such file.
 
 Everything is streamed: the mbox is read in blocks and each message is handed on as soon
 as the next From_ line is seen, so memory stays flat however large the file.
@@ -62,6 +62,7 @@ _ZONE_OFFSET_RE = re.compile(rb"([+-])(\d\d)(\d\d)\Z")
 _ESCAPED_FROM_RE = re.compile(rb"(?m)^>(>*From )")
 _CANDIDATE_RE = re.compile(rb"\n\r?\nFrom ")
 _CANDIDATE_MAX = len(b"\n\r\nFrom ")
+_HEADER_FIELD_RE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")
 READ_BLOCK = 1 << 20
 """Bytes read from an mbox at a time."""
 
@@ -73,11 +74,19 @@ skipped, with a warning naming it and its size, instead of being read whole into
 
 
 def mailbox_kind(path: Path) -> str:
-    """'mbox', 'maildir' or 'directory'; raises MailboxError for anything else."""
+    """'mbox', 'maildir', 'directory' or 'message' (one .eml file: it starts with a header
+    field, not a From_ line); raises MailboxError for anything else."""
     if not path.exists():
         raise MailboxError(f"{path}: no such file or directory")
     if path.is_file():
-        return "mbox"
+        with open(path, "rb") as handle:
+            start = handle.read(len(b"From "))
+            first_line = start + handle.readline(998)  # RFC 5322's line limit
+        if start == b"From ":
+            return "mbox"
+        if _HEADER_FIELD_RE.match(first_line):
+            return "message"
+        return "mbox"  # read_mbox says why it is not one
     if path.is_dir():
         if (path / "cur").is_dir() or (path / "new").is_dir():
             return "maildir"
@@ -88,7 +97,7 @@ def mailbox_kind(path: Path) -> str:
 def total_size(path: Path) -> int:
     """Bytes the reader will go through (the progress bar's length)."""
     kind = mailbox_kind(path)
-    if kind == "mbox":
+    if kind in ("mbox", "message"):
         return path.stat().st_size
     return sum(size for _, size in _message_files(path, kind, on_skip=lambda warning: None))
 
@@ -104,7 +113,8 @@ def read_mailbox(path: Path, on_skip: Callable[[str], None] = log.warning) -> It
     if kind == "mbox":
         yield from read_mbox(path)
         return
-    for file, _ in _message_files(path, kind, on_skip):
+    files = [(path, 0)] if kind == "message" else _message_files(path, kind, on_skip)
+    for file, _ in files:
         try:
             with open(file, "rb") as handle:
                 raw = handle.read(MAX_MESSAGE_FILE_BYTES + 1)  # the file may have grown
@@ -135,7 +145,8 @@ def read_mbox(path: Path) -> Iterator[RawMessage]:
         if not buffer:
             return
         if not buffer.startswith(b"From "):
-            raise MailboxError(f"{path}: not an mbox file (it does not start with a 'From ' line)")
+            raise MailboxError(f"{path}: not an mbox file (it does not start with a 'From ' line) "
+                               "nor a message (it does not start with a header field)")
         start = 0  # where the current message's From_ line begins
         from_line = None  # the current message's From_ match; the opening one is matched from its chunk
         scan = 1  # where the search for the next From_ line goes on

@@ -202,3 +202,11 @@ def test_mbox_reader_gives_the_same_messages_whatever_the_block_size(tmp_path, m
         monkeypatch.setattr(files, "READ_BLOCK", block)
         assert [(m.raw, m.internal_date) for m in read_mbox(path)] == whole
     assert [m.raw for m in read_mbox(path)] == [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
+
+
+def test_a_single_message_file_imports(db_engine):
+    account_id = _account(db_engine)
+    one = FIXTURES / "01-inquiry-plain.eml"
+    summary = import_mailbox(db_engine, account_id, one)
+    assert (summary.read, summary.stored, summary.failed) == (1, 1, 0)
+    assert [m.raw for m in read_mailbox(one)] == [one.read_bytes()]

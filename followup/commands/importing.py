@@ -1,4 +1,4 @@
-"""`followup import PATH --account ACCOUNT`: an mbox file, a Maildir or a folder of .eml files."""
+"""`followup import PATH --account ACCOUNT`: an mbox file, a Maildir, a folder of .eml files or one."""
 
 from __future__ import annotations
 
