@@ -79,9 +79,12 @@ def mailbox_kind(path: Path) -> str:
     if not path.exists():
         raise MailboxError(f"{path}: no such file or directory")
     if path.is_file():
-        with open(path, "rb") as handle:
-            start = handle.read(len(b"From "))
-            first_line = start + handle.readline(998)  # RFC 5322's line limit
+        try:
+            with open(path, "rb") as handle:
+                start = handle.read(len(b"From "))
+                first_line = start + handle.readline(998)  # RFC 5322's line limit
+        except OSError as exc:
+            raise MailboxError(f"{path}: {exc.strerror or exc}") from exc
         if start == b"From ":
             return "mbox"
         if _HEADER_FIELD_RE.match(first_line):
