@@ -63,6 +63,7 @@ _ESCAPED_FROM_RE = re.compile(rb"(?m)^>(>*From )")
 _CANDIDATE_RE = re.compile(rb"\n\r?\nFrom ")
 _CANDIDATE_MAX = len(b"\n\r\nFrom ")
 _HEADER_FIELD_RE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")
+_LOOK_AHEAD = 4096  # bytes of a file read to tell an mbox from one message
 READ_BLOCK = 1 << 20
 """Bytes read from an mbox at a time."""
 
@@ -74,20 +75,20 @@ skipped, with a warning naming it and its size, instead of being read whole into
 
 
 def mailbox_kind(path: Path) -> str:
-    """'mbox', 'maildir', 'directory' or 'message' (one .eml file: it starts with a header
-    field, not a From_ line); raises MailboxError for anything else."""
+    """'mbox', 'maildir', 'directory' or 'message' (one file named .eml, or whose text
+    starts with a header field, after any blank lines some writers leave, not with a From_
+    line); raises MailboxError for anything else."""
     if not path.exists():
         raise MailboxError(f"{path}: no such file or directory")
     if path.is_file():
         try:
             with open(path, "rb") as handle:
-                start = handle.read(len(b"From "))
-                first_line = start + handle.readline(998)  # RFC 5322's line limit
+                start = handle.read(_LOOK_AHEAD)
         except OSError as exc:
             raise MailboxError(f"{path}: {exc.strerror or exc}") from exc
-        if start == b"From ":
+        if start.startswith(b"From "):
             return "mbox"
-        if _HEADER_FIELD_RE.match(first_line):
+        if path.suffix.lower() == ".eml" or _HEADER_FIELD_RE.match(start.lstrip()):
             return "message"
         return "mbox"  # read_mbox says why it is not one
     if path.is_dir():
