@@ -15,6 +15,14 @@ failed), and where the corpora say what to expect:
   whose text has a `>`-quoted block or a quote header): a quote found and own text left.
 
 With `--compare-library`, mail-parser-reply's split is scored on the same reply fixtures.
+
+With `--one-account [--limit N]`, the message files under DIR (reply bodies and files of
+blank lines only left out) are imported into ONE account, one file at a time, by running
+the real `followup import FILE --json` (this venv's script, a fresh temporary
+FOLLOWUP_DATA_DIR), as a user would. Printed: imports run, failed imports (a non-zero exit
+or no JSON summary) with the last line of each one's stderr, messages stored and stored
+with parse warnings. `--limit N` imports N files
+spread evenly over DIR (each import starts a process that loads the model: seconds each).
 The corpora stay where they are: nothing is copied into the project.
 """
 
@@ -22,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -83,9 +93,15 @@ def main() -> None:
     parser.add_argument("directory", type=Path)
     parser.add_argument("--compare-library", action="store_true",
                         help="Also score mail-parser-reply on the reply fixtures.")
+    parser.add_argument("--one-account", action="store_true",
+                        help="Run `followup import` on each message file into one account.")
+    parser.add_argument("--limit", type=int, default=None, help="With --one-account: import N files.")
     args = parser.parse_args()
     if not args.directory.is_dir():
         parser.error(f"{args.directory} is not a directory")
+    if args.one_account:
+        one_account(args.directory, args.limit)
+        return
     files = corpus_files(args.directory)
     work = Path(tempfile.mkdtemp(prefix="followup-corpora-"))
     engine = open_database(f"sqlite:///{work / 'corpora.db'}")
@@ -137,6 +153,67 @@ def main() -> None:
     for file in work.iterdir():
         file.unlink()
     work.rmdir()
+
+
+FOLLOWUP = Path(sys.executable).with_name("followup")
+IMPORT_TIMEOUT = 600
+"""Seconds one `followup import` may take before it counts as failed (a hang)."""
+
+
+def one_account(directory: Path, limit: int | None) -> None:
+    # Files of blank lines only (flanker's dkim/*.expected.01) hold no message to import.
+    files = [p for p in corpus_files(directory) if p.read_bytes().strip() and looks_like_message(p.read_bytes())]
+    if limit is not None and limit < len(files):
+        files = [files[i * len(files) // limit] for i in range(limit)]
+    work = Path(tempfile.mkdtemp(prefix="followup-one-account-"))
+    env = {**os.environ, "FOLLOWUP_DATA_DIR": str(work)}
+    for key in ("FOLLOWUP_DATABASE_URL", "FOLLOWUP_REDIS_URL", "FOLLOWUP_SMTP_URL"):
+        env.pop(key, None)
+    address = "rep@acme.example"
+    for args, stdin in ((["user", "add", address], "bench-password-123\n"),
+                        (["account", "add", "--user", address, "--address", address], "")):
+        done = subprocess.run([str(FOLLOWUP), *args], input=stdin, capture_output=True, text=True, env=env)
+        if done.returncode:
+            sys.exit(f"followup {' '.join(args)} failed: {done.stderr.strip()}")
+    started = time.perf_counter()
+    stored = warned = 0
+    failures: list[str] = []
+    for path in files:
+        name = path.relative_to(directory)
+        try:
+            done = subprocess.run([str(FOLLOWUP), "import", str(path), "--account", address, "--json"],
+                                  capture_output=True, text=True, env=env, timeout=IMPORT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            failures.append(f"{name}: no answer in {IMPORT_TIMEOUT} s")
+            continue
+        summary = _last_json(done.stdout)
+        if done.returncode or summary is None:
+            last = (done.stderr.strip().splitlines() or ["(no stderr)"])[-1]
+            failures.append(f"{name}: exit {done.returncode}: {last[:200]}")
+        if summary is not None:
+            stored += summary.get("stored", 0)
+            warned += summary.get("warnings", 0)
+    elapsed = time.perf_counter() - started
+    print(f"one account, `followup import` a file at a time: {len(files)} imports run from {directory} "
+          f"({elapsed:.0f}s, {elapsed / max(len(files), 1):.1f}s an import)")
+    print(f"failed imports {len(failures)}; messages stored {stored}, with parse warnings {warned}")
+    causes = Counter(f.rsplit(": ", 1)[-1][:80] for f in failures)
+    for cause, count in causes.most_common(10):
+        print(f"    {count:>4}  {cause}")
+    for failure in failures[:30]:
+        print(f"  FAILED {failure}")
+    for file in sorted(work.rglob("*"), reverse=True):
+        file.rmdir() if file.is_dir() else file.unlink()
+    work.rmdir()
+
+
+def _last_json(stdout: str) -> dict | None:
+    lines = stdout.strip().splitlines()
+    try:
+        value = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _store(engine, account_id, paths, parsed) -> list:

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from followups.bidi import show_bidi_controls
 from followups.models import TaskKind
 
 KIND_TITLES = {
@@ -126,7 +127,8 @@ def _when(task: DigestTask, now: datetime, tz: ZoneInfo) -> str:
 
 
 def _line(text: str) -> str:
-    return " ".join(str(text).split())  # one line: a subject with a newline stays on its line
+    # One line (a subject with a newline stays on its line), bidi controls shown, not obeyed.
+    return show_bidi_controls(" ".join(str(text).split()))
 
 
 def _text(name: str, groups, base_url: str, now: datetime, tz: ZoneInfo) -> str:

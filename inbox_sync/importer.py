@@ -37,11 +37,12 @@ class ImportSummary:
     failed: int = 0
     threads: int = 0  # threads of the account after the import
     errors: list[str] = field(default_factory=list)  # the first few failures, for the user
+    skipped: list[str] = field(default_factory=list)  # "path: why" for each folder entry not read
 
     def as_dict(self) -> dict:
         return {"read": self.read, "stored": self.stored, "duplicates": self.duplicates,
                 "warnings": self.warnings, "failed": self.failed, "threads": self.threads,
-                "errors": self.errors}
+                "errors": self.errors, "skipped": self.skipped}
 
 
 def import_mailbox(
@@ -55,7 +56,7 @@ def import_mailbox(
     """Import every message at `path` (raises MailboxError when it is not a mailbox)."""
     summary = ImportSummary()
     batch: list[RawMessage] = []
-    for message in read_mailbox(Path(path)):
+    for message in read_mailbox(Path(path), on_skip=summary.skipped.append):
         batch.append(message)
         if len(batch) >= batch_size:
             _store_batch(engine, account_id, batch, summary)

@@ -228,3 +228,19 @@ def test_mbox_reader_gives_the_same_messages_whatever_the_block_size(tmp_path, m
         monkeypatch.setattr(files, "READ_BLOCK", block)
         assert [(m.raw, m.internal_date) for m in read_mbox(path)] == whole
     assert [m.raw for m in read_mbox(path)] == [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
+
+
+def test_a_single_message_file_imports(db_engine, tmp_path):
+    account_id = _account(db_engine)
+    one = FIXTURES / "01-inquiry-plain.eml"
+    summary = import_mailbox(db_engine, account_id, one)
+    assert (summary.read, summary.stored, summary.failed) == (1, 1, 0)
+    assert [m.raw for m in read_mailbox(one)] == [one.read_bytes()]
+    # As some archives hold them: blank lines before the header, or no header at all.
+    indented = tmp_path / "indented"
+    indented.write_bytes(b"   \n\r\n" + one.read_bytes().replace(b"Message-ID: <", b"Message-ID: <x"))
+    garbled = tmp_path / "garbled.eml"
+    garbled.write_bytes(b"\x00\x01 not a header\n\nbody\n")
+    for path in (indented, garbled):
+        summary = import_mailbox(db_engine, account_id, path)
+        assert (summary.read, summary.stored, summary.failed) == (1, 1, 0)

@@ -11,7 +11,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app
+from markupsafe import Markup, escape
 
+from followups.bidi import BIDI_CONTROL_RE, control_marker, control_title
 from followups.models import TaskKind
 
 KIND_TITLES = {
@@ -107,8 +109,20 @@ def kind_title(kind: str) -> str:
         return kind.replace("_", " ").capitalize()
 
 
+def from_mail(value) -> Markup:
+    """A string from someone's mail, isolated (<bdi>) so it cannot reorder the page around it,
+    with each bidi control shown as a marker that names it. Markup (highlighted text) is kept;
+    `|from_mail|striptags` gives the plain text for a <title>."""
+    html = value if isinstance(value, Markup) else escape("" if value is None else str(value))
+    html = Markup(BIDI_CONTROL_RE.sub(
+        lambda match: f'<span class="bidi-control" title="{control_title(match[0])}">'
+                      f"{control_marker(match[0])}</span>", html))
+    return Markup("<bdi>") + html + Markup("</bdi>")
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(age=age, time_left=time_left, local_time=local_time, kind_title=kind_title)
+    app.jinja_env.filters.update(age=age, time_left=time_left, local_time=local_time, kind_title=kind_title,
+                                 from_mail=from_mail)
     app.jinja_env.globals.update(now=now, KIND_TITLES=KIND_TITLES)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

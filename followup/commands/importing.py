@@ -1,4 +1,4 @@
-"""`followup import PATH --account ACCOUNT`: an mbox file, a Maildir or a folder of .eml files."""
+"""`followup import PATH --account ACCOUNT`: an mbox file, a Maildir, a folder of .eml files or one."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ def import_command(path: Path, account_ref: str, now: str | None, as_json: bool)
     """Import mail from an mbox file or a Maildir (same parse, thread and store path as sync).
 
     Importing the same mailbox again stores nothing new. Exits 1 when a message failed.
+    In a folder, entries that are no message file (a FIFO, a device, a broken link, a link
+    out of the folder, a file over 100 MiB) are skipped, each named on stderr.
     """
     when = parse_now(now)
     rt = runtime()
@@ -41,6 +43,8 @@ def import_command(path: Path, account_ref: str, now: str | None, as_json: bool)
     except MailboxError as exc:
         raise click.ClickException(str(exc)) from None
     processed = process_account(rt, account_id, when)
+    for skipped in summary.skipped:
+        click.echo(f"skipped: {skipped}", err=True)
     for error in summary.errors:
         click.echo(f"failed: {error}", err=True)
     if as_json:
@@ -48,7 +52,7 @@ def import_command(path: Path, account_ref: str, now: str | None, as_json: bool)
     else:
         click.echo(
             f"read {summary.read}, stored {summary.stored}, duplicates {summary.duplicates}, "
-            f"with warnings {summary.warnings}, failed {summary.failed}; "
+            f"with warnings {summary.warnings}, failed {summary.failed}, skipped {len(summary.skipped)}; "
             f"account {account_id} has {summary.threads} threads"
         )
     if summary.failed:
