@@ -81,3 +81,11 @@ def test_serve(app_env):
         process.terminate()
         output = process.communicate(timeout=10)[0].decode()
     assert f"serving on http://127.0.0.1:{port}/" in output
+
+
+def test_demo_refuses_an_easy_demo_password(app_env, runtime, monkeypatch):
+    monkeypatch.setenv("FOLLOWUP_DEMO_PASSWORD", "password")
+    result = CliRunner().invoke(main, ["demo", "--no-serve", "--now", "2026-03-10T09:00:00Z"])
+    assert result.exit_code != 0
+    assert result.output.strip().splitlines() == [
+        "Error: FOLLOWUP_DEMO_PASSWORD: password is too easy to guess: This is a top-10 common password"]
