@@ -37,14 +37,15 @@ Per contact with a past sale (keys `<kind>:contact:<id>[:<year>]`):
 - anniversary: the first sale's anniversary; open from 7 days before until 14 days after.
 
 Never for bulk mail, bounces, auto-replies, no-reply senders, internal-only or muted
-threads, ignored addresses or domains. A closing message that asks nothing ("Thanks, all
+threads, ignored addresses or domains; a calendar invitation or answer asks nothing and
+sells nothing. A closing message that asks nothing ("Thanks, all
 sorted") closes the loop.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from functools import cached_property, lru_cache
@@ -146,6 +147,7 @@ class MessageView:
     is_bounce: bool = False
     is_noreply: bool = False
     message_id_header: str | None = None
+    is_calendar: bool = False
 
 
 @dataclass(frozen=True)
@@ -450,7 +452,9 @@ def _short_day(moment: datetime, tz: tzinfo) -> str:
 
 
 def _timeline(messages: Iterable[MessageView], now: datetime) -> list[MessageView]:
-    """Messages up to `now` in date order, a copy of the same mail (same Message-ID) once."""
+    """Messages up to `now` in date order, a copy of the same mail (same Message-ID) once.
+    A calendar invitation or answer ("Invitation:", "Accepted:") is neither a question nor
+    a sale, whatever the classifier made of its text: it keeps only its place in the thread."""
     seen: set[str] = set()
     result = []
     for message in sorted(messages, key=lambda m: (m.sent_at, m.id)):
@@ -460,6 +464,8 @@ def _timeline(messages: Iterable[MessageView], now: datetime) -> list[MessageVie
             if message.message_id_header in seen:
                 continue
             seen.add(message.message_id_header)
+        if message.is_calendar:
+            message = replace(message, label=Label.OTHER, needs_reply=False)
         result.append(message)
     return result
 

@@ -553,3 +553,20 @@ def test_closures_only_for_the_open_keys_when_given():
     only = run(t, MON + timedelta(days=8), open_keys={"awaiting_reply:thread:42"})
     assert [c.key for c in only.closures] == ["awaiting_reply:thread:42"]
     assert run(t, MON + timedelta(days=8), open_keys=set()).closures == []
+
+
+# ------------------------------------------------------------ mail reps really get (#16)
+
+
+def test_a_calendar_invitation_is_neither_a_question_nor_a_sale():
+    invite = inn(MON, "Dana Wu has invited you to Kick-off call. Will you attend? Accept / Decline",
+                 label=Label.SALE, needs_reply=True, is_calendar=True)
+    result = run(thread(invite, subject="Invitation: Kick-off call @ Tue 3 Mar"), MON + timedelta(days=4))
+    assert kinds(result) == {}
+
+
+def test_the_reps_own_invitation_waits_for_nothing_and_is_no_sale():
+    invite = out(MON, "Rep has invited you to Order review. Will you attend?", label=Label.SALE,
+                 needs_reply=True, is_calendar=True)
+    result = run(thread(invite, subject="Invitation: Order review @ Wed 4 Mar"), utc(2026, 3, 11, 10))
+    assert kinds(result) == {}

@@ -13,7 +13,7 @@ from datetime import date, timedelta, timezone
 from followups.demo import phrases as P
 from followups.demo.builder import (WEEKDAYS, Conversation, Demo, Scenario, business_days_after,
                                     business_days_before, free_weekday)
-from followups.demo.mail import base_subject
+from followups.demo.mail import base_subject, stable
 from followups.demo.people import COLLEAGUE, NEWSLETTERS, NOTIFIERS, REP, Person
 
 __all__ = ["Demo", "Scenario", "tell_the_story"]
@@ -300,6 +300,22 @@ def bounce_then_resend(demo: Demo) -> None:
                 "the customer's answer needs no reply")
 
 
+def calendar_invitation(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    day = demo.clock.bday(3)
+    meeting = f"{facts['product']} kick-off call"
+    convo = demo.conversation(contact, f"Invitation: {meeting} @ {business_days_after(day, 2):%a %-d %b} 10:00")
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Demo//EN\r\nMETHOD:REQUEST\r\n"
+           f"BEGIN:VEVENT\r\nUID:{stable(meeting)}@demo.invalid\r\nSUMMARY:{meeting}\r\n"
+           f"DTSTART:{business_days_after(day, 2):%Y%m%d}T100000Z\r\n"
+           f"ORGANIZER:mailto:{contact.email}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    convo.customer(day, f"{contact.name} has invited you to {meeting}.\n\nWill you attend? "
+                   "Yes - Maybe - No", attachment=("invite.ics", "text/calendar", ics), greet=False)
+    demo.expect("a calendar invitation (text/calendar) asking 'Will you attend?'", convo, None,
+                "an invitation is neither a question to answer by mail nor a sale")
+
+
 def newsletters(demo: Demo) -> None:
     for index, (name, address, list_id, tz) in enumerate(NEWSLETTERS):
         for issue in range(5):
@@ -363,6 +379,7 @@ def tell_the_story(demo: Demo) -> None:
     repeat_complaint(demo)
     bounce_then_resend(demo)
     forward_to_colleague(demo)
+    calendar_invitation(demo)
     for index in range(len(P.INTERNAL_TOPICS)):
         internal_chatter(demo, index, 1 + index * 3)
     newsletters(demo)
