@@ -139,7 +139,7 @@ def _parse(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
         top_type = "text/plain"
     kinds = classify_kinds(
         headers, subject=subject, from_addr=from_addr,
-        content_types=body.content_types, top_type=top_type,
+        content_types=body.content_types, top_type=top_type, own_text=own_text,
     )
     for defect in _defects(msg):
         if defect not in warnings:
