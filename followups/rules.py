@@ -12,7 +12,9 @@ Per thread (keys `<kind>:thread:<id>`):
   thread is an open inquiry), and no reply came for N business days. The clock starts at
   the user's *latest* mail: a reminder or a correction keeps the wait going and restarts it.
   A second nudge after another N days, up to `max_nudges`; N days after the last nudge the
-  task expires. An out-of-office reply is not a reply; the nudge says the contact is away.
+  task expires. An out-of-office reply is not a reply; the nudge says the contact is away,
+  and one that names a return date ("until 30 November") holds the first nudge until the
+  first business day after it ("away until Mon 30 Nov: nudge on Tue 1 Dec").
   An order confirmation waits for nothing (the post-sale check-in is the follow-up), and
   while a check-in is open it is the thread's only nudge.
 - needs_reply: an external contact wrote last, asked for something, and the user has not
@@ -51,6 +53,7 @@ from enum import StrEnum
 from functools import cached_property, lru_cache
 from typing import Callable, Container, Iterable, Mapping
 
+from followups.away import return_date
 from followups.calendar import BusinessCalendar, add_business_days, business_days_between
 from followups.models import Direction, Label, TaskKind, TaskStatus
 
@@ -689,27 +692,45 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
         out.close(key, TaskStatus.RESOLVED, "your last mail confirmed the sale")
         return
     n = max(ctx.settings.awaiting_reply_days, 1)
-    elapsed = business_days_between(clock.sent_at, ctx.now, ctx.cal)
-    if elapsed < n:
+    away = [t.message for t in turns
+            if t.message.is_auto_reply and t.message.sent_at >= clock.sent_at
+            and t.message.from_addr.lower() in recipients]
+    start, held = clock.sent_at, ""
+    last_day, back = _away_until(away, ctx)
+    if back is not None and back > add_business_days(clock.sent_at, n, ctx.cal):
+        # Away past the first nudge: the nudges count from the day they are back.
+        start = back
+        held = f"away until {ctx.day(last_day)}: nudge on {ctx.day(back)}"
+        if ctx.now < back:
+            out.recheck(back, ctx.now)
+            out.close(key, TaskStatus.RESOLVED, held, away[-1].id)
+            return
+    elif (elapsed := business_days_between(clock.sent_at, ctx.now, ctx.cal)) < n:
         out.recheck(add_business_days(clock.sent_at, n, ctx.cal), ctx.now)
         why = (f"you wrote again on {ctx.day(clock.sent_at)}; the wait starts over" if len(own) > 1
                else f"waiting since your mail of {ctx.day(clock.sent_at)}")
         out.close(key, TaskStatus.RESOLVED, why, clock.id)
         return
     max_nudges = max(ctx.settings.max_nudges, 1)
-    expires = add_business_days(clock.sent_at, (max_nudges + 1) * n, ctx.cal)
+    if held:
+        # The first nudge on the day they are back, the next ones every n business days.
+        nudges = min(1 + business_days_between(start, ctx.now, ctx.cal) // n, max_nudges)
+        expires = add_business_days(start, max_nudges * n, ctx.cal)
+        due = add_business_days(start, (nudges - 1) * n, ctx.cal)
+        next_at = add_business_days(start, nudges * n, ctx.cal)
+    else:
+        nudges = min(elapsed // n, max_nudges)
+        expires = add_business_days(start, (max_nudges + 1) * n, ctx.cal)
+        due = add_business_days(start, nudges * n, ctx.cal)
+        next_at = add_business_days(start, (nudges + 1) * n, ctx.cal)
     if ctx.now >= expires:
         out.close(key, TaskStatus.EXPIRED, lambda: f"no reply after {max_nudges} nudges; giving up")
         return
-    nudges = min(elapsed // n, max_nudges)
-    due = add_business_days(clock.sent_at, nudges * n, ctx.cal)
-    out.recheck(add_business_days(clock.sent_at, (nudges + 1) * n, ctx.cal), ctx.now)
+    out.recheck(next_at, ctx.now)
     contact = recipients[0]
     who = ctx.who(contact)
-    away = [t.message for t in turns
-            if t.message.is_auto_reply and t.message.sent_at >= clock.sent_at
-            and t.message.from_addr.lower() in recipients]
-    waited = nudges * n  # the text changes with each nudge, not every day
+    # The text changes with each nudge, not every day.
+    waited = business_days_between(clock.sent_at, due, ctx.cal) if held else nudges * n
     nudge = f"No reply in {_days(waited, business=False)} — {who}, '{ctx.subject}'"
     if away:
         nudge += f" (away: auto-reply on {ctx.day(away[-1].sent_at)})"
@@ -721,6 +742,8 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
               + ("; the thread is an open inquiry" if in_progress else "; your mail asked for an answer"))
     if away:
         reason += "; only an out-of-office auto-reply came back"
+    if held:
+        reason += f"; {held}"
     out.proposals.append(TaskProposal(
         key=key, kind=TaskKind.AWAITING_REPLY, thread_id=ctx.thread.id, due_at=due,
         expires_at=expires,
@@ -728,6 +751,19 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
         reason=reason, nudge=nudge, contact_email=contact, contact_name=ctx.name(contact),
         nudge_count=nudges, trigger_message_id=clock.id,
     ))
+
+
+def _away_until(away: list[MessageView], ctx: _ThreadContext) -> tuple[datetime, datetime] | tuple[None, None]:
+    """The last day of absence the latest out-of-office notice names and the start of the
+    first business day after it (in the user's zone), or (None, None)."""
+    if not away:
+        return None, None
+    notice = away[-1]
+    last_day = return_date(notice.text, ctx.cal.local(notice.sent_at))
+    if last_day is None:
+        return None, None
+    return (ctx.cal.at_local(last_day, time(12)),
+            ctx.cal.at_local(ctx.cal.next_business_day(last_day), time(0)))
 
 
 def _for_a_colleague(message: MessageView, settings: DetectionSettings) -> bool:

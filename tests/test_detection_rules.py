@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from followups.away import return_date
 from followups.models import Direction, Label, TaskKind, TaskStatus
 from followups.rules import (
     ContactView,
@@ -138,7 +139,7 @@ def test_a_reply_resolves():
 
 
 def test_an_out_of_office_is_not_a_reply():
-    ooo = inn(MON + timedelta(hours=1), "I am out of the office until 10 March.", is_auto_reply=True)
+    ooo = inn(MON + timedelta(hours=1), "I am out of the office until 5 March.", is_auto_reply=True)
     task = kinds(run(thread(out(MON), ooo), utc(2026, 3, 9, 10)))[TaskKind.AWAITING_REPLY]
     assert "away" in task.nudge
     assert task.nudge.startswith("No reply in 5 days — Dana Wu (Acme)")
@@ -570,3 +571,41 @@ def test_the_reps_own_invitation_waits_for_nothing_and_is_no_sale():
                  needs_reply=True, is_calendar=True)
     result = run(thread(invite, subject="Invitation: Order review @ Wed 4 Mar"), utc(2026, 3, 11, 10))
     assert kinds(result) == {}
+
+
+MON_23_NOV = utc(2026, 11, 23, 10)
+
+
+@pytest.mark.parametrize("notice", [
+    "Thank you for your email. I am out of the office until 30 November with limited access to email.",
+    "Vielen Dank für Ihre Nachricht. Ich bin bis zum 30.11. nicht im Büro.",
+    "Merci pour votre message. Je suis absente jusqu'au 30 novembre inclus.",
+    "Gracias. Estoy fuera de la oficina hasta el 30 de noviembre.",
+    "Grazie. Sono fuori ufficio fino al 30 novembre.",
+    "Bedankt. Ik ben afwezig tot 30 november.",
+    "Obrigado. Estou de férias até 30 de novembro.",
+])
+def test_an_out_of_office_with_a_return_date_holds_the_nudge_until_the_day_after(notice):
+    asked = out(MON_23_NOV)
+    ooo = inn(MON_23_NOV + timedelta(minutes=2), notice, is_auto_reply=True)
+    t = thread(asked, ooo)
+    held = run(t, utc(2026, 11, 30, 18))  # 5 business days: the nudge would be due today
+    assert TaskKind.AWAITING_REPLY not in kinds(held)
+    assert closure(held, TaskKind.AWAITING_REPLY).reason == "away until Mon 30 Nov: nudge on Tue 1 Dec"
+    assert held.recheck_at == utc(2026, 12, 1)
+    task = kinds(run(t, utc(2026, 12, 1, 9)))[TaskKind.AWAITING_REPLY]
+    assert "away until Mon 30 Nov: nudge on Tue 1 Dec" in task.reason
+    assert task.due_at == utc(2026, 12, 1)
+    assert task.nudge_count == 1 and "reminder" not in task.nudge
+
+
+@pytest.mark.parametrize("notice, until", [
+    ("Ich bin bis zum 21.11. nicht im Büro.", date(2026, 11, 21)),  # not the time 21:11
+    ("Ich bin bis 5.1. im Urlaub.", date(2027, 1, 5)),  # the next 5 January
+    ("I am out of the office until Thursday with limited access.", date(2026, 11, 26)),
+    ("I am away and back on Tuesday.", date(2026, 11, 23)),  # back Tuesday: away until Monday
+    ("I am away until November.", None),  # no day named
+    ("I am out of the office until further notice.", None),
+])
+def test_the_return_date_of_an_out_of_office(notice, until):
+    assert return_date(notice, datetime(2026, 11, 20, 9)) == until

@@ -113,6 +113,21 @@ def out_of_office_then_back(demo: Demo) -> None:
                 "no reply")
 
 
+def out_of_office_without_headers(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["quote"], facts))
+    convo.customer(demo.clock.bday(10), demo.say(P.INQUIRIES["quote"], facts))
+    convo.rep_says(demo.clock.bday(9), demo.say(P.ANSWERS["quote"], facts) + "\n\n"
+                   + demo.say(P.QUOTE_FOLLOWUP_QUESTION, facts))
+    back = demo.clock.bday(3)
+    convo.customer(demo.clock.bday(9), f"Vielen Dank für Ihre Nachricht. Ich bin bis zum {back:%d.%m.} "
+                   "nicht im Büro und habe keinen Zugriff auf meine E-Mails.", greet=False)
+    demo.expect("quote, a German out-of-office under a plain 'Re:' (no headers) naming a return date",
+                convo, "awaiting_reply",
+                f"sent 9 business days ago; away until {back:%a %-d %b}: the nudge waits for the day after")
+
+
 def answered_by_colleague(demo: Demo) -> None:
     contact = demo.contact()
     facts = demo.deal(contact)
@@ -363,6 +378,7 @@ def tell_the_story(demo: Demo) -> None:
     quote_with_reminder(demo)
     quote_with_out_of_office(demo)
     out_of_office_then_back(demo)
+    out_of_office_without_headers(demo)
     answered_by_colleague(demo)
     sale(demo, (1, 3))
     sale(demo, (2, 4), rep_thanks=True)
