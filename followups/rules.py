@@ -24,6 +24,10 @@ Per thread (keys `<kind>:thread:<id>`):
 - post_sale_checkin: the latest sale (by the user or the customer) opens a task due 2
   days later (moved to the next business day), expiring 7 days after the sale; none once
   the customer wrote after the sale, resolved when the user writes after the due date.
+- bounced: a delivery failure came back for the user's latest mail (ingestion threads the
+  report with the mail it names): "Your mail to t.lee@… bounced (550 user unknown): find
+  another way to reach them". It replaces the awaiting-reply wait; the bounce itself is
+  never a task of its own. Resolved once anyone writes again in the thread.
 - complaint: an unanswered complaint opens a team task at once, due after
   `complaint_response_days` business days, its priority raised by cues (refund, cancel,
   legal threats, a repeat complaint). Answered = the user (or a colleague writing to the
@@ -82,6 +86,7 @@ PRIORITY_NEEDS_REPLY_DEFAULT = 50
 PRIORITY_COMPLAINT = 60
 PRIORITY_AWAITING = 40
 PRIORITY_CHECKIN = 45
+PRIORITY_BOUNCED = 55
 PRIORITY_ANNIVERSARY = 25
 PRIORITY_DORMANT = 20
 PRIORITY_MAX = 100
@@ -122,6 +127,15 @@ FREEMAIL_DOMAINS = frozenset({
     "gmx.com", "web.de", "proton.me", "protonmail.com", "mail.com", "yandex.ru", "zoho.com",
     "fastmail.com", "hey.com",
 })
+_BOUNCE_CODE = re.compile(r"\b([45]\d\d)(?:[ -][245]\.\d{1,3}\.\d{1,3})?\b")
+_BOUNCE_CAUSES = (
+    "user unknown", "unknown user", "no such user", "user not found", "mailbox unavailable",
+    "mailbox not found", "mailbox full", "mailbox is full", "quota exceeded", "does not exist",
+    "account disabled", "host not found", "domain not found", "address rejected", "recipient rejected",
+)
+"""What a delivery failure says went wrong, the most telling first ("user unknown" beats the
+"address rejected" that often precedes it)."""
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ltd", "plc"})
@@ -318,7 +332,8 @@ def thread_key(kind: TaskKind, thread_id: int) -> str:
     return f"{kind}:thread:{thread_id}"
 
 
-THREAD_KINDS = (TaskKind.AWAITING_REPLY, TaskKind.NEEDS_REPLY, TaskKind.POST_SALE_CHECKIN, TaskKind.COMPLAINT)
+THREAD_KINDS = (TaskKind.AWAITING_REPLY, TaskKind.NEEDS_REPLY, TaskKind.POST_SALE_CHECKIN, TaskKind.COMPLAINT,
+                TaskKind.BOUNCED)
 
 
 # ------------------------------------------------------------------------- thread rules
@@ -377,7 +392,10 @@ def detect_thread(
     checkin = _post_sale_checkin(out, conversation, ctx, keys[TaskKind.POST_SALE_CHECKIN])
     complaint = _complaint(out, conversation, ctx, keys[TaskKind.COMPLAINT])
     _needs_reply(out, conversation, ctx, keys[TaskKind.NEEDS_REPLY], closing, complaint)
-    _awaiting_reply(out, turns, conversation, ctx, keys[TaskKind.AWAITING_REPLY], closing, checkin)
+    if _bounced(out, turns, conversation, ctx, keys[TaskKind.BOUNCED]):
+        out.close(keys[TaskKind.AWAITING_REPLY], TaskStatus.RESOLVED, "your mail bounced: see the bounce")
+    else:
+        _awaiting_reply(out, turns, conversation, ctx, keys[TaskKind.AWAITING_REPLY], closing, checkin)
     return out
 
 
@@ -764,6 +782,40 @@ def _away_until(away: list[MessageView], ctx: _ThreadContext) -> tuple[datetime,
         return None, None
     return (ctx.cal.at_local(last_day, time(12)),
             ctx.cal.at_local(ctx.cal.next_business_day(last_day), time(0)))
+
+
+def _bounced(out: Outcome, turns: list[_Turn], conversation: list[_Turn], ctx: _ThreadContext,
+             key: str) -> bool:
+    """A delivery failure after the user's latest mail, with nothing from anyone since:
+    the mail never arrived, so the follow-up is to find another way to reach them."""
+    last = conversation[-1]
+    failure = next((t.message for t in reversed(turns) if t.message.is_bounce), None)
+    if failure is None:
+        return False
+    if last.role != Role.OWN or failure.sent_at < last.message.sent_at:
+        out.close(key, TaskStatus.RESOLVED, "no delivery failure since the last mail")
+        return False
+    recipients = ctx.recipients(last.message)
+    if not recipients:
+        out.close(key, TaskStatus.RESOLVED, "the mail that bounced went to no external contact")
+        return False
+    text = failure.text[:TEXT_LIMIT].lower()
+    named = [a.lower() for a in _ADDRESS.findall(text)]
+    contact = next((a for a in named if a in recipients), recipients[0])
+    code = _BOUNCE_CODE.search(text)
+    cause = next((c for c in _BOUNCE_CAUSES if c in text), None)
+    why = " ".join(part for part in (code and code.group(1), cause) if part)
+    told = f"Your mail to {contact} bounced{f' ({why})' if why else ''}: find another way to reach them"
+    out.proposals.append(TaskProposal(
+        key=key, kind=TaskKind.BOUNCED, thread_id=ctx.thread.id, due_at=failure.sent_at,
+        priority=PRIORITY_BOUNCED,
+        reason=(f"your mail of {ctx.day(last.message.sent_at)} to {contact} came back undelivered "
+                f"on {ctx.day(failure.sent_at)}" + (f" ({why})" if why else "")),
+        nudge=f"{told} — {ctx.who(contact)}, '{ctx.subject}'",
+        contact_email=contact, contact_name=ctx.name(contact), nudge_count=1,
+        trigger_message_id=failure.id,
+    ))
+    return True
 
 
 def _for_a_colleague(message: MessageView, settings: DetectionSettings) -> bool:

@@ -339,7 +339,7 @@ def test_muted_threads_never_and_close_what_is_open():
     result = run(thread(inn(MON, "Can you quote?"), muted=True), MON + timedelta(days=5))
     assert not result.proposals
     assert {c.status for c in result.closures} == {TaskStatus.DISMISSED}
-    assert len(result.closures) == 4
+    assert len(result.closures) == 5  # one per thread kind
 
 
 def test_ignored_senders_and_domains_never():
@@ -609,3 +609,35 @@ def test_an_out_of_office_with_a_return_date_holds_the_nudge_until_the_day_after
 ])
 def test_the_return_date_of_an_out_of_office(notice, until):
     assert return_date(notice, datetime(2026, 11, 20, 9)) == until
+
+
+BOUNCE_TEXT = ("I'm sorry to have to inform you that your message could not be delivered to one or more "
+               "recipients.\n\n<t.lee@acme.com>: host mx.acme.com said: 550 5.1.1 <t.lee@acme.com>: "
+               "Recipient address rejected: User unknown")
+
+
+def bounce(at: datetime, text: str = BOUNCE_TEXT) -> MessageView:
+    return inn(at, text, sender="mailer-daemon@mx1.seller.com", name="Mail Delivery System",
+               is_bounce=True, is_noreply=True)
+
+
+def test_a_bounce_turns_the_wait_into_a_bounced_task():
+    sent = out(MON, to=("t.lee@acme.com",))
+    result = run(thread(sent, bounce(MON + timedelta(minutes=1))), MON + timedelta(hours=1))
+    found = kinds(result)
+    assert set(found) == {TaskKind.BOUNCED}
+    task = found[TaskKind.BOUNCED]
+    assert task.nudge.startswith(
+        "Your mail to t.lee@acme.com bounced (550 user unknown): find another way to reach them")
+    assert task.contact_email == "t.lee@acme.com" and task.key == "bounced:thread:42"
+    # Days later: still the bounce, never "no reply in 5 days" for mail that never arrived.
+    assert set(kinds(run(thread(sent, bounce(MON + timedelta(minutes=1))), utc(2026, 3, 10, 10)))) == {
+        TaskKind.BOUNCED}
+
+
+def test_writing_again_after_a_bounce_resolves_it():
+    t = thread(out(MON, to=("t.lee@acme.com",)), bounce(MON + timedelta(minutes=1)),
+               out(MON + timedelta(hours=2), "Resent to the right address. Could you confirm?",
+                   to=("tom.lee@acme.com",)))
+    result = run(t, MON + timedelta(hours=3))
+    assert TaskKind.BOUNCED not in kinds(result)

@@ -55,3 +55,25 @@ def test_an_out_of_office_body_under_a_plain_re_is_an_auto_reply(body):
 ])
 def test_a_person_mentioning_an_absence_is_not_an_auto_reply(body):
     assert not parse_message(raw("Re: Quote for 200 units", body)).kinds.is_auto_reply
+
+
+BOUNCE = (
+    "From: Mail Delivery System <MAILER-DAEMON@mx1.seller.com>\r\nTo: Rep <rep@seller.com>\r\n"
+    "Subject: Undelivered Mail Returned to Sender\r\nDate: Fri, 20 Nov 2026 09:13:00 +0000\r\n"
+    "Message-ID: <bounce-1@mx1.seller.com>\r\nMIME-Version: 1.0\r\n"
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+    "--B\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message could not\r\n"
+    "be delivered to one or more recipients.\r\n\r\n<t.lee@acme.com>: host mx.acme.com said: 550 5.1.1 "
+    "<t.lee@acme.com>: Recipient address rejected: User unknown\r\n"
+    "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx1.seller.com\r\n\r\n"
+    "Final-Recipient: rfc822; t.lee@acme.com\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+    "--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: Rep <rep@seller.com>\r\nTo: t.lee@acme.com\r\n"
+    "Subject: Quote for 200 units\r\nMessage-ID: <quote-7@seller.com>\r\n"
+    "--B--\r\n"
+)
+
+
+def test_a_bounce_refers_to_the_mail_it_reports_on():
+    parsed = parse_message(BOUNCE.encode())
+    assert parsed.kinds.is_bounce
+    assert parsed.in_reply_to == "quote-7@seller.com"  # so it joins that mail's thread

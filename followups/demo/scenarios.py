@@ -293,26 +293,42 @@ def forward_to_colleague(demo: Demo) -> None:
     demo.expect("a customer mail forwarded to the colleague (Fwd:)", fwd, None, "internal-only")
 
 
+def _mistyped(contact: Person) -> Person:
+    local, domain = contact.email.split("@")
+    return Person(contact.name, f"{local.replace('.', '', 1)}@{domain}", contact.title,
+                  contact.company, contact.tz, contact.client, contact.phone)
+
+
 def bounce_then_resend(demo: Demo) -> None:
     contact = demo.contact()
     facts = demo.deal(contact)
-    local, domain = contact.email.split("@")
-    typo = Person(contact.name, f"{local.replace('.', '', 1)}@{domain}", contact.title,
-                  contact.company, contact.tz, contact.client, contact.phone)
-    bad = demo.conversation(typo, f"Checking in - {facts['product']}")
+    bad = demo.conversation(_mistyped(contact), f"Checking in - {facts['product']}")
     bad.rep_says(demo.clock.bday(2), demo.say(P.CHECKINS, facts))
     bounced = demo.factory.bounce(bad.last, demo.clock.at(demo.clock.bday(2), "UTC",
                                                          after=bad.last.date))
-    demo.threads += 1
+    demo.threads += 1  # by its headers a thread of its own; ingestion joins it to `bad`
     demo.add(bounced)
-    demo.expect("mail to a mistyped address bounced (multipart/report)", bad, None,
-                f"bounce {bounced.message_id} from MAILER-DAEMON; never a task")
-    good = demo.conversation(contact, bad.subject)
-    good.rep_says(demo.clock.bday(2), demo.say(P.CHECKINS, facts))
-    good.customer(demo.clock.bday(1), f"All good with the {facts['product']}, thanks for asking. "
-                  "We'll be in touch when we need more.")
-    demo.expect("check-in resent to the right address, customer answered", good, None,
-                "the customer's answer needs no reply")
+    bad.write(REP, [contact], demo.clock.bday(2), "Resending to the right address - "
+              + demo.say(P.CHECKINS, facts))
+    bad.write(contact, [REP], demo.clock.bday(1), f"All good with the {facts['product']}, thanks "
+              "for asking. We'll be in touch when we need more.")
+    demo.expect("mail to a mistyped address bounced, resent in the thread, customer answered", bad,
+                None, f"bounce {bounced.message_id} joins the thread (Message-ID in its report); "
+                "the resend and the answer resolve it")
+
+
+def bounce_not_resent(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    bad = demo.conversation(_mistyped(contact), demo.say(P.INQUIRY_SUBJECTS["quote"], facts))
+    bad.rep_says(demo.clock.bday(3), demo.say(P.ANSWERS["quote"], facts) + "\n\n"
+                 + demo.say(P.QUOTE_FOLLOWUP_QUESTION, facts))
+    bounced = demo.factory.bounce(bad.last, demo.clock.at(demo.clock.bday(3), "UTC",
+                                                         after=bad.last.date))
+    demo.threads += 1  # by its headers a thread of its own; ingestion joins it to `bad`
+    demo.add(bounced)
+    demo.expect("a quote to a mistyped address bounced (550 user unknown), nothing since", bad,
+                "bounced", f"bounce {bounced.message_id}: find another way to reach them")
 
 
 def calendar_invitation(demo: Demo) -> None:
@@ -394,6 +410,7 @@ def tell_the_story(demo: Demo) -> None:
     complaint(demo, "late", 2, answered=True)
     repeat_complaint(demo)
     bounce_then_resend(demo)
+    bounce_not_resent(demo)
     forward_to_colleague(demo)
     calendar_invitation(demo)
     for index in range(len(P.INTERNAL_TOPICS)):
