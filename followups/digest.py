@@ -26,6 +26,7 @@ KIND_TITLES = {
     TaskKind.POST_SALE_CHECKIN: "Ask how it went",
     TaskKind.DORMANT_CUSTOMER: "Customers gone quiet",
     TaskKind.ANNIVERSARY: "Anniversaries",
+    TaskKind.BOUNCED: "Mail that bounced",
 }
 
 

@@ -67,6 +67,7 @@ class TaskKind(StrEnum):
     COMPLAINT = "complaint"
     DORMANT_CUSTOMER = "dormant_customer"
     ANNIVERSARY = "anniversary"
+    BOUNCED = "bounced"
 
 
 class TaskStatus(StrEnum):

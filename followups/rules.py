@@ -12,7 +12,9 @@ Per thread (keys `<kind>:thread:<id>`):
   thread is an open inquiry), and no reply came for N business days. The clock starts at
   the user's *latest* mail: a reminder or a correction keeps the wait going and restarts it.
   A second nudge after another N days, up to `max_nudges`; N days after the last nudge the
-  task expires. An out-of-office reply is not a reply; the nudge says the contact is away.
+  task expires. An out-of-office reply is not a reply; the nudge says the contact is away,
+  and one that names a return date ("until 30 November") holds the first nudge until the
+  first business day after it ("away until Mon 30 Nov: nudge on Tue 1 Dec").
   An order confirmation waits for nothing (the post-sale check-in is the follow-up), and
   while a check-in is open it is the thread's only nudge.
 - needs_reply: an external contact wrote last, asked for something, and the user has not
@@ -22,6 +24,10 @@ Per thread (keys `<kind>:thread:<id>`):
 - post_sale_checkin: the latest sale (by the user or the customer) opens a task due 2
   days later (moved to the next business day), expiring 7 days after the sale; none once
   the customer wrote after the sale, resolved when the user writes after the due date.
+- bounced: a delivery failure came back for the user's latest mail (ingestion threads the
+  report with the mail it names): "Your mail to t.lee@… bounced (550 user unknown): find
+  another way to reach them". It replaces the awaiting-reply wait; the bounce itself is
+  never a task of its own. Resolved once anyone writes again in the thread.
 - complaint: an unanswered complaint opens a team task at once, due after
   `complaint_response_days` business days, its priority raised by cues (refund, cancel,
   legal threats, a repeat complaint). Answered = the user (or a colleague writing to the
@@ -37,19 +43,21 @@ Per contact with a past sale (keys `<kind>:contact:<id>[:<year>]`):
 - anniversary: the first sale's anniversary; open from 7 days before until 14 days after.
 
 Never for bulk mail, bounces, auto-replies, no-reply senders, internal-only or muted
-threads, ignored addresses or domains. A closing message that asks nothing ("Thanks, all
+threads, ignored addresses or domains; a calendar invitation or answer asks nothing and
+sells nothing. A closing message that asks nothing ("Thanks, all
 sorted") closes the loop.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from functools import cached_property, lru_cache
 from typing import Callable, Container, Iterable, Mapping
 
+from followups.away import return_date
 from followups.calendar import BusinessCalendar, add_business_days, business_days_between
 from followups.models import Direction, Label, TaskKind, TaskStatus
 
@@ -78,6 +86,7 @@ PRIORITY_NEEDS_REPLY_DEFAULT = 50
 PRIORITY_COMPLAINT = 60
 PRIORITY_AWAITING = 40
 PRIORITY_CHECKIN = 45
+PRIORITY_BOUNCED = 55
 PRIORITY_ANNIVERSARY = 25
 PRIORITY_DORMANT = 20
 PRIORITY_MAX = 100
@@ -118,6 +127,15 @@ FREEMAIL_DOMAINS = frozenset({
     "gmx.com", "web.de", "proton.me", "protonmail.com", "mail.com", "yandex.ru", "zoho.com",
     "fastmail.com", "hey.com",
 })
+_BOUNCE_CODE = re.compile(r"\b([45]\d\d)(?:[ -][245]\.\d{1,3}\.\d{1,3})?\b")
+_BOUNCE_CAUSES = (
+    "user unknown", "unknown user", "no such user", "user not found", "mailbox unavailable",
+    "mailbox not found", "mailbox full", "mailbox is full", "quota exceeded", "does not exist",
+    "account disabled", "host not found", "domain not found", "address rejected", "recipient rejected",
+)
+"""What a delivery failure says went wrong, the most telling first ("user unknown" beats the
+"address rejected" that often precedes it)."""
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ltd", "plc"})
@@ -146,6 +164,7 @@ class MessageView:
     is_bounce: bool = False
     is_noreply: bool = False
     message_id_header: str | None = None
+    is_calendar: bool = False
 
 
 @dataclass(frozen=True)
@@ -313,7 +332,8 @@ def thread_key(kind: TaskKind, thread_id: int) -> str:
     return f"{kind}:thread:{thread_id}"
 
 
-THREAD_KINDS = (TaskKind.AWAITING_REPLY, TaskKind.NEEDS_REPLY, TaskKind.POST_SALE_CHECKIN, TaskKind.COMPLAINT)
+THREAD_KINDS = (TaskKind.AWAITING_REPLY, TaskKind.NEEDS_REPLY, TaskKind.POST_SALE_CHECKIN, TaskKind.COMPLAINT,
+                TaskKind.BOUNCED)
 
 
 # ------------------------------------------------------------------------- thread rules
@@ -372,7 +392,10 @@ def detect_thread(
     checkin = _post_sale_checkin(out, conversation, ctx, keys[TaskKind.POST_SALE_CHECKIN])
     complaint = _complaint(out, conversation, ctx, keys[TaskKind.COMPLAINT])
     _needs_reply(out, conversation, ctx, keys[TaskKind.NEEDS_REPLY], closing, complaint)
-    _awaiting_reply(out, turns, conversation, ctx, keys[TaskKind.AWAITING_REPLY], closing, checkin)
+    if _bounced(out, turns, conversation, ctx, keys[TaskKind.BOUNCED]):
+        out.close(keys[TaskKind.AWAITING_REPLY], TaskStatus.RESOLVED, "your mail bounced: see the bounce")
+    else:
+        _awaiting_reply(out, turns, conversation, ctx, keys[TaskKind.AWAITING_REPLY], closing, checkin)
     return out
 
 
@@ -450,7 +473,9 @@ def _short_day(moment: datetime, tz: tzinfo) -> str:
 
 
 def _timeline(messages: Iterable[MessageView], now: datetime) -> list[MessageView]:
-    """Messages up to `now` in date order, a copy of the same mail (same Message-ID) once."""
+    """Messages up to `now` in date order, a copy of the same mail (same Message-ID) once.
+    A calendar invitation or answer ("Invitation:", "Accepted:") is neither a question nor
+    a sale, whatever the classifier made of its text: it keeps only its place in the thread."""
     seen: set[str] = set()
     result = []
     for message in sorted(messages, key=lambda m: (m.sent_at, m.id)):
@@ -460,6 +485,8 @@ def _timeline(messages: Iterable[MessageView], now: datetime) -> list[MessageVie
             if message.message_id_header in seen:
                 continue
             seen.add(message.message_id_header)
+        if message.is_calendar:
+            message = replace(message, label=Label.OTHER, needs_reply=False)
         result.append(message)
     return result
 
@@ -683,27 +710,45 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
         out.close(key, TaskStatus.RESOLVED, "your last mail confirmed the sale")
         return
     n = max(ctx.settings.awaiting_reply_days, 1)
-    elapsed = business_days_between(clock.sent_at, ctx.now, ctx.cal)
-    if elapsed < n:
+    away = [t.message for t in turns
+            if t.message.is_auto_reply and t.message.sent_at >= clock.sent_at
+            and t.message.from_addr.lower() in recipients]
+    start, held = clock.sent_at, ""
+    last_day, back = _away_until(away, ctx)
+    if back is not None and back > add_business_days(clock.sent_at, n, ctx.cal):
+        # Away past the first nudge: the nudges count from the day they are back.
+        start = back
+        held = f"away until {ctx.day(last_day)}: nudge on {ctx.day(back)}"
+        if ctx.now < back:
+            out.recheck(back, ctx.now)
+            out.close(key, TaskStatus.RESOLVED, held, away[-1].id)
+            return
+    elif (elapsed := business_days_between(clock.sent_at, ctx.now, ctx.cal)) < n:
         out.recheck(add_business_days(clock.sent_at, n, ctx.cal), ctx.now)
         why = (f"you wrote again on {ctx.day(clock.sent_at)}; the wait starts over" if len(own) > 1
                else f"waiting since your mail of {ctx.day(clock.sent_at)}")
         out.close(key, TaskStatus.RESOLVED, why, clock.id)
         return
     max_nudges = max(ctx.settings.max_nudges, 1)
-    expires = add_business_days(clock.sent_at, (max_nudges + 1) * n, ctx.cal)
+    if held:
+        # The first nudge on the day they are back, the next ones every n business days.
+        nudges = min(1 + business_days_between(start, ctx.now, ctx.cal) // n, max_nudges)
+        expires = add_business_days(start, max_nudges * n, ctx.cal)
+        due = add_business_days(start, (nudges - 1) * n, ctx.cal)
+        next_at = add_business_days(start, nudges * n, ctx.cal)
+    else:
+        nudges = min(elapsed // n, max_nudges)
+        expires = add_business_days(start, (max_nudges + 1) * n, ctx.cal)
+        due = add_business_days(start, nudges * n, ctx.cal)
+        next_at = add_business_days(start, (nudges + 1) * n, ctx.cal)
     if ctx.now >= expires:
         out.close(key, TaskStatus.EXPIRED, lambda: f"no reply after {max_nudges} nudges; giving up")
         return
-    nudges = min(elapsed // n, max_nudges)
-    due = add_business_days(clock.sent_at, nudges * n, ctx.cal)
-    out.recheck(add_business_days(clock.sent_at, (nudges + 1) * n, ctx.cal), ctx.now)
+    out.recheck(next_at, ctx.now)
     contact = recipients[0]
     who = ctx.who(contact)
-    away = [t.message for t in turns
-            if t.message.is_auto_reply and t.message.sent_at >= clock.sent_at
-            and t.message.from_addr.lower() in recipients]
-    waited = nudges * n  # the text changes with each nudge, not every day
+    # The text changes with each nudge, not every day.
+    waited = business_days_between(clock.sent_at, due, ctx.cal) if held else nudges * n
     nudge = f"No reply in {_days(waited, business=False)} — {who}, '{ctx.subject}'"
     if away:
         nudge += f" (away: auto-reply on {ctx.day(away[-1].sent_at)})"
@@ -715,6 +760,8 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
               + ("; the thread is an open inquiry" if in_progress else "; your mail asked for an answer"))
     if away:
         reason += "; only an out-of-office auto-reply came back"
+    if held:
+        reason += f"; {held}"
     out.proposals.append(TaskProposal(
         key=key, kind=TaskKind.AWAITING_REPLY, thread_id=ctx.thread.id, due_at=due,
         expires_at=expires,
@@ -722,6 +769,53 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
         reason=reason, nudge=nudge, contact_email=contact, contact_name=ctx.name(contact),
         nudge_count=nudges, trigger_message_id=clock.id,
     ))
+
+
+def _away_until(away: list[MessageView], ctx: _ThreadContext) -> tuple[datetime, datetime] | tuple[None, None]:
+    """The last day of absence the latest out-of-office notice names and the start of the
+    first business day after it (in the user's zone), or (None, None)."""
+    if not away:
+        return None, None
+    notice = away[-1]
+    last_day = return_date(notice.text, ctx.cal.local(notice.sent_at))
+    if last_day is None:
+        return None, None
+    return (ctx.cal.at_local(last_day, time(12)),
+            ctx.cal.at_local(ctx.cal.next_business_day(last_day), time(0)))
+
+
+def _bounced(out: Outcome, turns: list[_Turn], conversation: list[_Turn], ctx: _ThreadContext,
+             key: str) -> bool:
+    """A delivery failure after the user's latest mail, with nothing from anyone since:
+    the mail never arrived, so the follow-up is to find another way to reach them."""
+    last = conversation[-1]
+    failure = next((t.message for t in reversed(turns) if t.message.is_bounce), None)
+    if failure is None:
+        return False
+    if last.role != Role.OWN or failure.sent_at < last.message.sent_at:
+        out.close(key, TaskStatus.RESOLVED, "no delivery failure since the last mail")
+        return False
+    recipients = ctx.recipients(last.message)
+    if not recipients:
+        out.close(key, TaskStatus.RESOLVED, "the mail that bounced went to no external contact")
+        return False
+    text = failure.text[:TEXT_LIMIT].lower()
+    named = [a.lower() for a in _ADDRESS.findall(text)]
+    contact = next((a for a in named if a in recipients), recipients[0])
+    code = _BOUNCE_CODE.search(text)
+    cause = next((c for c in _BOUNCE_CAUSES if c in text), None)
+    why = " ".join(part for part in (code and code.group(1), cause) if part)
+    told = f"Your mail to {contact} bounced{f' ({why})' if why else ''}: find another way to reach them"
+    out.proposals.append(TaskProposal(
+        key=key, kind=TaskKind.BOUNCED, thread_id=ctx.thread.id, due_at=failure.sent_at,
+        priority=PRIORITY_BOUNCED,
+        reason=(f"your mail of {ctx.day(last.message.sent_at)} to {contact} came back undelivered "
+                f"on {ctx.day(failure.sent_at)}" + (f" ({why})" if why else "")),
+        nudge=f"{told} — {ctx.who(contact)}, '{ctx.subject}'",
+        contact_email=contact, contact_name=ctx.name(contact), nudge_count=1,
+        trigger_message_id=failure.id,
+    ))
+    return True
 
 
 def _for_a_colleague(message: MessageView, settings: DetectionSettings) -> bool:

@@ -2,8 +2,8 @@
 notices, bulk mail and newsletters, bounces, calendar invitations, no-reply senders.
 
 Detection never waits on these: they are flags on the message, decided from headers first
-(Auto-Submitted, X-Autoreply, Precedence, List-Id, multipart/report ...) and from the subject
-or sender only where senders leave no header.
+(Auto-Submitted, X-Autoreply, Precedence, List-Id, multipart/report ...) and from the subject,
+sender or the opening words of a short body only where senders leave no header.
 """
 
 from __future__ import annotations
@@ -25,12 +25,33 @@ AUTO_REPLY_SUBJECT_RE = re.compile(
     r"|automatiskt svar|frånvaro|autosvar|automatisk svar|fravær"
     r"|automaattinen vastaus|poissa"
     r"|odpowied[źz] automatyczna|automatyczna odpowied[źz]"
-    r"|resposta autom[áa]tica|ausente"
+    r"|resposta autom[áa]tica|ausente|fora do escrit[óo]rio"
     r"|автоматический ответ|自動応答|自动回复"
     r")",
     re.IGNORECASE,
 )
 """Subjects of auto-replies in several languages (some servers add no header at all)."""
+
+OUT_OF_OFFICE_BODY_RE = re.compile(
+    r"\b(?:"
+    r"(?:i am|i'm|i will be|i'll be)\s+(?:currently\s+)?(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk)"
+    r"|on (?:annual |parental |sick |maternity |paternity )?(?:leave|vacation|holiday))"
+    r"|(?:ich bin|bin ich)\b[^!?\n]{0,40}?(?:nicht im b[üu]ro|abwesend|im urlaub|au(?:ß|ss)er haus)"
+    r"|je suis\s+(?:actuellement\s+)?(?:absente?|en cong[ée]s?|en vacances|hors du bureau)"
+    r"|(?:estoy|me encuentro)\s+(?:actualmente\s+)?(?:fuera de la oficina|de vacaciones|ausente)"
+    r"|(?:sono|sar[òo])\s+(?:attualmente\s+)?(?:fuori (?:ufficio|sede)|in ferie|assente|in vacanza)"
+    r"|(?:ik ben|ben ik)\b[^!?\n]{0,30}?(?:afwezig|niet op kantoor|met vakantie|op vakantie)"
+    r"|(?:estou|encontro-me)\s+(?:atualmente\s+)?(?:fora do escrit[óo]rio|de f[ée]rias|ausente)"
+    r")",
+    re.IGNORECASE,
+)
+"""An out-of-office notice in the present tense, in the seven languages the reps meet (en,
+de, fr, es, it, nl, pt): "I am out of the office until ...", "Ich bin bis ... nicht im Büro"."""
+
+OUT_OF_OFFICE_BODY_CHARS = 300
+"""The notice must start within this many characters of the own text, and the text be short:"""
+OUT_OF_OFFICE_MAX_TEXT = 800
+"""...a person who mentions an absence in a longer mail is not an auto-reply."""
 
 AUTO_REPLY_SUBJECT_PREFIX_RE = re.compile(r"^\s*(?:auto|automatic reply|autoreply)\s*:", re.I)
 
@@ -79,6 +100,7 @@ def classify_kinds(
     from_addr: str,
     content_types: frozenset[str],
     top_type: str,
+    own_text: str = "",
 ) -> Kinds:
     auto_submitted = headers.text("Auto-Submitted").lower()
     precedence = headers.text("Precedence").lower()
@@ -101,6 +123,7 @@ def classify_kinds(
         or headers.text("X-Autoreply").lower() in ("yes", "true")
         or bool(AUTO_REPLY_SUBJECT_RE.match(_strip_reply_prefix(subject)))
         or bool(AUTO_REPLY_SUBJECT_PREFIX_RE.match(subject))
+        or _reads_as_out_of_office(own_text)
     )
     list_headers = headers.has_any(_LIST_HEADERS)
     mailer = headers.text("X-Mailer") + " " + headers.text("X-Mailer-Name")
@@ -120,6 +143,13 @@ def classify_kinds(
         is_calendar=calendar,
         is_noreply=noreply,
     )
+
+
+def _reads_as_out_of_office(text: str) -> bool:
+    """Servers that send out-of-office notices under a plain "Re:" and without any header."""
+    if not text or len(text) > OUT_OF_OFFICE_MAX_TEXT:
+        return False
+    return bool(OUT_OF_OFFICE_BODY_RE.search(text, 0, OUT_OF_OFFICE_BODY_CHARS))
 
 
 _REPLY_PREFIX_RE = re.compile(r"^\s*(?:(?:re|aw|sv|antw|vs|r)\s*:\s*)+", re.I)

@@ -21,12 +21,13 @@ date and a content hash.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import Message as EmailMessage
 
 from inbox_sync.body import Attachment, Body, extract_body
-from inbox_sync.headers import FUTURE_SLACK, HeaderReader, split_header_block
+from inbox_sync.headers import FUTURE_SLACK, MAX_ID_LENGTH, HeaderReader, split_header_block
 from inbox_sync.kinds import Kinds, classify_kinds
 from inbox_sync.mime import build_tree
 from inbox_sync.quotes import split_own_text
@@ -38,6 +39,8 @@ MAX_TEXT = 200_000
 """Body text beyond this many characters is cut (with a warning)."""
 
 _IDENTITY_HEADERS = ("from", "to", "cc", "date", "subject", "message-id")
+_REPORTED_PARTS = frozenset({"text/rfc822-headers", "message/rfc822", "message/rfc822-headers"})
+_REPORTED_ID_RE = re.compile(r"^Message-ID:\s*<([^<>\s]+)>", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,12 @@ def _parse(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
         top_type = "text/plain"
     kinds = classify_kinds(
         headers, subject=subject, from_addr=from_addr,
-        content_types=body.content_types, top_type=top_type,
+        content_types=body.content_types, top_type=top_type, own_text=own_text,
     )
+    if kinds.is_bounce and in_reply_to is None and not references:
+        # A delivery report names the mail it reports on: thread it with that mail, so
+        # detection can tell the rep their mail did not arrive.
+        in_reply_to = _reported_message_id(msg, message_id)
     for defect in _defects(msg):
         if defect not in warnings:
             warnings.append(defect)
@@ -274,3 +281,25 @@ def _minimal(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
         quoted_text="", snippet=_snippet(text), html_only=False, attachments=(), kinds=Kinds(),
         content_hash=content_hash, size=len(raw), warnings=tuple(warnings),
     )
+
+
+def _reported_message_id(msg: EmailMessage, own_id: str) -> str | None:
+    """The Message-ID of the returned mail inside a delivery report (its headers part or the
+    attached message), or None."""
+    try:
+        for part in msg.walk():
+            if part.get_content_type() not in _REPORTED_PARTS:
+                continue
+            payload = part.get_payload()
+            if isinstance(payload, list):  # message/rfc822: the parsed message itself
+                found = [p.get("Message-ID", "") for p in payload]
+                text = "\n".join(f"Message-ID: {value}" for value in found if value)
+            else:
+                text = part.get_payload(decode=True) or b""
+                text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+            for match in _REPORTED_ID_RE.finditer(text):
+                if match.group(1) != own_id:
+                    return safe_text(match.group(1)[:MAX_ID_LENGTH])
+    except Exception:  # noqa: BLE001  (a broken report is still stored, only not linked)
+        return None
+    return None

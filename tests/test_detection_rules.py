@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from followups.away import return_date
 from followups.models import Direction, Label, TaskKind, TaskStatus
 from followups.rules import (
     ContactView,
@@ -138,7 +139,7 @@ def test_a_reply_resolves():
 
 
 def test_an_out_of_office_is_not_a_reply():
-    ooo = inn(MON + timedelta(hours=1), "I am out of the office until 10 March.", is_auto_reply=True)
+    ooo = inn(MON + timedelta(hours=1), "I am out of the office until 5 March.", is_auto_reply=True)
     task = kinds(run(thread(out(MON), ooo), utc(2026, 3, 9, 10)))[TaskKind.AWAITING_REPLY]
     assert "away" in task.nudge
     assert task.nudge.startswith("No reply in 5 days — Dana Wu (Acme)")
@@ -338,7 +339,7 @@ def test_muted_threads_never_and_close_what_is_open():
     result = run(thread(inn(MON, "Can you quote?"), muted=True), MON + timedelta(days=5))
     assert not result.proposals
     assert {c.status for c in result.closures} == {TaskStatus.DISMISSED}
-    assert len(result.closures) == 4
+    assert len(result.closures) == 5  # one per thread kind
 
 
 def test_ignored_senders_and_domains_never():
@@ -553,3 +554,90 @@ def test_closures_only_for_the_open_keys_when_given():
     only = run(t, MON + timedelta(days=8), open_keys={"awaiting_reply:thread:42"})
     assert [c.key for c in only.closures] == ["awaiting_reply:thread:42"]
     assert run(t, MON + timedelta(days=8), open_keys=set()).closures == []
+
+
+# ------------------------------------------------------------ mail reps really get (#16)
+
+
+def test_a_calendar_invitation_is_neither_a_question_nor_a_sale():
+    invite = inn(MON, "Dana Wu has invited you to Kick-off call. Will you attend? Accept / Decline",
+                 label=Label.SALE, needs_reply=True, is_calendar=True)
+    result = run(thread(invite, subject="Invitation: Kick-off call @ Tue 3 Mar"), MON + timedelta(days=4))
+    assert kinds(result) == {}
+
+
+def test_the_reps_own_invitation_waits_for_nothing_and_is_no_sale():
+    invite = out(MON, "Rep has invited you to Order review. Will you attend?", label=Label.SALE,
+                 needs_reply=True, is_calendar=True)
+    result = run(thread(invite, subject="Invitation: Order review @ Wed 4 Mar"), utc(2026, 3, 11, 10))
+    assert kinds(result) == {}
+
+
+MON_23_NOV = utc(2026, 11, 23, 10)
+
+
+@pytest.mark.parametrize("notice", [
+    "Thank you for your email. I am out of the office until 30 November with limited access to email.",
+    "Vielen Dank für Ihre Nachricht. Ich bin bis zum 30.11. nicht im Büro.",
+    "Merci pour votre message. Je suis absente jusqu'au 30 novembre inclus.",
+    "Gracias. Estoy fuera de la oficina hasta el 30 de noviembre.",
+    "Grazie. Sono fuori ufficio fino al 30 novembre.",
+    "Bedankt. Ik ben afwezig tot 30 november.",
+    "Obrigado. Estou de férias até 30 de novembro.",
+])
+def test_an_out_of_office_with_a_return_date_holds_the_nudge_until_the_day_after(notice):
+    asked = out(MON_23_NOV)
+    ooo = inn(MON_23_NOV + timedelta(minutes=2), notice, is_auto_reply=True)
+    t = thread(asked, ooo)
+    held = run(t, utc(2026, 11, 30, 18))  # 5 business days: the nudge would be due today
+    assert TaskKind.AWAITING_REPLY not in kinds(held)
+    assert closure(held, TaskKind.AWAITING_REPLY).reason == "away until Mon 30 Nov: nudge on Tue 1 Dec"
+    assert held.recheck_at == utc(2026, 12, 1)
+    task = kinds(run(t, utc(2026, 12, 1, 9)))[TaskKind.AWAITING_REPLY]
+    assert "away until Mon 30 Nov: nudge on Tue 1 Dec" in task.reason
+    assert task.due_at == utc(2026, 12, 1)
+    assert task.nudge_count == 1 and "reminder" not in task.nudge
+
+
+@pytest.mark.parametrize("notice, until", [
+    ("Ich bin bis zum 21.11. nicht im Büro.", date(2026, 11, 21)),  # not the time 21:11
+    ("Ich bin bis 5.1. im Urlaub.", date(2027, 1, 5)),  # the next 5 January
+    ("I am out of the office until Thursday with limited access.", date(2026, 11, 26)),
+    ("I am away and back on Tuesday.", date(2026, 11, 23)),  # back Tuesday: away until Monday
+    ("I am away until November.", None),  # no day named
+    ("I am out of the office until further notice.", None),
+])
+def test_the_return_date_of_an_out_of_office(notice, until):
+    assert return_date(notice, datetime(2026, 11, 20, 9)) == until
+
+
+BOUNCE_TEXT = ("I'm sorry to have to inform you that your message could not be delivered to one or more "
+               "recipients.\n\n<t.lee@acme.com>: host mx.acme.com said: 550 5.1.1 <t.lee@acme.com>: "
+               "Recipient address rejected: User unknown")
+
+
+def bounce(at: datetime, text: str = BOUNCE_TEXT) -> MessageView:
+    return inn(at, text, sender="mailer-daemon@mx1.seller.com", name="Mail Delivery System",
+               is_bounce=True, is_noreply=True)
+
+
+def test_a_bounce_turns_the_wait_into_a_bounced_task():
+    sent = out(MON, to=("t.lee@acme.com",))
+    result = run(thread(sent, bounce(MON + timedelta(minutes=1))), MON + timedelta(hours=1))
+    found = kinds(result)
+    assert set(found) == {TaskKind.BOUNCED}
+    task = found[TaskKind.BOUNCED]
+    assert task.nudge.startswith(
+        "Your mail to t.lee@acme.com bounced (550 user unknown): find another way to reach them")
+    assert task.contact_email == "t.lee@acme.com" and task.key == "bounced:thread:42"
+    # Days later: still the bounce, never "no reply in 5 days" for mail that never arrived.
+    assert set(kinds(run(thread(sent, bounce(MON + timedelta(minutes=1))), utc(2026, 3, 10, 10)))) == {
+        TaskKind.BOUNCED}
+
+
+def test_writing_again_after_a_bounce_resolves_it():
+    t = thread(out(MON, to=("t.lee@acme.com",)), bounce(MON + timedelta(minutes=1)),
+               out(MON + timedelta(hours=2), "Resent to the right address. Could you confirm?",
+                   to=("tom.lee@acme.com",)))
+    result = run(t, MON + timedelta(hours=3))
+    assert TaskKind.BOUNCED not in kinds(result)

@@ -23,6 +23,7 @@ KIND_TITLES = {
     TaskKind.COMPLAINT: "Complaint",
     TaskKind.DORMANT_CUSTOMER: "Dormant customer",
     TaskKind.ANNIVERSARY: "Anniversary",
+    TaskKind.BOUNCED: "Bounced",
 }
 
 # Snoozed tasks wake up at this local hour.

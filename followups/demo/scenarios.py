@@ -13,7 +13,7 @@ from datetime import date, timedelta, timezone
 from followups.demo import phrases as P
 from followups.demo.builder import (WEEKDAYS, Conversation, Demo, Scenario, business_days_after,
                                     business_days_before, free_weekday)
-from followups.demo.mail import base_subject
+from followups.demo.mail import base_subject, stable
 from followups.demo.people import COLLEAGUE, NEWSLETTERS, NOTIFIERS, REP, Person
 
 __all__ = ["Demo", "Scenario", "tell_the_story"]
@@ -111,6 +111,21 @@ def out_of_office_then_back(demo: Demo) -> None:
     demo.expect("price inquiry, out-of-office mid-wait, then the contact came back", convo, None,
                 "the real reply after the auto-reply resolved the wait; the last message needs "
                 "no reply")
+
+
+def out_of_office_without_headers(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["quote"], facts))
+    convo.customer(demo.clock.bday(10), demo.say(P.INQUIRIES["quote"], facts))
+    convo.rep_says(demo.clock.bday(9), demo.say(P.ANSWERS["quote"], facts) + "\n\n"
+                   + demo.say(P.QUOTE_FOLLOWUP_QUESTION, facts))
+    back = demo.clock.bday(3)
+    convo.customer(demo.clock.bday(9), f"Vielen Dank für Ihre Nachricht. Ich bin bis zum {back:%d.%m.} "
+                   "nicht im Büro und habe keinen Zugriff auf meine E-Mails.", greet=False)
+    demo.expect("quote, a German out-of-office under a plain 'Re:' (no headers) naming a return date",
+                convo, "awaiting_reply",
+                f"sent 9 business days ago; away until {back:%a %-d %b}: the nudge waits for the day after")
 
 
 def answered_by_colleague(demo: Demo) -> None:
@@ -278,26 +293,58 @@ def forward_to_colleague(demo: Demo) -> None:
     demo.expect("a customer mail forwarded to the colleague (Fwd:)", fwd, None, "internal-only")
 
 
+def _mistyped(contact: Person) -> Person:
+    local, domain = contact.email.split("@")
+    return Person(contact.name, f"{local.replace('.', '', 1)}@{domain}", contact.title,
+                  contact.company, contact.tz, contact.client, contact.phone)
+
+
 def bounce_then_resend(demo: Demo) -> None:
     contact = demo.contact()
     facts = demo.deal(contact)
-    local, domain = contact.email.split("@")
-    typo = Person(contact.name, f"{local.replace('.', '', 1)}@{domain}", contact.title,
-                  contact.company, contact.tz, contact.client, contact.phone)
-    bad = demo.conversation(typo, f"Checking in - {facts['product']}")
+    bad = demo.conversation(_mistyped(contact), f"Checking in - {facts['product']}")
     bad.rep_says(demo.clock.bday(2), demo.say(P.CHECKINS, facts))
     bounced = demo.factory.bounce(bad.last, demo.clock.at(demo.clock.bday(2), "UTC",
                                                          after=bad.last.date))
-    demo.threads += 1
+    demo.threads += 1  # by its headers a thread of its own; ingestion joins it to `bad`
     demo.add(bounced)
-    demo.expect("mail to a mistyped address bounced (multipart/report)", bad, None,
-                f"bounce {bounced.message_id} from MAILER-DAEMON; never a task")
-    good = demo.conversation(contact, bad.subject)
-    good.rep_says(demo.clock.bday(2), demo.say(P.CHECKINS, facts))
-    good.customer(demo.clock.bday(1), f"All good with the {facts['product']}, thanks for asking. "
-                  "We'll be in touch when we need more.")
-    demo.expect("check-in resent to the right address, customer answered", good, None,
-                "the customer's answer needs no reply")
+    bad.write(REP, [contact], demo.clock.bday(2), "Resending to the right address - "
+              + demo.say(P.CHECKINS, facts))
+    bad.write(contact, [REP], demo.clock.bday(1), f"All good with the {facts['product']}, thanks "
+              "for asking. We'll be in touch when we need more.")
+    demo.expect("mail to a mistyped address bounced, resent in the thread, customer answered", bad,
+                None, f"bounce {bounced.message_id} joins the thread (Message-ID in its report); "
+                "the resend and the answer resolve it")
+
+
+def bounce_not_resent(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    bad = demo.conversation(_mistyped(contact), demo.say(P.INQUIRY_SUBJECTS["quote"], facts))
+    bad.rep_says(demo.clock.bday(3), demo.say(P.ANSWERS["quote"], facts) + "\n\n"
+                 + demo.say(P.QUOTE_FOLLOWUP_QUESTION, facts))
+    bounced = demo.factory.bounce(bad.last, demo.clock.at(demo.clock.bday(3), "UTC",
+                                                         after=bad.last.date))
+    demo.threads += 1  # by its headers a thread of its own; ingestion joins it to `bad`
+    demo.add(bounced)
+    demo.expect("a quote to a mistyped address bounced (550 user unknown), nothing since", bad,
+                "bounced", f"bounce {bounced.message_id}: find another way to reach them")
+
+
+def calendar_invitation(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    day = demo.clock.bday(3)
+    meeting = f"{facts['product']} kick-off call"
+    convo = demo.conversation(contact, f"Invitation: {meeting} @ {business_days_after(day, 2):%a %-d %b} 10:00")
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Demo//EN\r\nMETHOD:REQUEST\r\n"
+           f"BEGIN:VEVENT\r\nUID:{stable(meeting)}@demo.invalid\r\nSUMMARY:{meeting}\r\n"
+           f"DTSTART:{business_days_after(day, 2):%Y%m%d}T100000Z\r\n"
+           f"ORGANIZER:mailto:{contact.email}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    convo.customer(day, f"{contact.name} has invited you to {meeting}.\n\nWill you attend? "
+                   "Yes - Maybe - No", attachment=("invite.ics", "text/calendar", ics), greet=False)
+    demo.expect("a calendar invitation (text/calendar) asking 'Will you attend?'", convo, None,
+                "an invitation is neither a question to answer by mail nor a sale")
 
 
 def newsletters(demo: Demo) -> None:
@@ -347,6 +394,7 @@ def tell_the_story(demo: Demo) -> None:
     quote_with_reminder(demo)
     quote_with_out_of_office(demo)
     out_of_office_then_back(demo)
+    out_of_office_without_headers(demo)
     answered_by_colleague(demo)
     sale(demo, (1, 3))
     sale(demo, (2, 4), rep_thanks=True)
@@ -362,7 +410,9 @@ def tell_the_story(demo: Demo) -> None:
     complaint(demo, "late", 2, answered=True)
     repeat_complaint(demo)
     bounce_then_resend(demo)
+    bounce_not_resent(demo)
     forward_to_colleague(demo)
+    calendar_invitation(demo)
     for index in range(len(P.INTERNAL_TOPICS)):
         internal_chatter(demo, index, 1 + index * 3)
     newsletters(demo)
