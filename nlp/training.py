@@ -63,6 +63,9 @@ needs_reply_dev F1: 8 → 0.813 / 0.732, 4 → 0.815 / 0.736, 2 → 0.815 / 0.74
 1 → 0.798 / 0.745, 0.5 → 0.780 / 0.746."""
 SOURCE_WEIGHTS = {"bitext": 1, "cfpb": 1, "enron": 1, "parakweet": 1}
 """How many times each real source's rows (:mod:`nlp.corpus.sources`) are repeated in training."""
+WORD_VECTORS: str | None = "minilm-m2v"
+"""The static word-vector table (:mod:`nlp.word_vectors`) whose mean feeds the categoriser
+beside the n-grams; None trains on the n-grams alone."""
 FEEDBACK_WEIGHT = 3
 """How many times each user correction is repeated in training: one correction outweighs a
 generic example, since it is about the team's own mail."""
@@ -91,7 +94,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
 
 def build_pipeline(length: int = LENGTH, ngram_size: int = NGRAM_SIZE, merged: bool = True,
                    attr: str = FEATURE_ATTR, values: str = FEATURE_VALUES,
-                   l2_scale: float = L2_SCALE) -> Language:
+                   l2_scale: float = L2_SCALE, vectors: str | None = WORD_VECTORS) -> Language:
     """An untrained pipeline: the text categoriser(s) and the evidence rules.
 
     ``merged`` (the default) puts the four labels and ``NEEDS_REPLY`` in one multi-label
@@ -107,6 +110,8 @@ def build_pipeline(length: int = LENGTH, ngram_size: int = NGRAM_SIZE, merged: b
         model.update(attr=attr, values=values)
     if values == "l2":
         model["l2_scale"] = l2_scale
+    if vectors:
+        model["vectors"] = vectors
     if merged:
         textcat = nlp.add_pipe("textcat_multilabel", name="textcat", config={"model": model})
         for label in (*LABELS, NEEDS_REPLY):
@@ -166,7 +171,7 @@ def train(output_dir: str | Path | None = None, extra_examples: list[dict] | Non
           *, epochs: int = EPOCHS, corpus_dir: str | Path | None = None, length: int = LENGTH,
           source_weights: dict[str, int] | None = None,
           ngram_size: int = NGRAM_SIZE, merged: bool = True, attr: str = FEATURE_ATTR,
-          values: str = FEATURE_VALUES, l2_scale: float = L2_SCALE,
+          values: str = FEATURE_VALUES, l2_scale: float = L2_SCALE, vectors: str | None = WORD_VECTORS,
           log: Callable[[str], None] | None = None) -> TrainResult:
     """Train on the team corpus and the real sources (plus ``extra_examples``, e.g. user
     corrections) and save.
@@ -186,7 +191,7 @@ def train(output_dir: str | Path | None = None, extra_examples: list[dict] | Non
     extra = [row for row in extra_examples or [] if row["text"].strip() or str(row.get("subject") or "").strip()]
     rows += [row for row in extra for _ in range(FEEDBACK_WEIGHT)]
     nlp = build_pipeline(length=length, ngram_size=ngram_size, merged=merged, attr=attr, values=values,
-                         l2_scale=l2_scale)
+                         l2_scale=l2_scale, vectors=vectors)
     label_examples, reply_examples = _examples(nlp, rows, merged)
     if not label_examples:
         raise ValueError("no labelled examples to train on")
@@ -214,7 +219,7 @@ def train(output_dir: str | Path | None = None, extra_examples: list[dict] | Non
                      "source_weights": SOURCE_WEIGHTS if source_weights is None else source_weights,
                      "length": length, "ngram_size": ngram_size,
                      "merged": merged, "attr": attr, "values": values,
-                     "l2_scale": l2_scale if values == "l2" else None},
+                     "l2_scale": l2_scale if values == "l2" else None, "vectors": vectors},
     })
     dev = None
     dev_path = corpus_dir / "dev.jsonl"
