@@ -41,13 +41,15 @@ def build_bow_lower(
     values: str = "count",
     l2_scale: float = 4.0,
     vectors: Optional[str] = None,
+    vectors_scale: float = 1.0,
 ) -> Model[List[Doc], Floats2d]:
     """Bag of lower-cased n-grams → sparse linear → softmax (exclusive) or logistic.
 
     ``attr="NORM"`` reads the lexeme norm instead (with ``followup.TextKeepingTokenizer.v2``:
     lower case, digits collapsed, common suffixes cut; see :func:`nlp.tokenizer.crude_norm`).
     ``vectors`` (a table name of :data:`nlp.word_vectors.TABLES`) adds a dense linear layer on
-    the document's mean word vector, summed with the n-grams' scores before the output.
+    the document's mean word vector (of length ``vectors_scale``), summed with the n-grams'
+    scores before the output.
     """
     length = 2 ** (length - 1).bit_length()
     sparse_linear = SparseLinear_v2(nO=nO, length=length)
@@ -65,7 +67,7 @@ def build_bow_lower(
     dense = None
     if vectors:
         dense = Linear(nO=nO, init_W=_zeros)
-        model = add(model, chain(mean_vectors(vectors), dense))
+        model = add(model, chain(mean_vectors(vectors, vectors_scale), dense))
     if output_layer:
         model = chain(model, with_cpu(output_layer, output_layer.ops))
     if nO is not None:

@@ -5,7 +5,7 @@ the same; a pretrained sentence encoder does. ``nlp/vectors/minilm-m2v.npz`` hol
 vector per lower-cased word (keyed by spaCy's hash of it, the token's ``LOWER``), distilled
 from all-MiniLM-L6-v2 with model2vec by ``scripts/build_word_vectors.py`` (build time only;
 see ``nlp/vectors/SOURCE.md``). At run time a document's vector is the mean of its words'
-vectors (words outside the table have none), scaled to unit length: numpy only.
+vectors (words outside the table have none), scaled to a fixed length: numpy only.
 """
 
 from __future__ import annotations
@@ -23,22 +23,31 @@ TABLES = {"minilm-m2v": VECTORS_DIR / "minilm-m2v.npz"}
 
 
 class WordVectors:
-    """A sorted key column and its rows; :meth:`mean` looks a document's words up in it."""
+    """A sorted key column and its rows; :meth:`means` looks documents' words up in it."""
 
     def __init__(self, keys: np.ndarray, vectors: np.ndarray):
         self.keys = keys
-        self.vectors = vectors
+        self.vectors = vectors.astype("f")  # float16 on disk; float32 in memory, so sums need no cast
         self.width = vectors.shape[1]
 
-    def mean(self, lower_keys: np.ndarray) -> np.ndarray:
-        """The unit-length mean of the vectors of the keys found (zeros when none is)."""
-        found = np.searchsorted(self.keys, lower_keys).clip(0, len(self.keys) - 1)
-        rows = found[self.keys[found] == lower_keys]
-        if not len(rows):
-            return np.zeros(self.width, dtype="f")
-        total = self.vectors[rows].astype("f").sum(axis=0)
-        norm = float(np.sqrt((total * total).sum()))
-        return total / norm if norm else total
+    def means(self, docs_keys: list[np.ndarray]) -> np.ndarray:
+        """One row per document: the unit-length mean of the vectors of its keys found in the
+        table (zeros when none is). One lookup for the whole batch: per document it cost a
+        fifth of the pipeline's time."""
+        out = np.zeros((len(docs_keys), self.width), dtype="f")
+        lengths = [len(keys) for keys in docs_keys]
+        if not sum(lengths):
+            return out
+        keys = np.concatenate(docs_keys)
+        doc_of = np.repeat(np.arange(len(docs_keys)), lengths)
+        found = np.searchsorted(self.keys, keys).clip(0, len(self.keys) - 1)
+        hit = self.keys[found] == keys
+        rows, docs = found[hit], doc_of[hit]
+        if len(rows):
+            starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+            out[docs[starts]] = np.add.reduceat(self.vectors[rows], starts, axis=0)
+        norms = np.sqrt((out * out).sum(axis=1, keepdims=True))
+        return out / np.where(norms > 0, norms, 1)
 
 
 @lru_cache(maxsize=2)
@@ -50,16 +59,14 @@ def load_table(name: str) -> WordVectors:
         return WordVectors(data["keys"], data["vectors"])
 
 
-def mean_vectors(name: str) -> Model:
-    """A layer from docs to their mean word vectors (one row per doc); it has no weights."""
-    model: Model = Model("mean_word_vectors", _mean_forward, attrs={"table": name})
+def mean_vectors(name: str, scale: float = 1.0) -> Model:
+    """A layer from docs to their mean word vectors, of length ``scale`` (one row per doc); it
+    has no weights."""
+    model: Model = Model("mean_word_vectors", _mean_forward, attrs={"table": name, "scale": float(scale)})
     return model
 
 
 def _mean_forward(model: Model, docs, is_train: bool):
     table = load_table(model.attrs["table"])
-    out = np.zeros((len(docs), table.width), dtype="f")
-    for i, doc in enumerate(docs):
-        if len(doc):
-            out[i] = table.mean(doc.to_array(LOWER))
+    out = table.means([doc.to_array(LOWER) for doc in docs]) * model.attrs["scale"]
     return model.ops.asarray2f(out), lambda dY: []

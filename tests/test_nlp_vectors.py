@@ -5,6 +5,7 @@ import hashlib
 
 import numpy as np
 import pytest
+from spacy.attrs import LOWER
 
 import nlp
 from nlp.classifier import load_pipeline
@@ -19,14 +20,13 @@ def test_shipped_table_is_the_recorded_one():
     assert path.stat().st_size < 15e6
     assert (VECTORS_DIR / "LICENSE-Apache-2.0.txt").read_text().startswith(" " * 32 + "Apache License")
     table = load_table("minilm-m2v")
-    assert table.vectors.dtype == np.float16 and len(table.keys) == len(table.vectors) > 20000
+    with np.load(path) as data:
+        assert data["vectors"].dtype == np.float16 and len(data["keys"]) == len(data["vectors"]) > 20000
     assert (table.keys[1:] > table.keys[:-1]).all()  # sorted and unique: looked up by binary search
 
 
 def mean_of(text):
-    from spacy.attrs import LOWER
-
-    return load_table("minilm-m2v").mean(nlp.load_classifier().nlp.make_doc(text).to_array(LOWER))
+    return load_table("minilm-m2v").means([nlp.load_classifier().nlp.make_doc(text).to_array(LOWER)])[0]
 
 
 def test_vectors_know_that_different_words_mean_the_same():
@@ -34,6 +34,9 @@ def test_vectors_know_that_different_words_mean_the_same():
     assert late @ mean_of("my order was not delivered") > late @ mean_of("thanks for lunch, see you friday")
     assert abs(float(np.linalg.norm(late)) - 1) < 1e-3
     assert not mean_of("zxqv qwzx").any()  # words outside the table have no vector
+    table = load_table("minilm-m2v")
+    batch = [nlp.load_classifier().nlp.make_doc(t).to_array(LOWER) for t in ("zxqv", "the parcel never showed up", "")]
+    assert np.allclose(table.means(batch), [np.zeros(table.width), late, np.zeros(table.width)], atol=1e-6)
 
 
 @pytest.mark.parametrize("vectors", ["minilm-m2v", None])
