@@ -7,7 +7,9 @@ complaint narratives are often written in lower case or in capitals, and a model
 has to learn "REFUND", "Refund" and "refund" separately wastes most of a small corpus.
 Options (both default to that original behaviour): ``attr`` "NORM" or "LOWER+NORM" also reads
 the lemma-like lexeme norm set by ``followup.TextKeepingTokenizer.v2``, and ``values`` "l2" or
-"binary" replaces the raw n-gram counts (see :func:`extract_ngrams_multi`).
+"binary" replaces the raw n-gram counts (see :func:`extract_ngrams_multi`), and ``vectors``
+names a static word-vector table (:mod:`nlp.word_vectors`) whose mean over the document's
+words feeds the same output beside the n-grams.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from spacy.attrs import LOWER, NORM
 from spacy.ml.models.textcat import resize_and_set_ref
 from spacy.tokens import Doc
 from spacy.util import registry
-from thinc.api import Logistic, Model, SparseLinear_v2, chain, resizable, softmax_activation, with_cpu
+from thinc.api import Linear, Logistic, Model, SparseLinear_v2, add, chain, resizable, softmax_activation, with_cpu
 from thinc.layers.resizable import resize_linear_weighted
 from thinc.types import Floats2d
+
+from nlp.word_vectors import mean_vectors
 
 NEG_VALUE = -5000.0  # the bias spaCy gives labels that are added after training
 
@@ -36,11 +40,16 @@ def build_bow_lower(
     attr: str = "LOWER",
     values: str = "count",
     l2_scale: float = 4.0,
+    vectors: Optional[str] = None,
+    vectors_scale: float = 1.0,
 ) -> Model[List[Doc], Floats2d]:
     """Bag of lower-cased n-grams → sparse linear → softmax (exclusive) or logistic.
 
     ``attr="NORM"`` reads the lexeme norm instead (with ``followup.TextKeepingTokenizer.v2``:
     lower case, digits collapsed, common suffixes cut; see :func:`nlp.tokenizer.crude_norm`).
+    ``vectors`` (a table name of :data:`nlp.word_vectors.TABLES`) adds a dense linear layer on
+    the document's mean word vector (of length ``vectors_scale``), summed with the n-grams'
+    scores before the output.
     """
     length = 2 ** (length - 1).bit_length()
     sparse_linear = SparseLinear_v2(nO=nO, length=length)
@@ -55,14 +64,33 @@ def build_bow_lower(
     extract = extract_ngrams_multi(ngram_size, attr, values, l2_scale)
     model = chain(extract, resizable_layer)
     model = with_cpu(model, model.ops)
+    dense = None
+    if vectors:
+        dense = Linear(nO=nO, init_W=_zeros)
+        model = add(model, chain(mean_vectors(vectors, vectors_scale), dense))
     if output_layer:
         model = chain(model, with_cpu(output_layer, output_layer.ops))
     if nO is not None:
         model.set_dim("nO", cast(int, nO))
     model.set_ref("output_layer", sparse_linear)
     model.attrs["multi_label"] = not exclusive_classes
-    model.attrs["resize_output"] = partial(resize_and_set_ref, resizable_layer=resizable_layer)
+    model.attrs["resize_output"] = partial(_resize_output, resizable_layer=resizable_layer, dense=dense)
     return model
+
+
+def _zeros(ops, shape):
+    # The dense weights start at zero, as the sparse ones do: both start from "no evidence".
+    return ops.alloc2f(*shape)
+
+
+def _resize_output(model: Model, new_nO: int, resizable_layer: Model, dense: Optional[Model]) -> Model:
+    """spaCy's resize for the n-gram layer; the word-vector layer only before training (labels
+    are added before the model is initialised; a trained one's dense weights cannot grow)."""
+    if dense is not None:
+        if dense.has_param("W"):
+            raise ValueError("cannot add a label to a trained categoriser with word vectors: retrain it")
+        dense.set_dim("nO", new_nO, force=True)
+    return resize_and_set_ref(model, new_nO, resizable_layer)
 
 
 _NORM_SALT = 0x9E3779B97F4A7C15  # keeps a norm n-gram's key apart from the same string's lower-case key
