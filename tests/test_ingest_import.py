@@ -68,14 +68,14 @@ def test_demo_mailbox_imports_with_expected_threads_and_no_warnings(app_env, tmp
     result = last_json(first.stdout)
     assert result["read"] == result["stored"] == summary.messages
     assert result["warnings"] == 0 and result["failed"] == 0 and result["duplicates"] == 0
-    assert result["threads"] == summary.expected_threads
+    assert result["threads"] == summary.stored_threads
 
     again = run(["import", str(summary.path), "--account", account, "--json",
                  "--now", NOW.isoformat()], app_env)
     assert again.returncode == 0, again.stderr
     result = last_json(again.stdout)
     assert result["stored"] == 0 and result["duplicates"] == summary.messages
-    assert result["threads"] == summary.expected_threads
+    assert result["threads"] == summary.stored_threads
 
 
 def test_import_summary_line_and_errors_are_one_line(app_env, tmp_path):

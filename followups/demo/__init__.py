@@ -26,7 +26,8 @@ class DemoSummary:
     seed: int
     messages: int
     threads: int
-    expected_threads: int
+    expected_threads: int  # by the headers (References / In-Reply-To)
+    stored_threads: int  # after ingestion, which joins a bounce to the mail it reports on
     companies: int
     people: int
     inbound: int
@@ -81,6 +82,7 @@ def write_demo_mbox(path, now: datetime, seed: int = 7) -> DemoSummary:
         messages=len(demo.mails),
         threads=len(set(roots.values())),
         expected_threads=demo.threads,
+        stored_threads=demo.threads - demo.joined,
         companies=len(domains),
         people=len(people),
         inbound=len(demo.mails) - outbound,

@@ -35,6 +35,7 @@ class Demo:
         self.factory = MailFactory(self.rng)
         self.mails: list[Mail] = []
         self.threads = 0
+        self.joined = 0  # header threads that ingestion joins to another (a bounce's report)
         self.scenarios: list[Scenario] = []
         self.companies = build_companies()
         self.rng.shuffle(self.companies)

@@ -307,6 +307,7 @@ def bounce_then_resend(demo: Demo) -> None:
     bounced = demo.factory.bounce(bad.last, demo.clock.at(demo.clock.bday(2), "UTC",
                                                          after=bad.last.date))
     demo.threads += 1  # by its headers a thread of its own; ingestion joins it to `bad`
+    demo.joined += 1
     demo.add(bounced)
     bad.write(REP, [contact], demo.clock.bday(2), "Resending to the right address - "
               + demo.say(P.CHECKINS, facts))
@@ -326,6 +327,7 @@ def bounce_not_resent(demo: Demo) -> None:
     bounced = demo.factory.bounce(bad.last, demo.clock.at(demo.clock.bday(3), "UTC",
                                                          after=bad.last.date))
     demo.threads += 1  # by its headers a thread of its own; ingestion joins it to `bad`
+    demo.joined += 1
     demo.add(bounced)
     demo.expect("a quote to a mistyped address bounced (550 user unknown), nothing since", bad,
                 "bounced", f"bounce {bounced.message_id}: find another way to reach them")
