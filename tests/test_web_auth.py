@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import requests
 from sqlmodel import select
-from werkzeug.serving import make_server
 
 from followups.models import Role, Team, User
 from followups.users import disable_user, issue_api_token, set_password
@@ -123,17 +120,6 @@ def test_password_change_signs_out_other_sessions(client, web_rt):
         set_password(session.get(User, user.id), "a brand new password")
         session.commit()
     assert client.get("/").status_code == 302
-
-
-@pytest.fixture
-def served(app):
-    """The app on a real HTTP server on loopback: its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 def _browser_sign_in(base: str, email: str) -> requests.Session:

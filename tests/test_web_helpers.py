@@ -7,10 +7,12 @@ the sync, the classifier and detection.
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import Session
+from werkzeug.serving import make_server
 
 from followup.bootstrap import Runtime
 from followups.accounts import create_account
@@ -88,6 +90,17 @@ class WebClient:
 @pytest.fixture
 def client(app):
     return WebClient(app.test_client())
+
+
+@pytest.fixture
+def served(app):
+    """The app on a real HTTP server on loopback (cookies, redirects, generated requests): its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
 
 
 def db(rt: Runtime) -> Session:

@@ -2,13 +2,10 @@
 are 400 naming the field, links never follow the Host header, and generated requests from
 the served OpenAPI description (schemathesis) never get a 5xx."""
 
-import threading
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from werkzeug.serving import make_server
 
 from followups.models import User
 from followups.users import issue_api_token
@@ -58,16 +55,6 @@ def test_task_links_come_from_the_base_url_not_the_host_header(client, web_rt, r
     response = client.client.get(f"/api/v1/tasks/{rep['task'].id}", headers={
         **bearer(web_rt, rep["user"].id), "Host": "evil.example"})
     assert response.json["url"] == f"{web_rt.settings.base_url}/threads/{rep['thread'].id}"
-
-
-@pytest.fixture
-def served(app):
-    """The app on a real HTTP port, as schemathesis' requests reach it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def test_generated_api_requests_never_get_a_server_error(served, web_rt, rep):
