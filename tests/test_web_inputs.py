@@ -72,3 +72,10 @@ def test_generated_api_requests_never_get_a_server_error(served, web_rt, rep):
 
         call()
     assert errors == []
+
+
+def test_numbers_in_other_scripts_or_of_thousands_of_digits_in_a_query_are_not_a_server_error(client, rep):
+    client.login("rep@example.com", PASSWORD)
+    for value in ("²", "١٠", "9" * 5000):
+        for name in ("page", "account"):
+            assert client.get(f"/?{name}={value}").status_code in (200, 404), (name, value[:5])

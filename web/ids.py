@@ -26,12 +26,19 @@ class RowIdConverter(IntegerConverter):
         return number
 
 
+def ascii_digits(raw: str) -> bool:
+    """Whether `raw` is a whole number in ASCII digits: str.isdigit() also accepts "²" and "١",
+    which int() then refuses or reads."""
+    return raw.isascii() and raw.isdigit()
+
+
 def whole_number(values: MultiDict, name: str, default: int | None = None, *, high: int = MAX_ROW_ID) -> int | None:
     """`values[name]` as a whole number: the default when absent or not one, 404 above `high`."""
     raw = values.get(name, "")
-    if not raw.isdigit():
+    if not ascii_digits(raw):
         return default
-    if int(raw) > high:
+    # The length first: int() refuses strings of thousands of digits.
+    if len(raw) > len(str(high)) or int(raw) > high:
         abort(404)
     return int(raw)
 

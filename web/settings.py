@@ -6,7 +6,6 @@ complaint webhook."""
 from __future__ import annotations
 
 import logging
-import re
 import zoneinfo
 from functools import lru_cache
 
@@ -22,6 +21,7 @@ from followups.models import IgnoreRule, MailAccount, Team
 from followups.users import MIN_PASSWORD_LENGTH, UserError, change_password, issue_api_token
 from web.auth import signed_in_user, start_session
 from web.database import get_db
+from web.ids import ascii_digits
 from web.scoping import is_lead, user_accounts
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,6 @@ NUMBER_FIELDS = (
     ("max_nudges", "Stop nudging about one thread after", "nudges", 1, 20),
 )
 MAX_IGNORE_RULES = 500
-# ASCII digits only: str.isdigit() also accepts "²" and "١", which int() then refuses or reads.
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +55,7 @@ def holiday_countries() -> list[str]:
 
 def _whole_number(raw: str, low: int, high: int) -> int | None:
     """The form value as a whole number from *low* to *high*, or None."""
-    if not _WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
+    if not ascii_digits(raw) or len(raw) > 6 or not low <= int(raw) <= high:
         return None
     return int(raw)
 
