@@ -16,7 +16,7 @@ from sqlmodel import select
 from followup.bootstrap import Runtime
 from followups.db import session_scope
 from followups.detection import detect_account
-from followups.models import Message, Thread
+from followups.models import Label, Message, Thread
 from followups.types import utcnow
 
 if TYPE_CHECKING:
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLASSIFY_BATCH = 1000
-UNCLASSIFIED_LABEL = "other"
-"""The label of a message the classifier failed on (its ``classify_error`` says why)."""
 
 
 def process_account(rt: Runtime, account_id: int, now: datetime | None = None) -> dict:
@@ -44,7 +42,7 @@ def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
     """Label every message of the account that has no label yet.
 
     Returns how many, and ``{"message_id", "error"}`` for each message the classifier failed
-    on: such a message is stored as UNCLASSIFIED_LABEL with ``classify_error`` set, so it is not pending
+    on: such a message is stored as ``other`` with ``classify_error`` set, so it is not pending
     again and the messages after it are still labelled.
     """
     from nlp import load_classifier  # imported on first use: commands that never classify stay fast
@@ -98,7 +96,7 @@ def _classify_rows(classifier, rows) -> list[tuple[Classification, str | None]]:
                     len(rows), type(exc).__name__)
     from nlp.classifier import Classification
 
-    failed = Classification(label=UNCLASSIFIED_LABEL, confidence=0.0, needs_reply=False)
+    failed = Classification(label=Label.OTHER, confidence=0.0, needs_reply=False)
     outcomes = []
     for message_id, _, subject, text in rows:
         try:
