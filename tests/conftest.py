@@ -1,27 +1,25 @@
-"""Shared pytest configuration.
+"""Fixtures every layer may use.
 
-Database fixtures (`db_url`, `db_engine`, `runtime`) run every test that uses them twice:
-on SQLite and on the real PostgreSQL. Real-service fixtures (Dovecot, Redis, the cutting
-TCP proxy) come from tests/services/fixtures.py.
+- ``_sqlite_template`` (session): an upgraded SQLite database copied for each test.
+- ``web_rt``, ``app``, ``client``, ``rep``: the web app on a fresh SQLite database, the
+  Flask test client that carries the CSRF token, and a user with one thread and one task.
+- The real services (Dovecot, Redis, the cutting TCP proxy) come from the plugin
+  tests/services/fixtures.py; they start only when a test asks for them.
+
+Each layer adds its own in its conftest.py: tests/unit (no services), tests/integration
+(the databases on SQLite and PostgreSQL, the app on a real HTTP server), tests/e2e (Chromium).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from followup.bootstrap import Runtime
-from followups.db import make_engine
-from followups.settings import load_settings
-from tests.services.databases import (
-    PostgresSchema,
-    SqliteTemplate,
-    postgres_reachable,
-    postgres_required,
-)
+from tests.rows import add_account, add_contact, add_task, add_thread, add_user
+from tests.runtimes import sqlite_runtime
+from tests.services.databases import SqliteTemplate
+from tests.web_client import WebClient, make_app
 
 pytest_plugins = ["tests.services.fixtures"]
-
-TEST_SECRET_KEY = "test-secret-key-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
@@ -29,50 +27,38 @@ def _sqlite_template(tmp_path_factory) -> SqliteTemplate:
     return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
 
 
-@pytest.fixture(scope="session")
-def _postgres_schema():
-    why_not = postgres_reachable()
-    if why_not:
-        if postgres_required():
-            pytest.fail(f"{why_not} (FOLLOWUP_REQUIRE_POSTGRES=1)")
-        pytest.skip(why_not)
-    schema = PostgresSchema()
-    yield schema
-    schema.drop()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path, _sqlite_template) -> str:
-    """The URL of an empty, upgraded database: SQLite, then PostgreSQL."""
-    if request.param == "sqlite":
-        return _sqlite_template.fresh_url(tmp_path)
-    schema = request.getfixturevalue("_postgres_schema")
-    schema.empty()
-    return schema.url
+@pytest.fixture
+def web_rt(tmp_path, _sqlite_template):
+    """A runtime on a fresh SQLite database (most web tests need only one database)."""
+    rt = sqlite_runtime(tmp_path, _sqlite_template)
+    yield rt
+    rt.engine.dispose()
 
 
 @pytest.fixture
-def db_engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
+def app(web_rt):
+    return make_app(web_rt)
 
 
 @pytest.fixture
-def app_env(db_url, tmp_path, monkeypatch) -> dict[str, str]:
-    """Environment for the CLI or a subprocess, pointing at the test database."""
-    env = {
-        "FOLLOWUP_DATA_DIR": str(tmp_path / "data"),
-        "FOLLOWUP_DATABASE_URL": db_url,
-        "FOLLOWUP_SECRET_KEY": TEST_SECRET_KEY,
-    }
-    monkeypatch.delenv("FOLLOWUP_REDIS_URL", raising=False)
-    monkeypatch.delenv("FOLLOWUP_SMTP_URL", raising=False)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    return env
+def client(app):
+    return WebClient(app.test_client())
 
 
 @pytest.fixture
-def runtime(app_env, db_engine) -> Runtime:
-    return Runtime(settings=load_settings(app_env), engine=db_engine)
+def rep(web_rt):
+    """A user with an import-only account, one thread and one open follow-up."""
+    user = add_user(web_rt, "rep@example.com", name="Rita Rep")
+    account = add_account(web_rt, user)
+    contact = add_contact(web_rt, account)
+    thread, messages = add_thread(web_rt, account, messages=[
+        {"direction": "inbound", "label": "inquiry", "confidence": 0.91, "needs_reply": True,
+         "body_text": "Hello, could you send me a price for 500 chairs?",
+         "evidence": [{"kind": "request", "text": "could you", "start": 7, "end": 16},
+                      {"kind": "price", "text": "price", "start": 29, "end": 34}]},
+        {"direction": "outbound", "from_addr": "rep@example.com", "from_name": "Rita Rep",
+         "body_text": "Here is the quote.", "quoted_text": "> Hello, could you send me a price"},
+    ])
+    task = add_task(web_rt, account, thread, messages[0], contact=contact)
+    return {"user": user, "account": account, "thread": thread, "messages": messages, "task": task,
+            "contact": contact}

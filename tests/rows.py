@@ -1,106 +1,28 @@
-"""Fixtures and row factories shared by the tests of the web UI (tests/test_web_*.py).
-
-Test data is inserted as model rows directly, so the pages are tested independently of
-the sync, the classifier and detection.
-"""
+"""Row factories: test data inserted as model rows directly, so that pages, digests and
+webhooks are tested independently of the sync, the classifier and detection."""
 
 from __future__ import annotations
 
-import re
-import threading
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlmodel import Session
-from werkzeug.serving import make_server
 
 from followup.bootstrap import Runtime
 from followups.accounts import create_account
-from followups.db import make_engine
-from followups.models import Contact, FollowUpTask, Message, TaskKind, TaskStatus, Thread
-from followups.settings import load_settings
+from followups.db import session_scope
+from followups.models import (
+    Contact,
+    FollowUpTask,
+    Message,
+    TaskKind,
+    TaskStatus,
+    Thread,
+)
 from followups.users import create_user
-from tests.conftest import TEST_SECRET_KEY
+from tests.runtimes import TEST_SECRET_KEY
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)  # a Tuesday
 PASSWORD = "correct horse battery"
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def sqlite_runtime(tmp_path, template) -> Runtime:
-    env = {
-        "FOLLOWUP_DATA_DIR": str(tmp_path / "data"),
-        "FOLLOWUP_DATABASE_URL": template.fresh_url(tmp_path),
-        "FOLLOWUP_SECRET_KEY": TEST_SECRET_KEY,
-    }
-    settings = load_settings(env)
-    return Runtime(settings=settings, engine=make_engine(settings.database_url))
-
-
-@pytest.fixture
-def web_rt(tmp_path, _sqlite_template):
-    """A runtime on a fresh SQLite database (most web tests need only one database)."""
-    rt = sqlite_runtime(tmp_path, _sqlite_template)
-    yield rt
-    rt.engine.dispose()
-
-
-def make_app(rt: Runtime, **config):
-    from web import create_app
-
-    return create_app(rt, {"TESTING": True, "FOLLOWUP_NOW": NOW, "FOLLOWUP_START_SYNC": False, **config})
-
-
-@pytest.fixture
-def app(web_rt):
-    return make_app(web_rt)
-
-
-class WebClient:
-    """The Flask test client plus what a browser does: carry the CSRF token of the page."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-        self.token: str | None = None
-
-    def get(self, url, **kw):
-        response = self.client.get(url, **kw)
-        match = CSRF_FIELD.search(response.get_data(as_text=True))
-        if match:
-            self.token = match.group(1)
-        return response
-
-    def post(self, url, data=None, *, csrf=True, **kw):
-        data = dict(data or {})
-        if csrf:
-            if self.token is None:
-                self.get("/login")
-            data.setdefault("csrf_token", self.token)
-        return self.client.post(url, data=data, **kw)
-
-    def login(self, email, password=PASSWORD):
-        self.get("/login")
-        response = self.post("/login", {"email": email, "password": password})
-        assert response.status_code == 302, response.get_data(as_text=True)
-        # As a browser does: the page after sign-in carries the new session's CSRF token.
-        self.get(response.headers["Location"])
-        return response
-
-
-@pytest.fixture
-def client(app):
-    return WebClient(app.test_client())
-
-
-@pytest.fixture
-def served(app):
-    """The app on a real HTTP server on loopback (cookies, redirects, generated requests): its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 def db(rt: Runtime) -> Session:
@@ -176,20 +98,30 @@ def add_contact(rt, account, email="buyer@customer.example", name="Bea Buyer", c
         return contact
 
 
-@pytest.fixture
-def rep(web_rt):
-    """A user with an import-only account, one thread and one open follow-up."""
-    user = add_user(web_rt, "rep@example.com", name="Rita Rep")
-    account = add_account(web_rt, user)
-    contact = add_contact(web_rt, account)
-    thread, messages = add_thread(web_rt, account, messages=[
-        {"direction": "inbound", "label": "inquiry", "confidence": 0.91, "needs_reply": True,
-         "body_text": "Hello, could you send me a price for 500 chairs?",
-         "evidence": [{"kind": "request", "text": "could you", "start": 7, "end": 16},
-                      {"kind": "price", "text": "price", "start": 29, "end": 34}]},
-        {"direction": "outbound", "from_addr": "rep@example.com", "from_name": "Rita Rep",
-         "body_text": "Here is the quote.", "quoted_text": "> Hello, could you send me a price"},
-    ])
-    task = add_task(web_rt, account, thread, messages[0], contact=contact)
-    return {"user": user, "account": account, "thread": thread, "messages": messages, "task": task,
-            "contact": contact}
+def add_support_team(rt):
+    """A Support team (lead, member, other) and an outsider, each member with a complaint task;
+    `other` also has an answered one. Returns (lead, member, other, outsider, tasks by subject)."""
+    lead = add_user(rt, "lead@example.com", team="Support", lead=True, name="Lena Lead")
+    member = add_user(rt, "member@example.com", team="Support", name="Max Member")
+    other = add_user(rt, "other@example.com", team="Support", name="Olga Other")
+    outsider = add_user(rt, "outsider@example.com", team="Elsewhere", name="Oscar Outsider")
+    tasks = {}
+    for user, subject in ((member, "Broken table"), (other, "Late delivery"), (outsider, "Outsider's complaint")):
+        account = add_account(rt, user)
+        thread, messages = add_thread(rt, account, subject, messages=[{"label": "complaint"}])
+        tasks[subject] = add_task(rt, account, thread, messages[0], kind=TaskKind.COMPLAINT,
+                                  nudge=f"Complaint: {subject}", team_id=user.team_id, priority=3,
+                                  due=NOW + timedelta(hours=5))
+    account = add_account(rt, other, address="other2@example.com")
+    thread, _ = add_thread(rt, account, "Refund given")
+    tasks["answered"] = add_task(rt, account, thread, kind=TaskKind.COMPLAINT, status=TaskStatus.RESOLVED,
+                                 closed_at=NOW - timedelta(days=1), team_id=other.team_id, nudge="answered")
+    return lead, member, other, outsider, tasks
+
+
+def add_import_account(engine, address="rep@acme.test") -> int:
+    """A user with an import-only account (no IMAP login) on `engine`: the account id."""
+    with session_scope(engine) as session:
+        user = create_user(session, address, "a good password")
+        return create_account(session, "k" * 32, user=user, addresses=[address],
+                              internal_domains=["acme.test"]).id

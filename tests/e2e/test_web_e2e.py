@@ -2,84 +2,24 @@
 the demo mailbox imported, classified and detected; sign in, see the nudges, snooze one
 (htmx) and watch it leave the list, open a thread and see the evidence highlighted.
 Screenshots go to screenshots-tmp/ (ignored by git); to refresh the README's images run
-`FOLLOWUP_SCREENSHOT_DIR=docs/screenshots .venv/bin/pytest tests/test_web_e2e.py`."""
+`FOLLOWUP_SCREENSHOT_DIR=docs/screenshots .venv/bin/pytest tests/e2e/test_web_e2e.py`."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import threading
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from followups.models import FollowUpTask, Message, TaskStatus, User
-from tests.test_web_helpers import NOW, db, sqlite_runtime
+from tests.e2e.chromium import DEMO_PASSWORD, wait_until
+from tests.paths import REPO_ROOT
+from tests.rows import NOW, db
 from web.scoping import my_tasks
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / os.environ.get("FOLLOWUP_SCREENSHOT_DIR", "screenshots-tmp")
-DEMO_PASSWORD = "demo-password-for-e2e"
-
-
-@pytest.fixture(scope="module")
-def demo_site(tmp_path_factory, _sqlite_template):
-    """The demo, served on a free loopback port (as `followup demo` sets it up)."""
-    from followup.commands.web import setup_demo
-    from followups import demo_mailbox
-    from web import create_app
-    from werkzeug.serving import make_server
-
-    rt = sqlite_runtime(tmp_path_factory.mktemp("e2e"), _sqlite_template)
-    old = os.environ.get("FOLLOWUP_DEMO_PASSWORD")
-    os.environ["FOLLOWUP_DEMO_PASSWORD"] = DEMO_PASSWORD
-    try:
-        setup_demo(rt, NOW, demo_mailbox)
-    finally:
-        if old is None:
-            os.environ.pop("FOLLOWUP_DEMO_PASSWORD")
-        else:
-            os.environ["FOLLOWUP_DEMO_PASSWORD"] = old
-    app = create_app(rt, {"FOLLOWUP_NOW": NOW, "FOLLOWUP_START_SYNC": False})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield rt, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    rt.engine.dispose()
-
-
-@pytest.fixture
-def browser():
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        pytest.fail("chromium and chromium-driver are needed: apt-get install -y chromium chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                 "--window-size=1280,1000"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(0)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def _wait(driver, condition, timeout=15):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout).until(condition)
+SCREENSHOTS = REPO_ROOT / os.environ.get("FOLLOWUP_SCREENSHOT_DIR", "screenshots-tmp")
 
 
 def test_sign_in_snooze_and_read_the_evidence(demo_site, browser):
@@ -91,11 +31,11 @@ def test_sign_in_snooze_and_read_the_evidence(demo_site, browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     browser.get(base + "/")
-    _wait(browser, EC.presence_of_element_located((By.ID, "email")))
+    wait_until(browser, EC.presence_of_element_located((By.ID, "email")))
     assert browser.current_url.startswith(base + "/login")
     browser.find_element(By.ID, "email").send_keys("demo@example.com")
     browser.find_element(By.ID, "password").send_keys(DEMO_PASSWORD + Keys.ENTER)
-    _wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.tasks li.task")))
+    wait_until(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.tasks li.task")))
 
     # The demo's nudges, most urgent first, with counts per kind in the navigation.
     rows = browser.find_elements(By.CSS_SELECTOR, "ol.tasks li.task")
@@ -118,15 +58,15 @@ def test_sign_in_snooze_and_read_the_evidence(demo_site, browser):
     first = rows[0]
     first_id = int(first.get_attribute("id").removeprefix("task-"))
     first.find_element(By.CSS_SELECTOR, 'button[value="snooze_tomorrow"]').click()
-    _wait(browser, EC.staleness_of(first))
-    _wait(browser, EC.text_to_be_present_in_element((By.ID, "messages"), "Snoozed until"))
+    wait_until(browser, EC.staleness_of(first))
+    wait_until(browser, EC.text_to_be_present_in_element((By.ID, "messages"), "Snoozed until"))
     assert browser.find_element(By.CSS_SELECTOR, '#kind-counts .count[data-kind="all"]').text == str(int(total) - 1)
     assert not browser.find_elements(By.ID, f"task-{first_id}")
     with db(rt) as session:
         snoozed = session.get(FollowUpTask, first_id)
         assert snoozed.status == TaskStatus.SNOOZED and snoozed.snooze_until > NOW
     browser.refresh()
-    _wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.tasks li.task")))
+    wait_until(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.tasks li.task")))
     assert not browser.find_elements(By.ID, f"task-{first_id}")
     browser.save_screenshot(str(SCREENSHOTS / "followups-after-snooze.png"))
 
@@ -142,7 +82,7 @@ def test_sign_in_snooze_and_read_the_evidence(demo_site, browser):
     task_id, evidence = next((t, e) for t, e in candidates
                              if t in shown and any(not x["kind"].startswith("subject:") for x in e))
     browser.find_element(By.CSS_SELECTOR, f"#task-{task_id} h2 a").click()
-    _wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.messages")))
+    wait_until(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.messages")))
     marks = browser.find_elements(By.CSS_SELECTOR, ".mail-text mark.evidence")
     assert marks, "no evidence highlighted"
     body_phrases = {x["text"] for x in evidence if not x["kind"].startswith("subject:")}
@@ -153,11 +93,11 @@ def test_sign_in_snooze_and_read_the_evidence(demo_site, browser):
 
     # The complaint board of the demo team, and the list at phone width.
     browser.get(base + "/complaints/")
-    _wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".board")))
+    wait_until(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".board")))
     browser.save_screenshot(str(SCREENSHOTS / "complaints.png"))
     browser.set_window_size(390, 844)
     browser.get(base + "/")
-    _wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.tasks li.task")))
+    wait_until(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.tasks li.task")))
     width = browser.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways at phone width ({width}px)"
     browser.save_screenshot(str(SCREENSHOTS / "followups-phone.png"))

@@ -2,18 +2,8 @@
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
-import pytest
-
-FOLLOWUP = [str(Path(sys.executable).with_name("followup"))]
-
-
-def run(args, env, stdin=""):
-    return subprocess.run(FOLLOWUP + args, input=stdin, capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=60)
+from tests.integration.cli_process import run
 
 
 def test_user_and_account_add_then_list(app_env):

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from tests.test_cli_core import run
+from tests.integration.cli_process import run
 
 
 def closed_port() -> int:

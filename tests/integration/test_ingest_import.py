@@ -11,20 +11,18 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
-from sqlalchemy import text
 from sqlmodel import select
 
-from followups.accounts import create_account
 from followups.db import session_scope
 from followups.demo_mailbox import DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, write_demo_mbox
 from followups.models import Message, Thread
-from followups.users import create_user
 from inbox_sync.importer import import_mailbox
-from inbox_sync.mailbox_files import MailboxError, read_mailbox, read_mbox
+from inbox_sync.mailbox_files import read_mailbox
+from tests.mail_corpus import write_fixture_mbox
+from tests.paths import MAIL_FIXTURES as FIXTURES
+from tests.rows import add_import_account
 
 FOLLOWUP = [str(Path(sys.executable).with_name("followup"))]
-FIXTURES = Path(__file__).parent / "fixtures" / "mail"
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)
 
 
@@ -35,23 +33,6 @@ def run(args, env, stdin=""):
 
 def last_json(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
-
-
-def _account(engine, address="rep@acme.test") -> int:
-    with session_scope(engine) as session:
-        user = create_user(session, address, "a good password")
-        return create_account(session, "k" * 32, user=user, addresses=[address],
-                              internal_domains=["acme.test"]).id
-
-
-def _fixture_mbox(path: Path) -> int:
-    box = mailbox.mbox(str(path), create=True)
-    files = sorted(FIXTURES.glob("*.eml"))
-    for file in files:
-        box.add(file.read_bytes())
-    box.flush()
-    box.close()
-    return len(files)
 
 
 def test_demo_mailbox_imports_with_expected_threads_and_no_warnings(app_env, tmp_path):
@@ -82,7 +63,7 @@ def test_import_summary_line_and_errors_are_one_line(app_env, tmp_path):
     run(["user", "add", "rep@acme.test"], app_env, stdin="a good password\n")
     run(["account", "add", "--user", "rep@acme.test", "--address", "rep@acme.test"], app_env)
     mbox = tmp_path / "f.mbox"
-    count = _fixture_mbox(mbox)
+    count = write_fixture_mbox(mbox)
     done = run(["import", str(mbox), "--account", "rep@acme.test"], app_env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"read {count}, stored {count}, duplicates 0")
@@ -95,37 +76,11 @@ def test_import_summary_line_and_errors_are_one_line(app_env, tmp_path):
     assert unknown.returncode == 1 and "no account" in unknown.stderr
 
 
-POISON_TRIGGER = {
-    "sqlite": ["CREATE TRIGGER poison BEFORE INSERT ON message WHEN NEW.subject = 'Poison' "
-               "BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END"],
-    "postgresql": ["CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.subject = 'Poison' THEN "
-                   "RAISE EXCEPTION 'refused by trigger'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
-                   "CREATE TRIGGER poison BEFORE INSERT ON message FOR EACH ROW EXECUTE FUNCTION poison()"],
-}
-DROP_POISON = {
-    "sqlite": ["DROP TRIGGER poison"],
-    "postgresql": ["DROP TRIGGER poison ON message", "DROP FUNCTION poison()"],
-}
-
-
-@pytest.fixture
-def poisoned(db_engine):
-    """The database itself refuses any message whose subject is 'Poison' (a trigger)."""
-    dialect = db_engine.dialect.name
-    with db_engine.begin() as conn:
-        for statement in POISON_TRIGGER[dialect]:
-            conn.execute(text(statement))
-    yield
-    with db_engine.begin() as conn:  # the PostgreSQL schema outlives the test
-        for statement in DROP_POISON[dialect]:
-            conn.execute(text(statement))
-
-
 def test_a_message_the_database_refuses_fails_alone_and_sets_the_exit_status(app_env, poisoned, tmp_path):
     run(["user", "add", "rep@acme.test"], app_env, stdin="a good password\n")
     run(["account", "add", "--user", "rep@acme.test", "--address", "rep@acme.test"], app_env)
     mbox = tmp_path / "p.mbox"
-    count = _fixture_mbox(mbox)
+    count = write_fixture_mbox(mbox)
     box = mailbox.mbox(str(mbox))
     box.add(b"From: x@y.example\nSubject: Poison\nMessage-ID: <poison@y>\n\nbad\n")
     box.flush()
@@ -164,7 +119,7 @@ def test_an_empty_message_does_not_stop_this_or_later_imports(app_env, db_engine
 
 
 def test_maildir_and_eml_folder_import_and_reimport(db_engine, tmp_path):
-    account_id = _account(db_engine)
+    account_id = add_import_account(db_engine)
     maildir = mailbox.Maildir(str(tmp_path / "Maildir"), create=True)
     sent = maildir.add_folder("Sent")
     files = sorted(FIXTURES.glob("*.eml"))
@@ -182,56 +137,8 @@ def test_maildir_and_eml_folder_import_and_reimport(db_engine, tmp_path):
         assert counts == len(files)
 
 
-def test_mbox_reader_streams_and_matches_the_standard_library(tmp_path):
-    summary = write_demo_mbox(tmp_path / "demo.mbox", NOW)
-    box = mailbox.mbox(str(summary.path))
-    try:
-        expected = [(box.get_bytes(key), box.get_message(key).get_from()) for key in box.iterkeys()]
-    finally:
-        box.close()
-    got = list(read_mbox(summary.path))
-    assert len(got) == len(expected) == summary.messages
-    for message, (raw, from_line) in zip(got, expected):
-        assert message.raw.replace(b">From ", b"From ") == raw.replace(b">From ", b"From ")
-        assert message.internal_date is not None
-        assert message.internal_date.strftime("%Y") in from_line
-
-
-def test_mbox_from_lines_in_bodies_and_dates(tmp_path):
-    path = tmp_path / "x.mbox"
-    path.write_bytes(
-        b"From a@x Mon Mar  2 09:00:00 2026\nFrom: a@x.example\nSubject: one\n\n"
-        b"Hello\n>From the start of the line\n\n"
-        b"From b@y Tue Mar  3 10:30:00 2026\nFrom: b@y.example\nSubject: two\n\nBye\n")
-    one, two = read_mbox(path)
-    assert one.raw.endswith(b"Hello\nFrom the start of the line\n")
-    assert one.internal_date == datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-    assert two.internal_date == datetime(2026, 3, 3, 10, 30, tzinfo=timezone.utc)
-    assert two.raw.endswith(b"Bye\n")
-
-
-def test_not_a_mailbox(tmp_path):
-    with pytest.raises(MailboxError):
-        list(read_mailbox(tmp_path / "missing"))
-    (tmp_path / "plain.txt").write_text("hello")
-    with pytest.raises(MailboxError, match="not an mbox"):
-        list(read_mailbox(tmp_path / "plain.txt"))
-
-
-def test_mbox_reader_gives_the_same_messages_whatever_the_block_size(tmp_path, monkeypatch):
-    import inbox_sync.mailbox_files as files
-
-    path = tmp_path / "f.mbox"
-    _fixture_mbox(path)
-    whole = [(m.raw, m.internal_date) for m in read_mbox(path)]
-    for block in (7, 64, 1000):
-        monkeypatch.setattr(files, "READ_BLOCK", block)
-        assert [(m.raw, m.internal_date) for m in read_mbox(path)] == whole
-    assert [m.raw for m in read_mbox(path)] == [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
-
-
 def test_a_single_message_file_imports(db_engine, tmp_path):
-    account_id = _account(db_engine)
+    account_id = add_import_account(db_engine)
     one = FIXTURES / "01-inquiry-plain.eml"
     summary = import_mailbox(db_engine, account_id, one)
     assert (summary.read, summary.stored, summary.failed) == (1, 1, 0)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from inbox_sync.mailbox_files import MAX_MESSAGE_FILE_BYTES
+from tests.paths import MAIL_FIXTURES as FIXTURES
 
 FOLLOWUP = str(Path(sys.executable).with_name("followup"))
-FIXTURES = Path(__file__).parent / "fixtures" / "mail"
 GOOD = sorted(FIXTURES.glob("*.eml"))[:3]
 
 

@@ -7,7 +7,6 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,32 +14,20 @@ import pytest
 from rq import Queue, Retry
 from rq.job import Job
 from rq.registry import FinishedJobRegistry, StartedJobRegistry
-from sqlmodel import func, select
+from sqlmodel import select
 
 from followup.jobqueue import SYNC_QUEUE, enqueue_sync, sync_job_id
-from followup.schedule import AccountClock, due_syncs, tick
+from followup.schedule import tick
 from followups.db import session_scope
 from followups.models import MailAccount, Message, SyncStatus
-from tests.test_sync_imap import NOW, REP, count, make_account, mail
-
-FOLLOWUP = str(Path(sys.executable).with_name("followup"))
-
+from tests.integration.cli_process import FOLLOWUP
+from tests.integration.mailboxes import count, fill, make_account
+from tests.integration.workers import finish, start_worker
 
 @pytest.fixture
 def worker_env(app_env, redis_url, redis_conn, monkeypatch) -> dict[str, str]:
     monkeypatch.setenv("FOLLOWUP_REDIS_URL", redis_url)
     return {**os.environ, **app_env, "FOLLOWUP_REDIS_URL": redis_url}
-
-
-def start_worker(env, *args) -> subprocess.Popen:
-    return subprocess.Popen([FOLLOWUP, "worker", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
-
-
-def finish(worker: subprocess.Popen, timeout: float = 120) -> str:
-    output, _ = worker.communicate(timeout=timeout)
-    assert worker.returncode == 0, output
-    return output
 
 
 def kill_with_children(pid: int) -> None:
@@ -64,15 +51,6 @@ def _parent_pid(proc: Path) -> int | None:
         return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return None
-
-
-def fill(imap_user, n: int, prefix: str = "m") -> None:
-    when = NOW - dt.timedelta(days=2)
-    imap_user.server.append_many(imap_user.name, "INBOX", [
-        {"msg": mail(frm=f"Buyer {i} <buyer{i}@client.com>", to=REP, subject=f"Question {i}",
-                     when=when, msgid=f"{prefix}{i}@client.com"), "date": when}
-        for i in range(n)
-    ])
 
 
 def other_user(dovecot):
@@ -153,20 +131,6 @@ def test_a_worker_killed_mid_sync_is_retried_and_the_result_is_complete(
     assert len(ids) == len(set(ids)) == 3000
 
 
-def test_due_syncs_follow_the_interval_and_skip_revoked_logins():
-    now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
-    every = dt.timedelta(minutes=5)
-    clocks = [
-        AccountClock(1, True, SyncStatus.NEVER, None),
-        AccountClock(2, True, SyncStatus.OK, now - dt.timedelta(minutes=4, seconds=59)),
-        AccountClock(3, True, SyncStatus.OK, now - dt.timedelta(minutes=5)),
-        AccountClock(4, True, SyncStatus.AUTH_FAILED, now - dt.timedelta(hours=5)),
-        AccountClock(5, False, SyncStatus.NEVER, None),  # import-only
-        AccountClock(6, True, SyncStatus.ERROR, now - dt.timedelta(minutes=30)),
-    ]
-    assert due_syncs(clocks, now, every) == [1, 3, 6]
-
-
 def test_the_scheduler_tick_enqueues_due_syncs_once(runtime, imap_user, worker_env, redis_conn):
     fresh = make_account(runtime, imap_user, email="a@example.com")
     recent = make_account(runtime, imap_user, email="b@example.com")
@@ -228,7 +192,7 @@ def test_a_write_back_the_server_refuses_does_not_fail_the_sync(runtime, imap_us
     # Dovecot refuses keywords over 50 characters (mail_max_keyword_length); ours allow 100.
     # Before, the ImapError of the write-back made the whole sync job fail after the mail was in.
     from followup.jobs import sync_account
-    from tests.test_writeback import append_quote_request, server_flags, set_writeback
+    from tests.integration.mailboxes import append_quote_request, server_flags, set_writeback
 
     append_quote_request(imap_user)
     account_id = make_account(runtime, imap_user)

@@ -15,10 +15,9 @@ import imapclient
 import pytest
 from imapclient.exceptions import IMAPClientAbortError, LoginError
 
+from tests.paths import REPO_ROOT
 from tests.services import port_accepts
 from tests.services.dovecot import DovecotServer
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_message(subject: str = "Quote for 40 pallets", body: str = "Could you send a quote?") -> bytes:
@@ -165,7 +164,7 @@ def test_dovecot_refuses_pytest_tmp_path(tmp_path):
 
 
 def double(x: int) -> int:
-    """An rq job run by a real worker process (imported there as tests.test_services.double)."""
+    """An rq job run by a real worker process (imported there as tests.integration.test_services.double)."""
     return 2 * x
 
 

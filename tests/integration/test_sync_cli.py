@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from followups.db import session_scope
 from followups.models import Message
-from tests.test_sync_imap import inbound
+from tests.integration.mailboxes import inbound
 
 FOLLOWUP = [str(Path(sys.executable).with_name("followup"))]
 

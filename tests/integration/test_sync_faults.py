@@ -23,8 +23,7 @@ from inbox_sync.imap_connection import (
     TLSError,
     connect,
 )
-from tests.test_ingest_import import poisoned  # noqa: F401  (fixture: the database refuses subject 'Poison')
-from tests.test_sync_imap import count, inbound, make_account, run_sync
+from tests.integration.mailboxes import count, inbound, make_account, run_sync
 
 FOLLOWUP = [str(Path(sys.executable).with_name("followup"))]
 

@@ -8,7 +8,7 @@ import time
 import inbox_sync.idle as idle
 from inbox_sync.idle import FolderWatcher
 from inbox_sync.imap_connection import ConnectionSettings
-from tests.test_sync_imap import inbound
+from tests.integration.mailboxes import inbound
 
 
 def settings_for(imap_user, port=None) -> ConnectionSettings:

@@ -1,83 +1,26 @@
 """IMAP sync against the real Dovecot: what is stored, what is fetched again, what is marked.
 
 Every test runs on SQLite and on PostgreSQL (the `runtime` fixture) with a fresh Dovecot
-user. Helpers here (`mail`, `make_account`, `run_sync`) are also used by the other
-`test_sync_*` modules.
+user. Helpers (`mail`, `make_account`, `run_sync`) are in tests/integration/mailboxes.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from email.message import EmailMessage
 from email.utils import format_datetime
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import select
 
-from followup.jobs import sync_account
-from followups.accounts import create_account
 from followups.db import session_scope
-from followups.models import Folder, MailAccount, Message, MessageLocation, Thread, User
-from followups.users import create_user
-from inbox_sync.sync import AccountLock, SyncAlreadyRunning, SyncOptions, SyncReport
-
-NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-REP = "rep@example.com"
-
-
-def mail(*, frm: str, to: str, subject: str, when: dt.datetime, msgid: str,
-         in_reply_to: str | None = None, body: str = "Hello,\n\nCould you send me a quote?\n") -> bytes:
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = frm, to, subject
-    msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = f"<{msgid}>"
-    if in_reply_to:
-        msg["In-Reply-To"] = f"<{in_reply_to}>"
-        msg["References"] = f"<{in_reply_to}>"
-    msg.set_content(body)
-    return msg.as_bytes().replace(b"\n", b"\r\n")
-
-
-def inbound(n: int, days_ago: float = 3, subject: str | None = None) -> tuple[bytes, dt.datetime]:
-    when = NOW - dt.timedelta(days=days_ago)
-    raw = mail(frm=f"Customer {n} <customer{n}@client.com>", to=REP, subject=subject or f"Inquiry {n}",
-               when=when, msgid=f"in-{n}@client.com", body=f"Hello,\n\nWhat does item {n} cost?\n")
-    return raw, when
-
-
-def make_account(rt, imap_user, *, port: int | None = None, host: str | None = None,
-                 security: str = "none", password: str | None = None, since: dt.date | None = None,
-                 email: str = "owner@example.com") -> int:
-    with session_scope(rt.engine) as session:
-        user = session.exec(select(User).where(User.email == email)).first() or create_user(
-            session, email, "a long password")
-        account = create_account(
-            session, rt.settings.secret_key, user=user, addresses=[REP], internal_domains=["example.com"],
-            imap_host=host or imap_user.host, imap_port=port or imap_user.port, security=security,
-            login=imap_user.name, password=password or imap_user.password, sync_since=since,
-        )
-        return account.id
-
-
-def run_sync(rt, account_id: int, **options) -> SyncReport:
-    return sync_account(account_id, runtime=rt, options=SyncOptions(**options))
-
-
-def count(rt, model, *where) -> int:
-    with session_scope(rt.engine) as session:
-        return session.exec(select(func.count()).select_from(model).where(*where)).one()
+from followups.models import Folder, MailAccount, Message, MessageLocation, Thread
+from inbox_sync.sync import AccountLock, SyncAlreadyRunning, SyncOptions
+from tests.integration.mailboxes import NOW, REP, count, inbound, mail, make_account, run_sync, server_flags
 
 
 def messages(rt, account_id) -> dict[str, Message]:
     with session_scope(rt.engine) as session:
         return {m.message_id_header: m for m in session.exec(select(Message).where(Message.account_id == account_id))}
-
-
-def server_flags(imap_user, folder: str) -> dict[int, tuple]:
-    with imap_user.client() as client:
-        client.select_folder(folder, readonly=True)
-        uids = client.search(["ALL"])
-        return {uid: data[b"FLAGS"] for uid, data in client.fetch(uids, ["FLAGS"]).items()} if uids else {}
 
 
 def test_first_sync_stores_inbox_and_sent_with_directions_threads_and_window(runtime, imap_user):

@@ -21,8 +21,8 @@ from followups.db import session_scope
 from followups.models import MailAccount
 from followups.users import create_user
 from inbox_sync.imap_connection import AuthenticationError, TokenCommandError
+from tests.integration.mailboxes import REP, inbound, run_sync
 from tests.services.dovecot import DovecotServer
-from tests.test_sync_imap import REP, inbound, run_sync
 
 VALID_TOKENS: dict[str, str] = {}
 """access token -> user name, as the introspection endpoint answers."""

@@ -6,8 +6,8 @@ from sqlmodel import select
 
 from followups.models import User
 from followups.users import verify_password
-from tests.test_cli_core import run
-from tests.test_web_helpers import db
+from tests.integration.cli_process import run
+from tests.rows import db
 
 
 def _user(runtime, email="rep@example.com") -> User:

@@ -19,7 +19,7 @@ from sqlmodel import select
 from followup.cli import main
 from followups.models import FollowUpTask, MailAccount, User
 from followups.users import verify_password
-from tests.test_web_helpers import db
+from tests.rows import db
 
 
 def test_demo_writes_the_mailbox_only(tmp_path, app_env):

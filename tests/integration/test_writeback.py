@@ -18,8 +18,8 @@ from followups.db import session_scope
 from followups.models import FollowUpTask, KeywordMark, MailAccount, Message, MessageLocation, TaskEvent
 from followups.tasks import dismiss_task
 from inbox_sync.sync import SyncOptions
-from inbox_sync.writeback import DEFAULT_KEYWORD, WritebackError, check_keyword
-from tests.test_sync_imap import NOW, REP, mail, make_account, server_flags
+from inbox_sync.writeback import DEFAULT_KEYWORD
+from tests.integration.mailboxes import NOW, REP, append_quote_request, mail, make_account, server_flags, set_writeback
 
 KW = DEFAULT_KEYWORD.encode()
 
@@ -32,14 +32,6 @@ def lasting(flags_by_uid: dict) -> dict:
 def sync_only(rt, account_id):
     """The sync alone: no classifier, no detection, no write-back."""
     return sync_account(account_id, runtime=rt, options=SyncOptions(), process=False)
-
-
-def set_writeback(rt, account_id, on=True, keyword=None):
-    with session_scope(rt.engine) as session:
-        account = session.get(MailAccount, account_id)
-        account.writeback = on
-        if keyword:
-            account.writeback_keyword = keyword
 
 
 def open_task(rt, account_id, msgid, *, due=None, kind="needs_reply", key=None) -> int:
@@ -170,15 +162,6 @@ def test_removing_the_keyword_in_the_mail_client_marks_the_task_done(runtime, im
     assert (quiet.done_in_client, quiet.set, quiet.removed) == (0, 0, 0)
 
 
-def append_quote_request(imap_user) -> None:
-    """Ann's request for a quote, four days old: it needs a reply, so detection opens a task."""
-    asked = NOW - dt.timedelta(days=4)
-    imap_user.append("INBOX", mail(frm="Ann Buyer <ann@client.com>", to=REP, subject="Quote for 40 chairs",
-                                   when=asked, msgid="q1@client.com",
-                                   body="Hello,\n\nCould you send me a quote for 40 chairs by Friday?\n"),
-                     msg_time=asked)
-
-
 def test_sync_with_writeback_end_to_end_and_account_update_command(runtime, imap_user):
     """`followup account update --writeback --keyword`, then sync → detect → keyword; a reply takes it off."""
     append_quote_request(imap_user)
@@ -210,16 +193,6 @@ def test_sync_with_writeback_end_to_end_and_account_update_command(runtime, imap
 
     off = cli.invoke(main, ["account", "update", str(account_id), "--no-writeback", "--json"])
     assert off.exit_code == 0 and '"writeback": false' in off.output
-
-
-def test_keyword_check():
-    assert check_keyword(" $FollowUp ") == "$FollowUp"
-    for bad in ("", "two words", "\\Seen", "a(b", "x" * 101, 'q"'):
-        try:
-            check_keyword(bad)
-        except WritebackError:
-            continue
-        raise AssertionError(f"{bad!r} accepted")
 
 
 def test_two_tasks_on_one_thread_share_the_keyword_until_both_close(runtime, imap_user):

@@ -16,7 +16,7 @@ from followups.models import Folder, FollowUpTask, KeywordMark, Message, Message
 from followups.users import create_user
 from inbox_sync.imap_connection import ConnectionSettings, ImapConnection
 from inbox_sync.writeback import writeback_account
-from tests.conftest import TEST_SECRET_KEY
+from tests.runtimes import TEST_SECRET_KEY
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
 ALL_MAIL = "[Gmail]/All Mail"

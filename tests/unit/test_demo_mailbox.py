@@ -16,6 +16,7 @@ import pytest
 
 from followups.demo_mailbox import (DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, DemoSummary,
                                     write_demo_mbox)
+from tests.paths import REPO_ROOT
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)  # a Monday evening
 
@@ -116,7 +117,7 @@ def test_deterministic(demo, tmp_path):
     code = ("import sys, datetime; from followups.demo_mailbox import write_demo_mbox; "
             "write_demo_mbox(sys.argv[1], datetime.datetime.fromisoformat(sys.argv[2]))")
     subprocess.run([sys.executable, "-c", code, str(other), NOW.isoformat()], check=True,
-                   cwd=Path(__file__).resolve().parents[1],
+                   cwd=REPO_ROOT,
                    env={**os.environ, "PYTHONHASHSEED": "12345"})
     assert other.read_bytes() == summary.path.read_bytes()
 

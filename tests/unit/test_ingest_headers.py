@@ -10,13 +10,12 @@ headers, and pin the few places where it deliberately reads more than policy.def
 from __future__ import annotations
 
 from email import policy
-from pathlib import Path
 
 import pytest
 
 from inbox_sync.headers import HeaderReader, _clean, _unfold, normalise_address, split_header_block
+from tests.paths import MAIL_FIXTURES as FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "mail"
 TEXT_HEADERS = ("Subject",)
 ADDRESS_HEADERS = ("From", "To", "Cc", "Reply-To", "Sender")
 

@@ -13,8 +13,8 @@ import pytest
 
 from nlp.corpus.contamination import EvalIndex, corpus_sentences, near_copied_sentence
 from nlp.corpus.sources import FILES, REAL_DIR, read_items
+from tests.paths import REPO_ROOT as ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "nlp" / "corpus"
 EVAL_DIR = ROOT.parent / "shared" / "eval"
 EVAL_FILES = ("dev_nlp.jsonl", "needs_reply_dev.jsonl")

@@ -1,15 +1,15 @@
 """The real sources' labels mapped to ours, and the Parakweet fold held out of training."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from nlp.corpus import sources
 from nlp.corpus.sources import parakweet_fold, training_rows
 from nlp.training import CORPUS_DIR, SOURCE_WEIGHTS, corpus_rows, read_jsonl
+from tests.paths import REPO_ROOT
 
-NEEDS_REPLY_DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "needs_reply_dev.jsonl"
+NEEDS_REPLY_DEV = REPO_ROOT.parent / "shared" / "eval" / "needs_reply_dev.jsonl"
 
 
 def test_bitext_intents_map_to_our_labels_and_ambiguous_ones_are_dropped(monkeypatch):

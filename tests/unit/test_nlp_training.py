@@ -1,49 +1,14 @@
 """Train → save → load offline round trip on a tiny corpus, and reproducibility."""
 
-import json
-import socket
 
 import pytest
 
 import nlp
 from nlp.classifier import load_pipeline
-
-ROWS = {
-    "inquiry": ["How much does the {} cost?", "Do you have the {} in stock?", "Can I get a quote for the {}?"],
-    "sale": ["I want to order the {}.", "Please renew my {} subscription.", "We paid the invoice for the {}."],
-    "complaint": ["The {} arrived broken, I want a refund.", "My {} never arrived, terrible service.",
-                  "I was charged twice for the {}."],
-    "other": ["Thanks for lunch, see you at the {} offsite.", "The {} meeting moved to 4pm.",
-              "Happy birthday from the {} team!"],
-}
-THINGS = ["desk", "router", "plan", "sofa", "ticket", "valve"]
+from tests.unit.training_corpus import write_corpus
 
 
-def write_corpus(folder):
-    folder.mkdir()
-    for split in ("train", "dev"):
-        with (folder / f"{split}.jsonl").open("w") as fh:
-            for label, templates in ROWS.items():
-                for t in templates:
-                    for thing in THINGS:
-                        text = t.format(thing)
-                        fh.write(json.dumps({"text": text, "label": label,
-                                             "needs_reply": "?" in text or text.startswith("Please")}) + "\n")
-            fh.write(json.dumps({"text": "Could you call me back?", "needs_reply": True}) + "\n")
-            fh.write(json.dumps({"text": "See you soon.", "needs_reply": False}) + "\n")
-    return folder
-
-
-@pytest.fixture()
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise OSError("network access during an offline test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-
-
-def test_train_save_load_offline(tmp_path, no_network):
+def test_train_save_load_offline(tmp_path):
     corpus = write_corpus(tmp_path / "corpus")
     extra = [{"text": "The widget squeaks and I am fed up with it.", "label": "complaint"},
              {"text": "No reply needed here.", "needs_reply": False}]
@@ -82,7 +47,7 @@ def test_crude_norm_joins_word_forms_and_numbers():
 
 @pytest.mark.parametrize("options", [{"values": "l2"}, {"attr": "LOWER+NORM", "values": "l2"},
                                      {"attr": "NORM", "values": "binary"}])
-def test_feature_options_round_trip(tmp_path, no_network, options):
+def test_feature_options_round_trip(tmp_path, options):
     """Each n-gram option trains, saves and loads back to the same scores, offline."""
     corpus = write_corpus(tmp_path / "corpus")
     nlp.train(tmp_path / "model", seed=0, epochs=4, corpus_dir=corpus, length=2**12, **options)

@@ -10,7 +10,7 @@ from spacy.attrs import LOWER
 import nlp
 from nlp.classifier import load_pipeline
 from nlp.word_vectors import TABLES, VECTORS_DIR, load_table
-from tests.test_nlp_training import no_network, write_corpus  # noqa: F401  (fixture)
+from tests.unit.training_corpus import write_corpus
 
 
 def test_shipped_table_is_the_recorded_one():
@@ -40,7 +40,7 @@ def test_vectors_know_that_different_words_mean_the_same():
 
 
 @pytest.mark.parametrize("vectors", ["minilm-m2v", None])
-def test_categoriser_with_and_without_vectors_round_trips(tmp_path, no_network, vectors):  # noqa: F811
+def test_categoriser_with_and_without_vectors_round_trips(tmp_path, vectors):
     corpus = write_corpus(tmp_path / "corpus")
     nlp.train(tmp_path / "model", seed=0, epochs=4, corpus_dir=corpus, length=2**12, vectors=vectors)
     texts = ["The sofa arrived broken, I want a refund.", "", "How much do the routers cost?"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -14,10 +13,10 @@ from openapi_spec_validator import validate as validate_spec
 
 from followups.models import TaskKind, TaskStatus, User
 from followups.users import issue_api_token
-from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import NOW, add_account, add_task, add_thread, db
+from tests.paths import REPO_ROOT
+from tests.rows import NOW, add_account, add_task, add_thread, db
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "web" / "openapi.yaml"
+SPEC_PATH = REPO_ROOT / "web" / "openapi.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -2,30 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from followups.models import FollowUpTask, TaskKind, TaskStatus
-from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import NOW, add_account, add_task, add_thread, add_user, db
-
-
-def _team(rt):
-    lead = add_user(rt, "lead@example.com", team="Support", lead=True, name="Lena Lead")
-    member = add_user(rt, "member@example.com", team="Support", name="Max Member")
-    other = add_user(rt, "other@example.com", team="Support", name="Olga Other")
-    outsider = add_user(rt, "outsider@example.com", team="Elsewhere", name="Oscar Outsider")
-    tasks = {}
-    for user, subject in ((member, "Broken table"), (other, "Late delivery"), (outsider, "Outsider's complaint")):
-        account = add_account(rt, user)
-        thread, messages = add_thread(rt, account, subject, messages=[{"label": "complaint"}])
-        tasks[subject] = add_task(rt, account, thread, messages[0], kind=TaskKind.COMPLAINT,
-                                  nudge=f"Complaint: {subject}", team_id=user.team_id, priority=3,
-                                  due=NOW + timedelta(hours=5))
-    account = add_account(rt, other, address="other2@example.com")
-    thread, _ = add_thread(rt, account, "Refund given")
-    tasks["answered"] = add_task(rt, account, thread, kind=TaskKind.COMPLAINT, status=TaskStatus.RESOLVED,
-                                 closed_at=NOW - timedelta(days=1), team_id=other.team_id, nudge="answered")
-    return lead, member, other, outsider, tasks
+from followups.models import FollowUpTask
+from tests.rows import add_support_team, db
 
 
 def _column(page: str, name: str) -> str:
@@ -35,7 +13,7 @@ def _column(page: str, name: str) -> str:
 
 
 def test_lead_sees_the_whole_team_board(client, web_rt):
-    lead, member, other, outsider, tasks = _team(web_rt)
+    lead, member, other, outsider, tasks = add_support_team(web_rt)
     client.login("lead@example.com")
     page = client.get("/complaints/").get_data(as_text=True)
     new = _column(page, "new")
@@ -46,14 +24,14 @@ def test_lead_sees_the_whole_team_board(client, web_rt):
 
 
 def test_member_sees_own_complaints_only(client, web_rt):
-    _team(web_rt)
+    add_support_team(web_rt)
     client.login("member@example.com")
     page = client.get("/complaints/").get_data(as_text=True)
     assert "Broken table" in page and "Late delivery" not in page and "whole team" not in page
 
 
 def test_assign_to_a_teammate(client, web_rt):
-    lead, member, other, outsider, tasks = _team(web_rt)
+    lead, member, other, outsider, tasks = add_support_team(web_rt)
     client.login("lead@example.com")
     client.get("/complaints/")
     task = tasks["Broken table"]
@@ -76,7 +54,7 @@ def test_assign_to_a_teammate(client, web_rt):
 
 
 def test_assign_refuses_outsiders_and_foreign_tasks(client, web_rt):
-    lead, member, other, outsider, tasks = _team(web_rt)
+    lead, member, other, outsider, tasks = add_support_team(web_rt)
     client.login("lead@example.com")
     client.get("/complaints/")
     task = tasks["Broken table"]

@@ -6,8 +6,8 @@ from sqlmodel import select
 
 from followups.models import IgnoreRule, MailAccount, User
 from followups.users import hash_api_token
-from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import PASSWORD, WebClient, add_account, add_user, db
+from tests.rows import PASSWORD, add_account, add_user, db
+from tests.web_client import WebClient
 
 VALID = {"awaiting_reply_days": "4", "needs_reply_days": "2", "complaint_response_days": "1",
          "dormant_days": "120", "max_nudges": "2", "working_days": ["0", "1", "2", "3"],
@@ -168,7 +168,7 @@ def test_api_token_is_shown_once_and_only_its_hash_is_kept(client, web_rt):
 
 def test_saving_settings_makes_detection_look_at_every_thread_again(client, web_rt):
     from followups.models import Thread
-    from tests.test_web_helpers import add_thread
+    from tests.rows import add_thread
 
     user = add_user(web_rt)
     account = add_account(web_rt, user)

@@ -9,8 +9,7 @@ import pytest
 from sqlmodel import select
 
 from followups.models import FollowUpTask, LabelFeedback, TaskEvent, TaskKind, TaskStatus, Thread
-from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import NOW, add_account, add_task, add_thread, db
+from tests.rows import NOW, add_account, add_task, add_thread, db
 
 HTMX = {"HX-Request": "true", "HX-Target": "task-1"}
 
@@ -98,7 +97,7 @@ def test_pagination(client, web_rt, rep, app):
 
 
 def test_empty_states(client, web_rt):
-    from tests.test_web_helpers import add_user
+    from tests.rows import add_user
 
     add_user(web_rt, "new@example.com")
     client.login("new@example.com")

@@ -8,8 +8,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from followups.models import LabelFeedback, Message, TaskStatus, Thread
-from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import NOW, add_thread, db
+from tests.rows import NOW, add_thread, db
 from web.highlight import evidence_spans, highlight
 
 
@@ -127,7 +126,7 @@ def test_unmute_thread_brings_it_back_to_detection(client, web_rt, rep):
 
 
 def test_another_user_cannot_unmute(client, web_rt, rep):
-    from tests.test_web_helpers import add_user
+    from tests.rows import add_user
 
     add_user(web_rt, "other@example.com")
     client.login("other@example.com")

@@ -1,0 +1,16 @@
+"""The unit layer: no service, no network, no `followup` process. The product is called in
+process (click's CliRunner, Flask's test client) on SQLite files. Every test here runs with
+the network refused, so a test that needs a socket belongs in tests/integration."""
+
+import socket
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("network access during an offline test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
