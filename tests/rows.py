@@ -10,14 +10,7 @@ from sqlmodel import Session
 from followup.bootstrap import Runtime
 from followups.accounts import create_account
 from followups.db import session_scope
-from followups.models import (
-    Contact,
-    FollowUpTask,
-    Message,
-    TaskKind,
-    TaskStatus,
-    Thread,
-)
+from followups.models import Contact, FollowUpTask, Message, TaskKind, TaskStatus, Thread
 from followups.users import create_user
 from tests.runtimes import TEST_SECRET_KEY
 

@@ -1,6 +1,6 @@
-"""The daily digest: its content (pure), its delivery to a real SMTP server (aiosmtpd),
-once a day per user even when two senders race, and its planning at each user's local
-morning with a controlled clock."""
+"""The daily digest delivered to a real SMTP server (aiosmtpd): once a day per user even when
+two senders race, a failed send frees the day, and the sends at each user's local morning
+(its content and planning alone: tests/unit/test_digest.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Connecting a mailbox against the real Dovecot, the account page, removing an account."""
+"""Connecting a mailbox against the real Dovecot, and "Sync now" with a real rq worker or with
+the job queue down (the pages alone: tests/unit/test_web_accounts.py)."""
 
 from __future__ import annotations
 

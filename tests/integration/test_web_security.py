@@ -1,5 +1,5 @@
-"""Security of the web UI: scoping by user (on SQLite and PostgreSQL), CSRF on every form,
-mail shown as text only, and secrets kept out of pages, logs and the API."""
+"""Security of the web UI: scoping by user (on SQLite and PostgreSQL), and secrets kept out of
+pages, logs and the API (CSRF and mail shown as text: tests/unit/test_web_security.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The team's complaint webhook against a local HTTP server: the Slack-compatible payload,
-once per opening, a retry after a 500 (inline and as an rq job), and the lead's setting."""
+once per opening, a retry after a 500 (inline and as an rq job), an unreachable URL."""
 
 from __future__ import annotations
 

@@ -18,6 +18,8 @@ from followups.demo_mailbox import (DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, DemoS
                                     write_demo_mbox)
 from tests.paths import REPO_ROOT
 
+pytestmark = pytest.mark.slow  # writes the whole demo mailbox, several times
+
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)  # a Monday evening
 
 

@@ -1,6 +1,6 @@
 """The team's own fixture corpus (tests/fixtures/mail, expectations in expected.yaml): own
-text, quotes, kind flags, warnings and headers per message; then all of them stored in one
-account on SQLite and PostgreSQL: direction, threads and contacts."""
+text, quotes, kind flags, warnings and headers per message (stored on both databases:
+tests/integration/test_ingest_fixtures.py)."""
 
 from __future__ import annotations
 

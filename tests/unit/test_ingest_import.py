@@ -19,6 +19,7 @@ FOLLOWUP = [str(Path(sys.executable).with_name("followup"))]
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)
 
 
+@pytest.mark.slow
 def test_mbox_reader_streams_and_matches_the_standard_library(tmp_path):
     summary = write_demo_mbox(tmp_path / "demo.mbox", NOW)
     box = mailbox.mbox(str(summary.path))

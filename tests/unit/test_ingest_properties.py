@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -92,6 +93,7 @@ def mailbox(draw):
     return messages
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(mailbox(), st.randoms(use_true_random=False))
 def test_threading_does_not_depend_on_order(messages, rnd):

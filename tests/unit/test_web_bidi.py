@@ -1,6 +1,5 @@
-"""Bidi controls in mail-supplied strings are shown, not obeyed: the `from_mail` filter, the
-digest's text, and a real headless Chromium reading a follow-up row and a thread page whose
-subject, sender and attachment are "invoice\u202egpj.exe"."""
+"""Bidi controls in mail-supplied strings are shown, not obeyed: the `from_mail` filter and the
+digest's text (in a real headless Chromium: tests/e2e/test_web_bidi.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Bad input on the web: ids and page numbers no row can have are 404, malformed API bodies
-are 400 naming the field, links never follow the Host header, and generated requests from
-the served OpenAPI description (schemathesis) never get a 5xx."""
+are 400 naming the field, links never follow the Host header (generated requests over real
+HTTP: tests/integration/test_web_inputs.py)."""
 
 import pytest
 

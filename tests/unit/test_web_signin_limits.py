@@ -1,9 +1,12 @@
-"""Sign-in throttling: failed attempts per account and per client address, in memory and in Redis."""
+"""Sign-in throttling in memory: failed attempts per account and per client address (shared
+in Redis: tests/integration/test_web_signin_limits.py)."""
 
 from __future__ import annotations
 
 import logging
 import time
+
+import pytest
 
 from tests.rows import PASSWORD, add_user
 from tests.web_client import WebClient, make_app, sign_in
@@ -34,6 +37,7 @@ def test_successful_sign_ins_do_not_count(client, web_rt):
         client.post("/logout")
 
 
+@pytest.mark.slow  # 51 scrypt password checks
 def test_fifty_failures_from_one_address_lock_that_address(client, web_rt):
     add_user(web_rt, "rep@example.com")
     client.get("/login")
