@@ -1,10 +1,10 @@
 """Errors the command line reports as one line (no traceback): bad input or configuration."""
 
-from followups.accounts import AccountError
-from followups.db import DatabaseUnavailable
-from followups.secrets import SecretDecryptionError
-from followups.settings import SettingsError
-from followups.users import UserError
+from followup.db.accounts import AccountError
+from followup.db.session import DatabaseUnavailable
+from followup.secrets import SecretDecryptionError
+from followup.config import SettingsError
+from followup.db.users import UserError
 
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     SettingsError,

@@ -1,7 +1,7 @@
 """What runs after mail is stored: classify the new messages, then detect follow-ups.
 
 The sync job, the import command, the worker and the demo all call `process_account`, so
-the order (store → nlp → followups) is written down once.
+the order (store → nlp → detection) is written down once.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from sqlalchemy import bindparam, update
 from sqlmodel import select
 
 from followup.bootstrap import Runtime
-from followups.db import session_scope
-from followups.detection import detect_account
-from followups.models import Label, Message, Thread
-from followups.types import utcnow
+from followup.db.session import session_scope
+from followup.detection.service import detect_account
+from followup.domain.vocabulary import Label
+from followup.db.models import Message, Thread
+from followup.db.types import utcnow
 
 if TYPE_CHECKING:
     from nlp.classifier import Classification

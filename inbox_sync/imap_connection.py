@@ -25,7 +25,7 @@ import imapclient
 from imapclient import exceptions as imap_exc
 from imapclient.response_parser import parse_fetch_response
 
-from followups.accounts import account_oauth2_token_cmd, account_password
+from followup.db.accounts import account_oauth2_token_cmd, account_password
 
 DEFAULT_TIMEOUT = 60.0
 """Seconds to wait for the TCP connection and for each read from the server."""

@@ -18,8 +18,8 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from followups.db import session_scope
-from followups.models import MailAccount, Thread
+from followup.db.session import session_scope
+from followup.db.models import MailAccount, Thread
 from inbox_sync.mailbox_files import RawMessage, read_mailbox
 from inbox_sync.parse import parse_message
 from inbox_sync.store import StoreItem, store_batch, store_isolating_refusals

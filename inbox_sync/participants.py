@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from followups.models import Direction
+from followup.domain.vocabulary import Direction
 
 FREEMAIL_DOMAINS = frozenset(
     """gmail.com googlemail.com yahoo.com yahoo.co.uk yahoo.fr yahoo.de ymail.com hotmail.com

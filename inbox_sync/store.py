@@ -40,7 +40,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from followups.models import (
+from followup.db.models import (
     Contact,
     Folder,
     FollowUpTask,
@@ -50,8 +50,8 @@ from followups.models import (
     Thread,
     ThreadKey,
 )
-from followups.db import session_scope
-from followups.types import utcnow
+from followup.db.session import session_scope
+from followup.db.types import utcnow
 from inbox_sync.parse import ParsedMessage, parse_message
 from inbox_sync.participants import AccountIdentity, company_from_domain
 from inbox_sync.threading import SUBJECT_WINDOW, is_reply_subject, normalise_subject, subject_key

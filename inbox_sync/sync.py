@@ -66,9 +66,10 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from followups.db import session_scope
-from followups.models import Folder, MailAccount, Message, MessageLocation, SyncStatus
-from followups.types import utcnow
+from followup.db.session import session_scope
+from followup.db.models import Folder, MailAccount, Message, MessageLocation
+from followup.domain.vocabulary import SyncStatus
+from followup.db.types import utcnow
 from inbox_sync.folders import FolderPlan, discover_folders
 from inbox_sync.imap_connection import (
     RETRYABLE_ERRORS,

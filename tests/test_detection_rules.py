@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from followups.away import return_date
-from followups.models import Direction, Label, TaskKind, TaskStatus
-from followups.rules import (
+from followup.domain.away import return_date
+from followup.domain.vocabulary import Direction, Label, TaskKind, TaskStatus
+from followup.domain.rules import (
     ContactView,
     DetectionSettings,
     MessageView,

@@ -14,11 +14,11 @@ from email.utils import format_datetime
 import pytest
 from sqlmodel import func, select
 
-from followup.jobs import sync_account
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.models import Folder, MailAccount, Message, MessageLocation, Thread, User
-from followups.users import create_user
+from followup.worker.jobs import sync_account
+from followup.db.accounts import create_account
+from followup.db.session import session_scope
+from followup.db.models import Folder, MailAccount, Message, MessageLocation, Thread, User
+from followup.db.users import create_user
 from inbox_sync.sync import AccountLock, SyncAlreadyRunning, SyncOptions, SyncReport
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)

@@ -13,8 +13,9 @@ from pathlib import Path
 from flask import Blueprint, abort, g, jsonify, request, send_file, url_for
 from sqlmodel import select
 
-from followups.models import FollowUpTask, Label, MailAccount, TaskKind, User
-from followups.users import hash_api_token
+from followup.db.models import FollowUpTask, MailAccount, User
+from followup.domain.vocabulary import Label, TaskKind
+from followup.db.users import hash_api_token
 from web.database import get_db, get_runtime
 from web.formatting import now
 from web.scoping import get_user_task_or_404, user_accounts, visible_task_clause
