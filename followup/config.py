@@ -16,12 +16,14 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from followup.errors import FollowupError
+
 DEFAULT_DATA_DIR = "./var"
 SECRET_KEY_FILE = "secret_key"
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
 
-class SettingsError(ValueError):
+class SettingsError(FollowupError, ValueError):
     """An environment variable has a value the service cannot use."""
 
 

@@ -8,11 +8,13 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from followup.errors import FollowupError
+
 # A fixed info string separates this key from any other key derived from the same secret.
 _HKDF_INFO = b"followup/secrets/v1"
 
 
-class SecretDecryptionError(ValueError):
+class SecretDecryptionError(FollowupError, ValueError):
     """The stored secret cannot be decrypted: the secret key changed or the data is corrupt."""
 
 

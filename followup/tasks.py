@@ -18,9 +18,10 @@ from sqlmodel import Session, select
 from followup.domain.vocabulary import OPEN_STATUSES, TaskKind, TaskStatus
 from followup.db.models import Contact, FollowUpTask, LabelFeedback, MailAccount, TaskEvent, Thread, User
 from followup.db.types import utcnow
+from followup.errors import FollowupError
 
 
-class TaskError(ValueError):
+class TaskError(FollowupError, ValueError):
     """A task action that cannot be applied as asked."""
 
 

@@ -70,6 +70,7 @@ from followup.db.session import session_scope
 from followup.db.models import Folder, MailAccount, Message, MessageLocation
 from followup.domain.vocabulary import SyncStatus
 from followup.db.types import utcnow
+from followup.errors import FollowupError
 from inbox_sync.folders import FolderPlan, discover_folders
 from inbox_sync.imap_connection import (
     RETRYABLE_ERRORS,
@@ -109,7 +110,7 @@ TRUNCATED_HEADER = "X-Followup-Truncated"
 """Header added to a large message of which only the first text part was downloaded."""
 
 
-class SyncError(Exception):
+class SyncError(FollowupError):
     """Root of the sync's own errors (connection errors are `ImapError`s)."""
 
 

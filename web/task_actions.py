@@ -15,11 +15,12 @@ from sqlmodel import Session
 from followup import tasks as domain
 from followup.domain.vocabulary import OPEN_STATUSES
 from followup.db.models import FollowUpTask, Thread, User
+from followup.errors import FollowupError
 
 ACTIONS = ("done", "snooze", "dismiss", "mute")
 
 
-class TaskActionError(ValueError):
+class TaskActionError(FollowupError, ValueError):
     """The action cannot be applied (message fit for the user)."""
 
 

@@ -16,14 +16,14 @@ from followup.cli.jobs import scheduler_command, worker_command
 from followup.cli.nlp import classify_command, nlp_group
 from followup.cli.sync import sync_command
 from followup.cli.web import demo_command, serve_command
-from followup.errors import EXPECTED_ERRORS
+from followup.errors import FollowupError
 
 
 class FollowupGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except EXPECTED_ERRORS as exc:
+        except FollowupError as exc:
             raise click.ClickException(str(exc)) from None
 
 

@@ -16,11 +16,12 @@ from followup.db.models import MailAccount, User
 from followup.domain.vocabulary import Security
 from followup.secrets import decrypt_secret, encrypt_secret, is_encrypted
 from followup.db.users import normalise_email
+from followup.errors import FollowupError
 
 DEFAULT_PORTS = {Security.SSL: 993, Security.STARTTLS: 143, Security.NONE: 143}
 
 
-class AccountError(ValueError):
+class AccountError(FollowupError, ValueError):
     """An account cannot be created or found as asked."""
 
 

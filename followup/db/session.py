@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from followup.config import masked_url
+from followup.errors import FollowupError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -31,7 +32,7 @@ MAX_ROW_ID = 2**63 - 1
 number names no row, and the drivers raise OverflowError if asked for one."""
 
 
-class DatabaseUnavailable(RuntimeError):
+class DatabaseUnavailable(FollowupError, RuntimeError):
     """The database cannot be opened (no server there, no such directory, refused login)."""
 
 

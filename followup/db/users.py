@@ -21,6 +21,7 @@ from zxcvbn import zxcvbn
 
 from followup.domain.vocabulary import Role
 from followup.db.models import Team, User
+from followup.errors import FollowupError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -35,7 +36,7 @@ _SCORED_LENGTH = 100
 """zxcvbn's time grows with the length; beyond this a password is not weak for its length."""
 
 
-class UserError(ValueError):
+class UserError(FollowupError, ValueError):
     """A user cannot be created or changed as asked."""
 
 

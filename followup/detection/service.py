@@ -60,6 +60,7 @@ from followup.domain.rules import (
     detect_contact,
     detect_thread,
 )
+from followup.errors import FollowupError
 
 CHUNK = 500
 """Ids per `IN (...)` list: well under SQLite's and PostgreSQL's parameter limits."""
@@ -67,7 +68,7 @@ CHUNK = 500
 CONTACT_KINDS = (TaskKind.DORMANT_CUSTOMER, TaskKind.ANNIVERSARY)
 
 
-class DetectionError(ValueError):
+class DetectionError(FollowupError, ValueError):
     """Detection cannot run as asked (unknown account, a naive `now`)."""
 
 

@@ -21,11 +21,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
 
+from followup.errors import FollowupError
+
 DEFAULT_WORKING_DAYS = (0, 1, 2, 3, 4)  # Monday=0 .. Friday=4
 _ONE_DAY = timedelta(days=1)
 
 
-class CalendarError(ValueError):
+class CalendarError(FollowupError, ValueError):
     """A time zone, working week or holiday country the calendar cannot use."""
 
 

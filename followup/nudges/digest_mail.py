@@ -38,6 +38,7 @@ from followup.db.models import DigestSent, MailAccount, User
 from followup.config import masked_url
 from followup.tasks import list_open_tasks
 from followup.db.types import utcnow
+from followup.errors import FollowupError
 
 SMTP_TIMEOUT = 30.0
 """Seconds to wait for the SMTP server at each step."""
@@ -45,7 +46,7 @@ SMTP_TIMEOUT = 30.0
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
-class DigestError(RuntimeError):
+class DigestError(FollowupError, RuntimeError):
     """The digest cannot be sent as configured (no SMTP URL, unknown user)."""
 
 

@@ -32,6 +32,7 @@ from followup.bootstrap import Runtime
 from followup.db.session import session_scope
 from followup.domain.vocabulary import OPEN_STATUSES, TaskKind
 from followup.db.models import Contact, FollowUpTask, TaskEvent, Team, Thread, User
+from followup.errors import FollowupError
 from followup.tasks import record_event
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ RQ_RETRY = Retry(max=5, interval=[10, 30, 90, 270, 810])
 """With Redis: five more attempts over about 20 minutes, each three times later."""
 
 
-class WebhookError(RuntimeError):
+class WebhookError(FollowupError, RuntimeError):
     """The webhook did not take the message (an HTTP error status, or no connection)."""
 
 

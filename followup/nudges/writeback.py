@@ -51,6 +51,7 @@ from followup.domain.vocabulary import OPEN_STATUSES, TaskStatus
 from followup.db.models import Folder, FollowUpTask, KeywordMark, MailAccount, Message, MessageLocation, User
 from followup.tasks import record_event
 from followup.db.types import utcnow
+from followup.errors import FollowupError
 from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, connect, translate_errors
 from inbox_sync.sync import AccountLock, default_lock_dir
 
@@ -73,7 +74,7 @@ STORE_CHUNK = 500
 _ATOM_SPECIALS = re.compile(r'[\x00-\x20\x7f(){%*"\\\]]')
 
 
-class WritebackError(ValueError):
+class WritebackError(FollowupError, ValueError):
     """Write-back cannot run as asked (a keyword that is no IMAP atom)."""
 
 

@@ -8,11 +8,13 @@ from typing import Iterator
 
 from redis import Redis
 
+from followup.errors import FollowupError
+
 LOCK_TTL = 60
 """Seconds the sync lock lives without a refresh: a dead holder frees it within a minute."""
 
 
-class SyncLockHeld(RuntimeError):
+class SyncLockHeld(FollowupError, RuntimeError):
     """Another worker is syncing this account right now; rq retries the job later."""
 
 
