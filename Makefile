@@ -6,7 +6,8 @@ INSTALLED := $(VENV)/.installed
 
 # The unit tests (no services, seconds); before tests/ is split by layer, the service-free files.
 UNIT_TESTS := $(if $(wildcard tests/unit),tests/unit,tests/test_detection_rules.py tests/test_ingest_parse.py \
-	tests/test_ingest_headers.py tests/test_ingest_kinds.py tests/test_ingest_mbox_from_lines.py tests/test_sync_units.py)
+	tests/test_ingest_headers.py tests/test_ingest_kinds.py tests/test_ingest_mbox_from_lines.py tests/test_sync_units.py \
+	tests/test_domain_addresses.py)
 
 .PHONY: demo check test system-packages clean
 

@@ -51,9 +51,10 @@ from followup.db.models import (
     ThreadKey,
 )
 from followup.db.session import session_scope
+from followup.domain.addresses import company_from_domain
 from followup.db.types import utcnow
 from inbox_sync.parse import ParsedMessage, parse_message
-from inbox_sync.participants import AccountIdentity, company_from_domain
+from inbox_sync.participants import AccountIdentity
 from inbox_sync.threading import SUBJECT_WINDOW, is_reply_subject, normalise_subject, subject_key
 
 log = logging.getLogger(__name__)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from followup.domain.addresses import company_from_domain
 from followup.domain.away import return_date
 from followup.domain.vocabulary import Direction, Label, TaskKind, TaskStatus
 from followup.domain.rules import (
@@ -14,7 +15,6 @@ from followup.domain.rules import (
     DetectionSettings,
     MessageView,
     ThreadView,
-    company_from_domain,
     detect_contact,
     detect_thread,
     is_closing,

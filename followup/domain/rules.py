@@ -57,6 +57,7 @@ from enum import StrEnum
 from functools import cached_property, lru_cache
 from typing import Callable, Container, Iterable, Mapping
 
+from followup.domain.addresses import company_from_domain, is_noreply_address
 from followup.domain.away import return_date
 from followup.domain.calendar import BusinessCalendar, add_business_days, business_days_between
 from followup.domain.vocabulary import Direction, Label, TaskKind, TaskStatus
@@ -116,17 +117,6 @@ _CLOSING = re.compile(
 _THANKS_ONLY = re.compile(
     r"^\W*((hi|hello|dear) [\w' -]+,?\s*)?(many thanks|thanks|thank you|thx|cheers|great|perfect|got it|ok|okay)\b"
     r"[\w\s,.!'-]*$", re.I)
-_NOREPLY_LOCAL = re.compile(
-    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?|"
-    r"notifications?|newsletters?|news|marketing|alerts?)([-+_.].*)?$",
-    re.I,
-)
-FREEMAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "hotmail.com", "outlook.com",
-    "live.com", "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "gmx.de", "gmx.net",
-    "gmx.com", "web.de", "proton.me", "protonmail.com", "mail.com", "yandex.ru", "zoho.com",
-    "fastmail.com", "hey.com",
-})
 _BOUNCE_CODE = re.compile(r"\b([45]\d\d)(?:[ -][245]\.\d{1,3}\.\d{1,3})?\b")
 _BOUNCE_CAUSES = (
     "user unknown", "unknown user", "no such user", "user not found", "mailbox unavailable",
@@ -138,7 +128,6 @@ _BOUNCE_CAUSES = (
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ltd", "plc"})
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -232,7 +221,7 @@ class DetectionSettings:
         domain = _domain(address)
         if address in self._own:
             return "own"
-        if _is_noreply_address(address):
+        if is_noreply_address(address):
             return "noreply"
         if address in self.ignore_patterns or _domain_in(domain, self._ignored_domains):
             return "ignored"
@@ -944,33 +933,6 @@ def contact_may_have_task(contact: ContactView, settings: DetectionSettings, now
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def company_from_domain(domain: str) -> str:
-    """"acme.com" -> "Acme", "northwind-outfitters.co.uk" -> "Northwind Outfitters"; "" for
-    free-mail providers."""
-    domain = domain.lower()
-    if not domain or domain in FREEMAIL_DOMAINS:
-        return ""
-    parts = domain.split(".")
-    if len(parts) > 1:
-        parts = parts[:-1]
-    if len(parts) > 1 and parts[-1] in _SECOND_LEVEL:
-        parts = parts[:-1]
-    return parts[-1].replace("-", " ").replace("_", " ").title()
-
-
-def is_noreply_address(address: str) -> bool:
-    return _is_noreply_address(address)
-
-
-def _is_noreply_address(address: str) -> bool:
-    local = address.split("@", 1)[0]
-    return bool(_NOREPLY_LOCAL.match(local))
-
-
-def asks_for_reply(message: MessageView) -> bool:
-    return _asks(message)
 
 
 def _asks(message: MessageView) -> bool:
