@@ -14,9 +14,6 @@ from dataclasses import dataclass
 
 from followup.domain.vocabulary import FolderRole
 
-SKIPPED_FLAGS = frozenset({"\\JUNK", "\\TRASH", "\\DRAFTS", "\\NOSELECT", "\\NONEXISTENT", "\\FLAGGED"})
-"""SPECIAL-USE or LIST attributes of folders that are never synced."""
-
 SENT_NAMES = (
     "Sent",
     "Sent Items",

@@ -6,9 +6,6 @@ Placeholders: {first} (the recipient's first name), {me} (the writer's first nam
 
 from __future__ import annotations
 
-GREETINGS = ["Hi {first},", "Hello {first},", "Dear {first},", "Hi {first}", "{first},",
-             "Good morning {first},"]
-
 INQUIRY_SUBJECTS = {
     "price": ["Price for {product}", "Pricing question", "{product} - price?",
               "Question about your prices"],

@@ -133,11 +133,6 @@ def request_detection(session: Session, account_id: int) -> int:
     return result.rowcount
 
 
-def detect_all(session: Session, now: datetime, *, full: bool = False) -> list[DetectionReport]:
-    account_ids = session.execute(select(MailAccount.id).order_by(MailAccount.id)).scalars().all()
-    return [detect_account(session, account_id, now, full=full) for account_id in account_ids]
-
-
 def detect_account(session: Session, account_id: int, now: datetime, full: bool = False) -> DetectionReport:
     """Run detection for one account at `now`; see the module docstring."""
     if now.tzinfo is None:
