@@ -36,7 +36,7 @@ def process_account(rt: Runtime, account_id: int, now: datetime | None = None) -
     classified, errors = classify_pending(rt, account_id)
     with session_scope(rt.engine) as session:
         report = detect_account(session, account_id, now)
-    return {"classified": classified, "classify_errors": errors, "detection": report.to_json()}
+    return {"classified": classified, "classify_errors": errors, "detection": report.to_dict()}
 
 
 def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
@@ -46,7 +46,7 @@ def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
     on: such a message is stored as ``other`` with ``classify_error`` set, so it is not pending
     again and the messages after it are still labelled.
     """
-    from nlp import load_classifier  # imported on first use: commands that never classify stay fast
+    from nlp import evidence_to_json, load_classifier  # imported on first use: commands that never classify stay fast
 
     classifier = None
     total, errors = 0, []
@@ -69,7 +69,7 @@ def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
         # Bound names differ from the column names: SQLAlchemy reserves those for SET.
         labelled = [
             {"pk": message_id, "v_label": r.label, "v_confidence": r.confidence,
-             "v_needs_reply": r.needs_reply, "v_evidence": [e.__dict__ for e in r.evidence],
+             "v_needs_reply": r.needs_reply, "v_evidence": evidence_to_json(r.evidence),
              "v_model_version": classifier.model_version, "v_classified_at": stamp, "v_classify_error": error}
             for (message_id, _, _, _), (r, error) in zip(rows, outcomes)
         ]

@@ -138,7 +138,7 @@ class TaskRow:
     snooze_until: datetime | None
     created_at: datetime
 
-    def to_json(self) -> dict:
+    def to_dict(self) -> dict:
         data = asdict(self)
         for name in ("due_at", "expires_at", "snooze_until", "created_at"):
             if data[name] is not None:

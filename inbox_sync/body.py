@@ -45,7 +45,7 @@ class Attachment:
     content_type: str
     size: int
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return {"name": self.name, "content_type": self.content_type, "size": self.size}
 
 

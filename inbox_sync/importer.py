@@ -39,7 +39,7 @@ class ImportSummary:
     errors: list[str] = field(default_factory=list)  # the first few failures, for the user
     skipped: list[str] = field(default_factory=list)  # "path: why" for each folder entry not read
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return {"read": self.read, "stored": self.stored, "duplicates": self.duplicates,
                 "warnings": self.warnings, "failed": self.failed, "threads": self.threads,
                 "errors": self.errors, "skipped": self.skipped}

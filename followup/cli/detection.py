@@ -42,7 +42,7 @@ def detect_command(account_ref: str | None, now: str | None, full: bool, as_json
     if as_json:
         echo_json({
             "now": moment.isoformat(),
-            "accounts": [r.to_json() for r in reports],
+            "accounts": [r.to_dict() for r in reports],
             **{name: sum(getattr(r, name) for r in reports)
                for name in ("threads", "opened", "reopened", "nudged", "closed")},
         })
@@ -69,7 +69,7 @@ def tasks_command(as_json: bool, now: str | None, account_ref: str | None, kind:
         account_ids = [find_account(session, account_ref).id] if account_ref else None
         rows = list_open_tasks(session, moment, account_ids=account_ids, kind=kind)
     if as_json:
-        echo_json([row.to_json() for row in rows])
+        echo_json([row.to_dict() for row in rows])
         return
     if not rows:
         click.echo("no open follow-ups")

@@ -50,7 +50,7 @@ def digest_send(user_email: str | None, due_only: bool, now: str | None, dry_run
         except DigestError as exc:
             raise click.ClickException(str(exc)) from None
     if as_json:
-        echo_json([o.to_json() for o in outcomes])
+        echo_json([o.to_dict() for o in outcomes])
         return
     for o in outcomes:
         if o.status == "dry_run":

@@ -101,7 +101,7 @@ class DetectionReport:
         return (self.opened + self.reopened + self.retriggered + self.nudged + self.updated
                 + self.closed + self.unsnoozed)
 
-    def to_json(self) -> dict:
+    def to_dict(self) -> dict:
         data = asdict(self)
         data["now"] = self.now.isoformat()
         data["closed"] = self.closed

@@ -117,7 +117,7 @@ class DigestOutcome:
     task_count: int = 0
     digest: Digest | None = None
 
-    def to_json(self) -> dict:
+    def to_dict(self) -> dict:
         data = {"user": self.email, "day": self.day.isoformat(), "status": self.status,
                 "tasks": self.task_count}
         if self.status == "dry_run" and self.digest is not None:

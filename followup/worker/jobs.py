@@ -136,4 +136,4 @@ def complaint_webhook_job(task_id: int, event_id: int) -> dict:
 
 def send_digest_job(user_id: int) -> dict:
     """The daily digest of one user (queue `default`): a failure raises so that rq retries it."""
-    return send_digest(bootstrap(), int(user_id)).to_json()
+    return send_digest(bootstrap(), int(user_id)).to_dict()
