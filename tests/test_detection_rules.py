@@ -10,15 +10,10 @@ import pytest
 from followup.domain.addresses import company_from_domain
 from followup.domain.away import return_date
 from followup.domain.vocabulary import Direction, Label, TaskKind, TaskStatus
-from followup.domain.rules import (
-    ContactView,
-    DetectionSettings,
-    MessageView,
-    ThreadView,
-    detect_contact,
-    detect_thread,
-    is_closing,
-)
+from followup.domain.rules.views import ContactView, DetectionSettings, MessageView, ThreadView
+from followup.domain.rules.contact import detect_contact
+from followup.domain.rules.thread import detect_thread
+from followup.domain.rules.text import is_closing
 
 UTC = timezone.utc
 ME = "rep@seller.com"

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from followup.domain.addresses import company_from_domain, is_noreply_address
-from followup.domain.rules import DetectionSettings, MessageView, ThreadView, detect_thread
+from followup.domain.rules.views import DetectionSettings, MessageView, ThreadView
+from followup.domain.rules.thread import detect_thread
 from followup.domain.vocabulary import Direction, Label, TaskKind
 from inbox_sync.parse import parse_message
 from inbox_sync.participants import AccountIdentity

@@ -46,8 +46,8 @@ from followup.db.models import (
     Thread,
     User,
 )
-from followup.domain.rules import (
-    TEXT_LIMIT,
+from followup.domain.rules.policy import TEXT_LIMIT
+from followup.domain.rules.views import (
     ContactActivity,
     ContactView,
     DetectionSettings,
@@ -56,10 +56,9 @@ from followup.domain.rules import (
     TaskClosure,
     TaskProposal,
     ThreadView,
-    contact_may_have_task,
-    detect_contact,
-    detect_thread,
 )
+from followup.domain.rules.contact import contact_may_have_task, detect_contact
+from followup.domain.rules.thread import detect_thread
 from followup.errors import FollowupError
 
 CHUNK = 500

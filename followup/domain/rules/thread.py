@@ -1,328 +1,60 @@
-"""The follow-up rules: pure functions from a thread (or a contact), the user's settings and
-`now` to the tasks that should be open and the ones that should close.
+"""The thread rules: awaiting_reply, needs_reply, post_sale_checkin, bounced and complaint
+(see `followup.domain.rules`).
 
-No database, no I/O: the inputs are the plain dataclasses below, built by
-`followup.detection.service` (or by hand in tests), and so are the outputs. Running the rules
-twice on the same input gives the same output; `detection` turns that into idempotent
-upserts on `FollowUpTask` keyed by `TaskProposal.key`.
-
-Per thread (keys `<kind>:thread:<id>`):
-
-- awaiting_reply: the user wrote last to an external contact, asked for something (or the
-  thread is an open inquiry), and no reply came for N business days. The clock starts at
-  the user's *latest* mail: a reminder or a correction keeps the wait going and restarts it.
-  A second nudge after another N days, up to `max_nudges`; N days after the last nudge the
-  task expires. An out-of-office reply is not a reply; the nudge says the contact is away,
-  and one that names a return date ("until 30 November") holds the first nudge until the
-  first business day after it ("away until Mon 30 Nov: nudge on Tue 1 Dec").
-  An order confirmation waits for nothing (the post-sale check-in is the follow-up), and
-  while a check-in is open it is the thread's only nudge.
-- needs_reply: an external contact wrote last, asked for something, and the user has not
-  answered within N business days of the first unanswered question. Inquiries rank first.
-  Mail addressed To a colleague with the user only in Cc is the colleague's; an answer by
-  a colleague to the contact counts; a complaint is its own task.
-- post_sale_checkin: the latest sale (by the user or the customer) opens a task due 2
-  days later (moved to the next business day), expiring 7 days after the sale; none once
-  the customer wrote after the sale, resolved when the user writes after the due date.
-- bounced: a delivery failure came back for the user's latest mail (ingestion threads the
-  report with the mail it names): "Your mail to t.lee@… bounced (550 user unknown): find
-  another way to reach them". It replaces the awaiting-reply wait; the bounce itself is
-  never a task of its own. Resolved once anyone writes again in the thread.
-- complaint: an unanswered complaint opens a team task at once, due after
-  `complaint_response_days` business days, its priority raised by cues (refund, cancel,
-  legal threats, a repeat complaint). Answered = the user (or a colleague writing to the
-  customer) wrote after it, or the customer closed it; a later complaint re-triggers it.
-
-Questions and complaints unanswered for `STALE_AFTER` (30 days) expire rather than nag.
-The trigger of a task is the latest mail that calls for it: a different trigger is what
-reopens a task the user closed.
-
-Per contact with a past sale (keys `<kind>:contact:<id>[:<year>]`):
-
-- dormant_customer: no human mail either way for `dormant_days` calendar days.
-- anniversary: the first sale's anniversary; open from 7 days before until 14 days after.
-
-Never for bulk mail, bounces, auto-replies, no-reply senders, internal-only or muted
-threads, ignored addresses or domains; a calendar invitation or answer asks nothing and
-sells nothing. A closing message that asks nothing ("Thanks, all
-sorted") closes the loop.
+One concept over ~500 lines: every rule reads the same conversation (the thread's turns,
+who wrote each, in order) through one `_ThreadContext`, and they decide together which one
+nudge a thread gets (a check-in silences the wait, a bounce replaces it, a complaint is its
+own task), so splitting them would pass that shared state between modules.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, tzinfo
+from dataclasses import dataclass, replace
+from datetime import datetime, time
 from enum import StrEnum
-from functools import cached_property, lru_cache
-from typing import Callable, Container, Iterable, Mapping
+from functools import cached_property
+from typing import Container, Iterable, Mapping
 
-from followup.domain.addresses import company_from_domain, is_noreply_address
+from followup.domain.addresses import company_from_domain
 from followup.domain.away import return_date
 from followup.domain.calendar import BusinessCalendar, add_business_days, business_days_between
+from followup.domain.rules.policy import (
+    CHECKIN_AFTER,
+    CHECKIN_WINDOW,
+    COMPLAINT_CUES,
+    PRIORITY_AWAITING,
+    PRIORITY_BOUNCED,
+    PRIORITY_CHECKIN,
+    PRIORITY_COMPLAINT,
+    PRIORITY_MAX,
+    PRIORITY_NEEDS_REPLY,
+    PRIORITY_NEEDS_REPLY_DEFAULT,
+    REPEAT_COMPLAINT_BONUS,
+    STALE_AFTER,
+    TEXT_LIMIT,
+)
+from followup.domain.rules.text import (
+    ADDRESS,
+    BOUNCE_CAUSES,
+    BOUNCE_CODE,
+    asks_for_something,
+    is_closing,
+)
+from followup.domain.rules.views import (
+    ContactActivity,
+    ContactView,
+    DetectionSettings,
+    MessageView,
+    Outcome,
+    THREAD_KINDS,
+    TaskProposal,
+    ThreadView,
+    close_all,
+    domain_part,
+    thread_key,
+)
+from followup.domain.rules.wording import days_text, quoted, short_day
 from followup.domain.vocabulary import Direction, Label, TaskKind, TaskStatus
-
-CHECKIN_AFTER = timedelta(days=2)
-"""The post-sale check-in is due this long after the sale (not earlier: the product is not used yet)."""
-
-CHECKIN_WINDOW = timedelta(days=7)
-"""...and expires this long after the sale (later, the moment has passed)."""
-
-ANNIVERSARY_LEAD = timedelta(days=7)
-"""An anniversary task opens this long before the day, so a thank-you can be prepared."""
-
-ANNIVERSARY_GRACE = timedelta(days=14)
-"""...and expires this long after it."""
-
-STALE_AFTER = timedelta(days=30)
-"""A question or complaint left unanswered this long no longer opens (or keeps) a task: a
-first import of years of mail must not flood the list with ancient mail. New mail reopens."""
-
-TEXT_LIMIT = 2000
-"""Characters of a message's own text the rules look at (cues, questions, closings)."""
-
-# Priorities: higher is more urgent. Inquiries waiting for an answer rank first.
-PRIORITY_NEEDS_REPLY = {Label.INQUIRY: 80, Label.SALE: 65, Label.COMPLAINT: 60}
-PRIORITY_NEEDS_REPLY_DEFAULT = 50
-PRIORITY_COMPLAINT = 60
-PRIORITY_AWAITING = 40
-PRIORITY_CHECKIN = 45
-PRIORITY_BOUNCED = 55
-PRIORITY_ANNIVERSARY = 25
-PRIORITY_DORMANT = 20
-PRIORITY_MAX = 100
-
-COMPLAINT_CUES: tuple[tuple[str, re.Pattern, int], ...] = (
-    ("refund", re.compile(r"\b(refund|money back|reimburs|charge ?back|compensat)", re.I), 15),
-    ("cancel", re.compile(r"\bcancel", re.I), 15),
-    ("legal", re.compile(
-        r"\b(lawyer|attorney|legal action|lawsuit|sue\b|suing|court|solicitor|ombudsman|"
-        r"regulator|small claims|trading standards|consumer protection)", re.I), 25),
-)
-REPEAT_COMPLAINT_BONUS = 15
-
-_ASKS = re.compile(
-    r"\?|\b(could you|can you|would you|will you|let me know|let us know|get back to|"
-    r"please (?!find|see|note)|kindly|look(ing)? forward to (hearing|your)|awaiting your|"
-    r"your thoughts|confirm)\b",
-    re.I,
-)
-_CLOSING = re.compile(
-    r"\b(all sorted|sorted now|that'?s all|all set|all good|no need to (reply|respond)|"
-    r"no further (questions?|action)|(is |now )?resolved|works now|working now|problem solved|"
-    r"nothing else|case closed|we'?re good|issue (is )?fixed|that settles it|that helps|"
-    r"just want(ed)? to (say )?thank|(happy|pleased|satisfied) with (it|them|the|your|everything))\b",
-    re.I,
-)
-_THANKS_ONLY = re.compile(
-    r"^\W*((hi|hello|dear) [\w' -]+,?\s*)?(many thanks|thanks|thank you|thx|cheers|great|perfect|got it|ok|okay)\b"
-    r"[\w\s,.!'-]*$", re.I)
-_BOUNCE_CODE = re.compile(r"\b([45]\d\d)(?:[ -][245]\.\d{1,3}\.\d{1,3})?\b")
-_BOUNCE_CAUSES = (
-    "user unknown", "unknown user", "no such user", "user not found", "mailbox unavailable",
-    "mailbox not found", "mailbox full", "mailbox is full", "quota exceeded", "does not exist",
-    "account disabled", "host not found", "domain not found", "address rejected", "recipient rejected",
-)
-"""What a delivery failure says went wrong, the most telling first ("user unknown" beats the
-"address rejected" that often precedes it)."""
-_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-# ----------------------------------------------------------------------------- inputs
-
-
-@dataclass(slots=True)
-class MessageView:
-    """One message as the rules see it. `text` is the message's own new text (no quotes)."""
-
-    id: int
-    sent_at: datetime
-    direction: str = Direction.INBOUND
-    from_addr: str = ""
-    from_name: str = ""
-    to_addrs: tuple[str, ...] = ()
-    cc_addrs: tuple[str, ...] = ()
-    subject: str = ""
-    text: str = ""
-    label: str | None = None
-    needs_reply: bool | None = None
-    is_auto_reply: bool = False
-    is_bulk: bool = False
-    is_bounce: bool = False
-    is_noreply: bool = False
-    message_id_header: str | None = None
-    is_calendar: bool = False
-
-
-@dataclass(frozen=True)
-class ThreadView:
-    id: int
-    subject: str
-    messages: tuple[MessageView, ...]  # any order: the rules sort by sent_at
-    muted: bool = False
-
-
-@dataclass(frozen=True)
-class ContactView:
-    """A contact's known facts, aggregated over all threads of the account."""
-
-    id: int
-    email: str
-    name: str = ""
-    company: str = ""
-    first_sale_at: datetime | None = None
-    last_sale_at: datetime | None = None
-    last_message_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class DetectionSettings:
-    """The user's follow-up settings and the account's own addresses. Thresholds are
-    business days except `dormant_days` (calendar days)."""
-
-    timezone: str = "UTC"
-    working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    holiday_country: str | None = None
-    awaiting_reply_days: int = 5
-    needs_reply_days: int = 1
-    complaint_response_days: int = 1
-    max_nudges: int = 3
-    dormant_days: int = 90
-    own_addresses: frozenset[str] = frozenset()
-    internal_domains: frozenset[str] = frozenset()
-    ignore_patterns: frozenset[str] = frozenset()  # "someone@x.com" or "x.com"
-
-    @cached_property
-    def calendar(self) -> BusinessCalendar:
-        return BusinessCalendar(self.timezone, frozenset(self.working_days), self.holiday_country)
-
-    @cached_property
-    def _own(self) -> frozenset[str]:
-        return frozenset(a.lower() for a in self.own_addresses)
-
-    @cached_property
-    def _ignored_domains(self) -> frozenset[str]:
-        return frozenset(p for p in self.ignore_patterns if "@" not in p)
-
-    @cached_property
-    def _kinds(self) -> dict[str, str]:
-        return {}
-
-    def address_kind(self, address: str) -> str:
-        """"own", "noreply", "ignored", "internal" or "external" (memoised: called a lot)."""
-        kind = self._kinds.get(address)
-        if kind is None:
-            kind = self._kinds[address] = self._address_kind(address.lower())
-        return kind
-
-    def _address_kind(self, address: str) -> str:
-        domain = _domain(address)
-        if address in self._own:
-            return "own"
-        if is_noreply_address(address):
-            return "noreply"
-        if address in self.ignore_patterns or _domain_in(domain, self._ignored_domains):
-            return "ignored"
-        if _domain_in(domain, self.internal_domains):
-            return "internal"
-        return "external"
-
-    def is_own(self, address: str) -> bool:
-        return self.address_kind(address) == "own"
-
-    def is_internal(self, address: str) -> bool:
-        return self.address_kind(address) in ("own", "internal")
-
-    def is_ignored(self, address: str) -> bool:
-        return self.address_kind(address) == "ignored"
-
-    def is_external(self, address: str) -> bool:
-        """A human outside the company the user has not ignored."""
-        return self.address_kind(address) == "external"
-
-
-# ---------------------------------------------------------------------------- outputs
-
-
-@dataclass(frozen=True)
-class TaskProposal:
-    """A task that should be open now, with everything the task row shows."""
-
-    key: str
-    kind: TaskKind
-    due_at: datetime
-    priority: int
-    reason: str
-    nudge: str
-    contact_email: str | None
-    contact_name: str = ""
-    thread_id: int | None = None
-    expires_at: datetime | None = None
-    nudge_count: int = 0
-    # What started it: a different trigger than the task's reopens a done or dismissed task.
-    trigger_message_id: int | None = None
-    team_task: bool = False  # complaints: triaged by the team, assigned round robin
-
-
-@dataclass(frozen=True)
-class TaskClosure:
-    """A task that must not stay open (if it is), and why."""
-
-    key: str
-    status: TaskStatus  # RESOLVED, EXPIRED or DISMISSED
-    reason: str
-    message_id: int | None = None
-
-
-@dataclass
-class ContactActivity:
-    """What one thread says about an external contact, merged into `Contact` rows."""
-
-    email: str
-    name: str = ""
-    last_message_at: datetime | None = None
-    first_sale_at: datetime | None = None
-    last_sale_at: datetime | None = None
-
-    def merge(self, other: "ContactActivity") -> None:
-        self.name = self.name or other.name
-        self.last_message_at = _max(self.last_message_at, other.last_message_at)
-        self.first_sale_at = _min(self.first_sale_at, other.first_sale_at)
-        self.last_sale_at = _max(self.last_sale_at, other.last_sale_at)
-
-
-@dataclass
-class Outcome:
-    proposals: list[TaskProposal] = field(default_factory=list)
-    closures: list[TaskClosure] = field(default_factory=list)
-    # The next moment the result may change with time alone (a due date, a nudge, an expiry).
-    recheck_at: datetime | None = None
-    activity: dict[str, ContactActivity] = field(default_factory=dict)
-    # The keys of the tasks open now, when the caller knows them: closures for other keys
-    # would change nothing, so they are skipped. None: every closure is reported.
-    open_keys: Container[str] | None = None
-
-    def close(self, key: str, status: TaskStatus, reason: str | Callable[[], str],
-              message_id: int | None = None) -> None:
-        """Add a closure; with `open_keys` known, only for those keys (the reason, often a
-        formatted sentence, is then only built when it is needed)."""
-        if self.open_keys is not None and key not in self.open_keys:
-            return
-        self.closures.append(TaskClosure(key, status, reason() if callable(reason) else reason, message_id))
-
-    def recheck(self, moment: datetime | None, now: datetime) -> None:
-        if moment is not None and moment > now:
-            self.recheck_at = _min(self.recheck_at, moment)
-
-
-def thread_key(kind: TaskKind, thread_id: int) -> str:
-    return f"{kind}:thread:{thread_id}"
-
-
-THREAD_KINDS = (TaskKind.AWAITING_REPLY, TaskKind.NEEDS_REPLY, TaskKind.POST_SALE_CHECKIN, TaskKind.COMPLAINT,
-                TaskKind.BOUNCED)
 
 
 # ------------------------------------------------------------------------- thread rules
@@ -358,7 +90,7 @@ def detect_thread(
     for message in thread.messages:
         out.recheck(message.sent_at, now)  # mail dated in the future counts once it is due
     if thread.muted:
-        _close(out, keys.values(), TaskStatus.DISMISSED, "thread muted")
+        close_all(out, keys.values(), TaskStatus.DISMISSED, "thread muted")
         return out
 
     turns = [_Turn(m, _role(m, settings)) for m in messages]
@@ -373,11 +105,11 @@ def detect_thread(
         ctx.recipients(t.message) for t in conversation if t.role == Role.OWN
     ):
         why = "no external contact (internal, automated or ignored mail only)"
-        _close(out, keys.values(), TaskStatus.DISMISSED, why)
+        close_all(out, keys.values(), TaskStatus.DISMISSED, why)
         return out
 
     last = conversation[-1]
-    closing = _is_closing(last.message)
+    closing = is_closing(last.message)
     checkin = _post_sale_checkin(out, conversation, ctx, keys[TaskKind.POST_SALE_CHECKIN])
     complaint = _complaint(out, conversation, ctx, keys[TaskKind.COMPLAINT])
     _needs_reply(out, conversation, ctx, keys[TaskKind.NEEDS_REPLY], closing, complaint)
@@ -431,7 +163,7 @@ class _ThreadContext:
             return "your contact"
         contact = self.contacts.get(address)
         name = (contact.name if contact else "") or self._display_name(address)
-        company = (contact.company if contact else "") or company_from_domain(_domain(address))
+        company = (contact.company if contact else "") or company_from_domain(domain_part(address))
         if not name:
             return address
         return f"{name} ({company})" if company and company.lower() not in name.lower() else name
@@ -451,14 +183,7 @@ class _ThreadContext:
         return ""
 
     def day(self, moment: datetime) -> str:
-        return _short_day(moment, self.cal.tz)
-
-
-@lru_cache(maxsize=65536)
-def _short_day(moment: datetime, tz: tzinfo) -> str:
-    """"Mon 2 Mar" in the user's zone (memoised: the same dates recur in every outcome)."""
-    local = moment.astimezone(tz)
-    return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}"
+        return short_day(moment, self.cal.tz)
 
 
 def _timeline(messages: Iterable[MessageView], now: datetime) -> list[MessageView]:
@@ -577,11 +302,11 @@ def _complaint(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, key
         out.close(key, TaskStatus.RESOLVED,
                   lambda: f"answered by {by} on {ctx.day(answer.message.sent_at)}", answer.message.id)
         return False
-    settled = next((t for t in later if t.role == Role.CONTACT and _is_closing(t.message)), None)
+    settled = next((t for t in later if t.role == Role.CONTACT and is_closing(t.message)), None)
     if settled:
         out.close(key, TaskStatus.RESOLVED,
                   lambda: (f"closed by the customer on {ctx.day(settled.message.sent_at)}: "
-                           f"'{_quote(settled.message.text)}'"), settled.message.id)
+                           f"'{quoted(settled.message.text)}'"), settled.message.id)
         return False
     # The clock runs from the first complaint since the last answer.
     last_answer = max((i for i, t in enumerate(conversation[:last_index]) if t.role in (Role.OWN, Role.TEAM)),
@@ -627,7 +352,7 @@ def _needs_reply(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, k
         return
     if closing:
         out.close(key, TaskStatus.RESOLVED,
-                  lambda: f"closed by a closing message: '{_quote(last.message.text)}'",
+                  lambda: f"closed by a closing message: '{quoted(last.message.text)}'",
                   last.message.id)
         return
     last_answer = max((i for i, t in enumerate(conversation) if t.role != Role.CONTACT), default=-1)
@@ -636,7 +361,7 @@ def _needs_reply(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, k
         out.close(key, TaskStatus.RESOLVED, "handled as a complaint")
         return
     # Mail addressed to a colleague, the user only in Cc, is the colleague's to answer.
-    asking = [m for m in unanswered if _asks(m) and not _for_a_colleague(m, ctx.settings)]
+    asking = [m for m in unanswered if asks_for_something(m) and not _for_a_colleague(m, ctx.settings)]
     if not asking:
         out.close(key, TaskStatus.RESOLVED, "their last mail asks for nothing")
         return
@@ -656,7 +381,7 @@ def _needs_reply(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, k
         key=key, kind=TaskKind.NEEDS_REPLY, thread_id=ctx.thread.id, due_at=due,
         priority=priority,
         reason=(f"{contact} wrote on {ctx.day(first.sent_at)} and asked for an answer; "
-                f"no reply from you within {_days(ctx.settings.needs_reply_days)}"
+                f"no reply from you within {days_text(ctx.settings.needs_reply_days)}"
                 + (f"; thread labelled {label}" if label else "")),
         nudge=f"{lead} since {ctx.day(first.sent_at)} — {who}, '{ctx.subject}'",
         contact_email=contact, contact_name=ctx.name(contact), nudge_count=1,
@@ -674,7 +399,7 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
         return
     if closing:
         out.close(key, TaskStatus.RESOLVED,
-                  lambda: f"closed by your closing message: '{_quote(last.message.text)}'",
+                  lambda: f"closed by your closing message: '{quoted(last.message.text)}'",
                   last.message.id)
         return
     if checkin:
@@ -689,7 +414,7 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
         out.close(key, TaskStatus.RESOLVED, "your last mail went to no external contact")
         return
     in_progress = _open_inquiry(conversation)
-    if not (any(_asks(m) for m in own) or in_progress):
+    if not (any(asks_for_something(m) for m in own) or in_progress):
         out.close(key, TaskStatus.RESOLVED, "your last mail asks for nothing")
         return
 
@@ -738,14 +463,14 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
     who = ctx.who(contact)
     # The text changes with each nudge, not every day.
     waited = business_days_between(clock.sent_at, due, ctx.cal) if held else nudges * n
-    nudge = f"No reply in {_days(waited, business=False)} — {who}, '{ctx.subject}'"
+    nudge = f"No reply in {days_text(waited, business=False)} — {who}, '{ctx.subject}'"
     if away:
         nudge += f" (away: auto-reply on {ctx.day(away[-1].sent_at)})"
     if nudges > 1:
         nudge += f" — reminder {nudges} of {max_nudges}"
     reason = (f"you wrote last on {ctx.day(clock.sent_at)}"
               + (f" ({len(own)} mails in a row)" if len(own) > 1 else "")
-              + f"; no reply from {contact} for {_days(waited)}"
+              + f"; no reply from {contact} for {days_text(waited)}"
               + ("; the thread is an open inquiry" if in_progress else "; your mail asked for an answer"))
     if away:
         reason += "; only an out-of-office auto-reply came back"
@@ -789,10 +514,10 @@ def _bounced(out: Outcome, turns: list[_Turn], conversation: list[_Turn], ctx: _
         out.close(key, TaskStatus.RESOLVED, "the mail that bounced went to no external contact")
         return False
     text = failure.text[:TEXT_LIMIT].lower()
-    named = [a.lower() for a in _ADDRESS.findall(text)]
+    named = [a.lower() for a in ADDRESS.findall(text)]
     contact = next((a for a in named if a in recipients), recipients[0])
-    code = _BOUNCE_CODE.search(text)
-    cause = next((c for c in _BOUNCE_CAUSES if c in text), None)
+    code = BOUNCE_CODE.search(text)
+    cause = next((c for c in BOUNCE_CAUSES if c in text), None)
     why = " ".join(part for part in (code and code.group(1), cause) if part)
     told = f"Your mail to {contact} bounced{f' ({why})' if why else ''}: find another way to reach them"
     out.proposals.append(TaskProposal(
@@ -844,165 +569,3 @@ def _counterpart(turn: _Turn, ctx: _ThreadContext) -> str | None:
         return turn.message.from_addr.lower()
     recipients = ctx.recipients(turn.message)
     return recipients[0] if recipients else None
-
-
-# ------------------------------------------------------------------------ contact rules
-
-
-def dormant_key(contact_id: int) -> str:
-    return f"{TaskKind.DORMANT_CUSTOMER}:contact:{contact_id}"
-
-
-def anniversary_key(contact_id: int, year: int) -> str:
-    return f"{TaskKind.ANNIVERSARY}:contact:{contact_id}:{year}"
-
-
-def detect_contact(contact: ContactView, settings: DetectionSettings, now: datetime,
-                   open_keys: Container[str] | None = None) -> Outcome:
-    """Dormant-customer and first-sale-anniversary tasks for one contact with a past sale."""
-    out = Outcome(open_keys=open_keys)
-    cal = settings.calendar
-    key = dormant_key(contact.id)
-    if (contact.first_sale_at is None or contact.first_sale_at > now
-            or settings.is_ignored(contact.email) or settings.is_internal(contact.email)):
-        out.close(key, TaskStatus.DISMISSED, "no past sale, or the contact is ignored")
-        return out
-    name = contact.name or contact.email
-    company = contact.company or company_from_domain(_domain(contact.email))
-    who = f"{name} ({company})" if contact.name and company and company.lower() not in name.lower() else name
-
-    last = contact.last_message_at or contact.last_sale_at or contact.first_sale_at
-    dormant_at = last + timedelta(days=settings.dormant_days)
-    if now >= dormant_at:
-        out.proposals.append(TaskProposal(
-            key=key, kind=TaskKind.DORMANT_CUSTOMER, due_at=dormant_at, priority=PRIORITY_DORMANT,
-            reason=(f"customer since {_day(cal.local(contact.first_sale_at))}; no mail either way since "
-                    f"{_day(cal.local(last))} (threshold {settings.dormant_days} days)"),
-            nudge=(f"No contact in {settings.dormant_days}+ days — {who}, a customer since "
-                   f"{cal.local(contact.first_sale_at):%b %Y}: reach out"),
-            contact_email=contact.email, contact_name=contact.name, nudge_count=1,
-        ))
-    else:
-        out.recheck(dormant_at, now)
-        out.close(key, TaskStatus.RESOLVED, lambda: f"mail with {contact.email} on {_day(cal.local(last))}")
-
-    first = cal.local(contact.first_sale_at).date()
-    today = cal.local(now).date()
-    for year in (today.year - 1, today.year, today.year + 1):
-        if year <= first.year:
-            continue
-        day = _same_day_in(first, year)
-        opens = cal.at_local(day, time(0)) - ANNIVERSARY_LEAD
-        due = cal.at_local(day, time(0))
-        expires = due + ANNIVERSARY_GRACE
-        akey = anniversary_key(contact.id, year)
-        if now >= expires:
-            out.close(akey, TaskStatus.EXPIRED, lambda: f"the anniversary was {_day(day)}")
-        elif now >= opens:
-            years = year - first.year
-            out.recheck(expires, now)
-            out.proposals.append(TaskProposal(
-                key=akey, kind=TaskKind.ANNIVERSARY, due_at=due, expires_at=expires,
-                priority=PRIORITY_ANNIVERSARY,
-                reason=f"first sale on {_day(first)}: {years} year{'s' if years > 1 else ''} on {_day(day)}",
-                nudge=f"{years} year{'s' if years > 1 else ''} since the first sale on {_day(day)} — say thank you to {who}",
-                contact_email=contact.email, contact_name=contact.name, nudge_count=1 if now >= due else 0,
-            ))
-            out.recheck(due, now)
-        else:
-            out.recheck(opens, now)
-    return out
-
-
-def contact_may_have_task(contact: ContactView, settings: DetectionSettings, now: datetime) -> bool:
-    """A cheap pre-check for `detect_contact`: False when it can only answer "nothing to open"
-    (not dormant, no anniversary window around `now`), so an incremental pass skips it."""
-    if contact.first_sale_at is None or contact.first_sale_at > now:
-        return False
-    last = contact.last_message_at or contact.last_sale_at or contact.first_sale_at
-    if now >= last + timedelta(days=settings.dormant_days):
-        return True
-    first = contact.first_sale_at.date()
-    for year in (now.year - 1, now.year, now.year + 1):
-        if year > first.year:
-            day = datetime.combine(_same_day_in(first, year), time(0), tzinfo=now.tzinfo)
-            # a day of slack either side for the user's time zone
-            if day - ANNIVERSARY_LEAD - timedelta(days=1) <= now < day + ANNIVERSARY_GRACE + timedelta(days=1):
-                return True
-    return False
-
-
-# ------------------------------------------------------------------------------ helpers
-
-
-def _asks(message: MessageView) -> bool:
-    """The classifier's needs_reply when present; else a question or a request in the text."""
-    if message.needs_reply is not None:
-        return message.needs_reply
-    return bool(_ASKS.search(message.text[:TEXT_LIMIT]))
-
-
-def is_closing(message: MessageView) -> bool:
-    return _is_closing(message)
-
-
-def _is_closing(message: MessageView) -> bool:
-    """A message that closes the loop: asks nothing and says so ("Thanks, all sorted").
-
-    A short message with an explicit closing phrase and no question counts even when the
-    classifier thought it needs a reply; a bare "thanks!" only when it did not."""
-    if message.label in (Label.COMPLAINT, Label.INQUIRY, Label.SALE):
-        return False
-    text = " ".join(message.text.split())
-    if not text or "?" in text or len(text) > 400:
-        return False
-    if _CLOSING.search(text):
-        return len(text) <= 200 or message.needs_reply is not True
-    return message.needs_reply is not True and len(text) <= 60 and bool(_THANKS_ONLY.match(text))
-
-
-def _close(out: Outcome, keys: Iterable[str], status: TaskStatus, reason: str) -> None:
-    for key in keys:
-        out.close(key, status, reason)
-
-
-def _domain(address: str) -> str:
-    return address.rsplit("@", 1)[-1].lower() if "@" in address else ""
-
-
-def _domain_in(domain: str, domains: frozenset[str] | set[str]) -> bool:
-    """`domain` is one of `domains` or a subdomain of one ("mail.acme.com" is in {"acme.com"})."""
-    while domain:
-        if domain in domains:
-            return True
-        _, _, domain = domain.partition(".")
-    return False
-
-
-def _days(n: int, business: bool = True) -> str:
-    unit = "business day" if business else "day"
-    return f"{n} {unit}{'' if n == 1 else 's'}"
-
-
-def _day(value: date | datetime) -> str:
-    return f"{value:%a} {value.day} {value:%b %Y}"
-
-
-def _quote(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _same_day_in(day: date, year: int) -> date:
-    try:
-        return day.replace(year=year)
-    except ValueError:  # 29 February
-        return date(year, 2, 28)
-
-
-def _max(a: datetime | None, b: datetime | None) -> datetime | None:
-    return b if a is None else a if b is None else max(a, b)
-
-
-def _min(a: datetime | None, b: datetime | None) -> datetime | None:
-    return b if a is None else a if b is None else min(a, b)
