@@ -41,7 +41,7 @@ BODY_CHARS = 1000
 """How much of the own text the model reads: the label lives in the subject and the first
 lines, and the tokenizer's time grows with every character. At 1,000 a mail of 1,000 words
 costs what one of ~160 words does; dev_nlp (every text under 1,240 characters) and the team
-dev split score the same as uncut (README, "Classifier")."""
+dev split score the same as uncut (docs/classifier.md)."""
 
 
 @dataclass(frozen=True)
