@@ -93,7 +93,8 @@ def test_server_restart_in_the_middle_of_a_sync_is_survived(runtime, imap_user, 
         return connection
 
     from followup.worker.jobs import sync_account
-    from inbox_sync.sync import SyncOptions, sync_mailbox
+    from inbox_sync.sync.reports import SyncOptions
+    from inbox_sync.sync.account import sync_mailbox
 
     # prefetch=False: the restart must run on the main thread (the harness starts Dovecot with
     # PR_SET_PDEATHSIG, which fires when the *thread* that started it ends).

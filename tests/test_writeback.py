@@ -17,7 +17,7 @@ from followup.worker.jobs import sync_account, writeback
 from followup.db.session import session_scope
 from followup.db.models import FollowUpTask, KeywordMark, MailAccount, Message, MessageLocation, TaskEvent
 from followup.tasks import dismiss_task
-from inbox_sync.sync import SyncOptions
+from inbox_sync.sync.reports import SyncOptions
 from followup.nudges.writeback import DEFAULT_KEYWORD, WritebackError, check_keyword
 from tests.test_sync_imap import NOW, REP, mail, make_account, server_flags
 

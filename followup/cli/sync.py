@@ -14,7 +14,7 @@ from followup.db.session import session_scope
 from followup.db.models import Folder, MailAccount
 from followup.domain.vocabulary import FolderRole
 from inbox_sync.imap_connection import ConnectionSettings, ImapError
-from inbox_sync.sync import SyncError
+from inbox_sync.sync.reports import SyncError
 
 
 @click.command("sync")

@@ -53,7 +53,7 @@ from followup.tasks import record_event
 from followup.db.types import utcnow
 from followup.errors import FollowupError
 from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, connect, translate_errors
-from inbox_sync.sync import AccountLock, default_lock_dir
+from inbox_sync.sync.account import AccountLock, default_lock_dir
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,8 @@ from followup.db.session import session_scope
 from followup.db.models import MailAccount
 from followup.db.types import utcnow
 from inbox_sync.imap_connection import ImapError
-from inbox_sync.sync import SyncOptions, SyncReport, sync_mailbox
+from inbox_sync.sync.reports import SyncOptions, SyncReport
+from inbox_sync.sync.account import sync_mailbox
 from followup.nudges.digest_mail import send_digest
 from followup.nudges.webhook import notify_complaints, pending_notices, post_json, record_delivery
 from followup.nudges.writeback import WritebackReport, writeback_account, writeback_wanted
