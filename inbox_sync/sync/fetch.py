@@ -15,6 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from inbox_sync.imap_connection import ImapConnection
+from inbox_sync.parse import parse_message
 from typing import Iterable, Iterator
 
 from inbox_sync.sync.reports import TRUNCATED_HEADER
@@ -165,8 +166,6 @@ def chunks(items: list, size: int) -> Iterator[list]:
 
 
 def _parse_many(items: list[tuple[bytes, datetime | None]]) -> list:
-    from inbox_sync.parse import parse_message
-
     return [parse_message(raw, internal_date=when) for raw, when in items]
 
 

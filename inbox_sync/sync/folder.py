@@ -26,6 +26,7 @@ from inbox_sync.sync.fetch import (
     modseq_value,
     prefetch,
 )
+from inbox_sync.store import StoreItem, store_isolating_refusals, store_messages
 from inbox_sync.sync.reports import FolderReport, SyncOptions
 
 log = logging.getLogger(__name__)
@@ -188,8 +189,6 @@ class FolderSync:
 
     def _store_batch(self, uidvalidity: int, batch: list[int], messages: list[FetchedMessage],
                      parsing: Future | None = None) -> int:
-        from inbox_sync.store import StoreItem, store_isolating_refusals, store_messages
-
         parsed = None
         if parsing is not None:
             try:
