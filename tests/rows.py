@@ -8,10 +8,11 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import Session
 
 from followup.bootstrap import Runtime
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.models import Contact, FollowUpTask, Message, TaskKind, TaskStatus, Thread
-from followups.users import create_user
+from followup.db.accounts import create_account
+from followup.db.models import Contact, FollowUpTask, Message, Thread
+from followup.db.session import session_scope
+from followup.db.users import create_user
+from followup.domain.vocabulary import TaskKind, TaskStatus
 from tests.runtimes import TEST_SECRET_KEY
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)  # a Tuesday

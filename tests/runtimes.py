@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from followup.bootstrap import Runtime
-from followups.db import make_engine
-from followups.settings import load_settings
+from followup.config import load_settings
+from followup.db.session import make_engine
 
 TEST_SECRET_KEY = "test-secret-key-0123456789abcdef"
 

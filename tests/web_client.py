@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from followup.bootstrap import Runtime
-from followups.models import User
-from followups.users import issue_api_token
+from followup.db.models import User
+from followup.db.users import issue_api_token
 from tests.rows import NOW, PASSWORD, db
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -13,8 +13,10 @@ from pathlib import Path
 from flask import Blueprint, abort, g, jsonify, request, send_file, url_for
 from sqlmodel import select
 
-from followups.models import FollowUpTask, Label, MailAccount, TaskKind, User
-from followups.users import hash_api_token
+from followup.db.models import FollowUpTask, MailAccount, User
+from followup.domain.vocabulary import Label, TaskKind
+from followup.db.users import hash_api_token
+from followup.errors import FollowupError
 from web.database import get_db, get_runtime
 from web.formatting import now
 from web.scoping import get_user_task_or_404, user_accounts, visible_task_clause
@@ -27,7 +29,9 @@ MAX_LIMIT = 200
 STATUS_ACTIONS = {"done": "done", "dismissed": "dismiss", "snoozed": "snooze"}
 
 
-class ApiError(Exception):
+class ApiError(FollowupError):
+    """A request the API refuses: the HTTP status and a JSON body naming the problem."""
+
     def __init__(self, status: int, error: str, message: str) -> None:
         super().__init__(message)
         self.status, self.error, self.message = status, error, message

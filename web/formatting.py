@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask, current_app
 from markupsafe import Markup, escape
 
-from followups.bidi import BIDI_CONTROL_RE, control_marker, control_title
-from followups.models import TaskKind
+from followup.domain.bidi import BIDI_CONTROL_RE, control_marker, control_title
+from followup.domain.vocabulary import TaskKind
 
 KIND_TITLES = {
     TaskKind.AWAITING_REPLY: "Awaiting reply",

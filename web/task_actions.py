@@ -1,7 +1,7 @@
 """What a user can do to a task from the UI or the API, in one place.
 
 The state changes themselves (events, "not needed" feedback, what detection respects)
-belong to the domain (`followups.tasks`); this module checks the request and calls them
+belong to the domain (`followup.tasks`); this module checks the request and calls them
 with the app's notion of now, so the HTML views, the htmx views and the JSON API behave
 the same.
 """
@@ -12,13 +12,15 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from followups import tasks as domain
-from followups.models import OPEN_STATUSES, FollowUpTask, Thread, User
+from followup import tasks as domain
+from followup.domain.vocabulary import OPEN_STATUSES
+from followup.db.models import FollowUpTask, Thread, User
+from followup.errors import FollowupError
 
 ACTIONS = ("done", "snooze", "dismiss", "mute")
 
 
-class TaskActionError(ValueError):
+class TaskActionError(FollowupError, ValueError):
     """The action cannot be applied (message fit for the user)."""
 
 

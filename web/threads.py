@@ -8,7 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from sqlmodel import select
 
-from followups.models import FollowUpTask, Label, LabelFeedback, MailAccount, Message
+from followup.db.models import FollowUpTask, LabelFeedback, MailAccount, Message
+from followup.domain.vocabulary import Label
 from web.auth import signed_in_user
 from web.database import get_db
 from web.highlight import highlight

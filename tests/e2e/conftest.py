@@ -18,8 +18,8 @@ def demo_site(tmp_path_factory, _sqlite_template):
     """The demo, served on a free loopback port (as `followup demo` sets it up)."""
     from werkzeug.serving import make_server
 
-    from followup.commands.web import setup_demo
-    from followups import demo_mailbox
+    from followup import demo as demo_mailbox
+    from followup.cli.web import setup_demo
     from web import create_app
 
     rt = sqlite_runtime(tmp_path_factory.mktemp("e2e"), _sqlite_template)

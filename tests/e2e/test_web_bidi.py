@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from followups.models import FollowUpTask, Message, TaskStatus, Thread, User
+from followup.db.models import FollowUpTask, Message, Thread, User
+from followup.domain.vocabulary import TaskStatus
 from tests.e2e.chromium import DEMO_PASSWORD, wait_until
 from tests.rows import db
 from web.scoping import my_tasks

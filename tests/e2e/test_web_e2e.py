@@ -11,7 +11,8 @@ import os
 import pytest
 from sqlmodel import select
 
-from followups.models import FollowUpTask, Message, TaskStatus, User
+from followup.db.models import FollowUpTask, Message, User
+from followup.domain.vocabulary import TaskStatus
 from tests.e2e.chromium import DEMO_PASSWORD, wait_until
 from tests.paths import REPO_ROOT
 from tests.rows import NOW, db

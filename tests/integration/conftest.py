@@ -15,8 +15,8 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from followup.bootstrap import Runtime
-from followups.db import make_engine
-from followups.settings import load_settings
+from followup.config import load_settings
+from followup.db.session import make_engine
 from tests.runtimes import TEST_SECRET_KEY
 from tests.services.databases import (
     PostgresSchema,

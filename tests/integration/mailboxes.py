@@ -10,12 +10,12 @@ from email.utils import format_datetime
 
 from sqlmodel import func, select
 
-from followup.jobs import sync_account
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.models import MailAccount, User
-from followups.users import create_user
-from inbox_sync.sync import SyncOptions, SyncReport
+from followup.db.accounts import create_account
+from followup.db.models import MailAccount, User
+from followup.db.session import session_scope
+from followup.db.users import create_user
+from followup.worker.jobs import sync_account
+from inbox_sync.sync.reports import SyncOptions, SyncReport
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 REP = "rep@example.com"

@@ -17,11 +17,12 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from followup.bootstrap import Runtime
-from followup.cli import main
-from followup.digest_mail import DigestError, send_digest
-from followup.schedule import InlineTimer
-from followups.db import session_scope
-from followups.models import DigestSent, TaskKind, TaskStatus, User
+from followup.cli.main import main
+from followup.db.models import DigestSent, User
+from followup.db.session import session_scope
+from followup.domain.vocabulary import TaskKind, TaskStatus
+from followup.nudges.digest_mail import DigestError, send_digest
+from followup.worker.schedule import InlineTimer
 from tests.rows import add_account, add_contact, add_task, add_thread, add_user
 
 NOW = datetime(2026, 3, 10, 7, 30, tzinfo=timezone.utc)  # 08:30 in Paris, 03:30 in New York
@@ -242,7 +243,7 @@ def test_tick_queues_each_due_digest_once_and_a_worker_sends_it(mail_rt, smtp_se
                                                                  monkeypatch):
     from rq import Queue, SimpleWorker
 
-    from followup.schedule import tick
+    from followup.worker.schedule import tick
 
     monkeypatch.setenv("FOLLOWUP_REDIS_URL", redis_url)
     paris = seed(mail_rt, "paris@example.com", "Europe/Paris")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.models import Contact, MailAccount, Message
-from followups.users import create_user
+from followup.db.accounts import create_account
+from followup.db.models import Contact, MailAccount, Message
+from followup.db.session import session_scope
+from followup.db.users import create_user
 from inbox_sync.store import StoreItem, store_messages
 from tests.mail_corpus import EXPECTED, internal_date, parsed
 from tests.paths import MAIL_FIXTURES as FIXTURES

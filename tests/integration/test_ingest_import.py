@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from followups.db import session_scope
-from followups.demo_mailbox import DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, write_demo_mbox
-from followups.models import Message, Thread
+from followup.db.models import Message, Thread
+from followup.db.session import session_scope
+from followup.demo import DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, write_demo_mbox
 from inbox_sync.importer import import_mailbox
 from inbox_sync.mailbox_files import read_mailbox
 from tests.mail_corpus import write_fixture_mbox

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.models import Message
-from followups.users import create_user
+from followup.db.accounts import create_account
+from followup.db.models import Message
+from followup.db.session import session_scope
+from followup.db.users import create_user
 from inbox_sync.store import StoreItem, store_messages
 from inbox_sync.threading import ThreadableMessage, thread_messages
 from tests.paths import MAIL_FIXTURES

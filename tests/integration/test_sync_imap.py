@@ -12,9 +12,10 @@ from email.utils import format_datetime
 import pytest
 from sqlmodel import select
 
-from followups.db import session_scope
-from followups.models import Folder, MailAccount, Message, MessageLocation, Thread
-from inbox_sync.sync import AccountLock, SyncAlreadyRunning, SyncOptions
+from followup.db.models import Folder, MailAccount, Message, MessageLocation, Thread
+from followup.db.session import session_scope
+from inbox_sync.sync.account import AccountLock
+from inbox_sync.sync.reports import SyncAlreadyRunning, SyncOptions
 from tests.integration.mailboxes import NOW, REP, count, inbound, mail, make_account, run_sync, server_flags
 
 
@@ -208,7 +209,7 @@ def test_first_sync_window_follows_since(runtime, imap_user):
 def test_server_without_condstore_or_qresync_like_outlook(runtime, imap_user):
     """Outlook offers neither extension: UIDNEXT, UID SEARCH ALL and full FLAGS do the work."""
     from inbox_sync.imap_connection import connect
-    from inbox_sync.sync import sync_mailbox
+    from inbox_sync.sync.account import sync_mailbox
 
     hidden = {"CONDSTORE", "QRESYNC", "ENABLE"}
 

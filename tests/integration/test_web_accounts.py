@@ -8,8 +8,8 @@ import os
 from sqlalchemy import func
 from sqlmodel import select
 
-from followups.accounts import account_password
-from followups.models import MailAccount, Message
+from followup.db.accounts import account_password
+from followup.db.models import MailAccount, Message
 from tests.rows import add_user, db
 from tests.runtimes import TEST_SECRET_KEY
 
@@ -86,7 +86,7 @@ def test_sync_now_queues_the_accounts_unique_job_once_and_a_worker_runs_it(runti
     from rq import Queue
 
     from followup.bootstrap import Runtime
-    from followup.jobqueue import QUEUES, SYNC_QUEUE, sync_job_id
+    from followup.worker.queues import QUEUES, SYNC_QUEUE, sync_job_id
     from tests.integration.mailboxes import fill, make_account
     from tests.integration.workers import finish, start_worker
     from tests.web_client import WebClient, make_app

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from followups.models import FollowUpTask, LabelFeedback, MailAccount, TaskKind, TaskStatus, Thread, User
-from followups.users import issue_api_token
-from tests.runtimes import TEST_SECRET_KEY
+from followup.db.models import FollowUpTask, LabelFeedback, MailAccount, Thread, User
+from followup.db.users import issue_api_token
+from followup.domain.vocabulary import TaskKind, TaskStatus
 from tests.rows import PASSWORD, add_account, add_task, add_thread, add_user, db
+from tests.runtimes import TEST_SECRET_KEY
 from tests.web_client import WebClient, make_app
 
 

@@ -13,12 +13,13 @@ import pytest
 from rq import Queue, Retry, SimpleWorker
 from sqlmodel import select
 
-import followup.webhooks as webhooks
+import followup.nudges.webhook as webhooks
 from followup.bootstrap import Runtime
-from followup.webhooks import WebhookError, enqueue_complaint_notices, notify_complaints
-from followups.db import session_scope
-from followups.detection import detect_account
-from followups.models import FollowUpTask, TaskEvent, Team
+from followup.db.models import FollowUpTask, TaskEvent, Team
+from followup.db.session import session_scope
+from followup.detection.service import detect_account
+from followup.nudges.webhook import WebhookError, notify_complaints
+from followup.worker.queues import enqueue_complaint_notices
 from tests.rows import NOW, add_account, add_thread, add_user
 
 BASE = "https://followup.example.com"

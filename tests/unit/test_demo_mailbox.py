@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from followups.demo_mailbox import (DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, DemoSummary,
-                                    write_demo_mbox)
+from followup.demo import DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, DemoSummary, write_demo_mbox
 from tests.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow  # writes the whole demo mailbox, several times
@@ -116,7 +115,7 @@ def test_deterministic(demo, tmp_path):
     assert again.read_bytes() == summary.path.read_bytes()
     # and in a fresh interpreter with another hash seed
     other = tmp_path / "other.mbox"
-    code = ("import sys, datetime; from followups.demo_mailbox import write_demo_mbox; "
+    code = ("import sys, datetime; from followup.demo import write_demo_mbox; "
             "write_demo_mbox(sys.argv[1], datetime.datetime.fromisoformat(sys.argv[2]))")
     subprocess.run([sys.executable, "-c", code, str(other), NOW.isoformat()], check=True,
                    cwd=REPO_ROOT,

@@ -5,7 +5,7 @@ import importlib
 import click
 import yaml
 
-from followup.cli import main
+from followup.cli.main import main
 from tests.paths import REPO_ROOT as ROOT
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

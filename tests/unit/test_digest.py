@@ -8,10 +8,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from followup.digest_mail import DigestError, parse_smtp_url
-from followup.schedule import DigestClock, due_digests
-from followups.digest import DigestTask, build_digest
-from followups.models import TaskKind
+from followup.domain.vocabulary import TaskKind
+from followup.nudges.digest import DigestTask, build_digest
+from followup.nudges.digest_mail import DigestError, parse_smtp_url
+from followup.worker.schedule import DigestClock, due_digests
 
 NOW = datetime(2026, 3, 10, 7, 30, tzinfo=timezone.utc)  # 08:30 in Paris, 03:30 in New York
 BASE = "https://followup.example.com"

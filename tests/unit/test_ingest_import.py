@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from followups.demo_mailbox import write_demo_mbox
+from followup.demo import write_demo_mbox
 from inbox_sync.mailbox_files import MailboxError, read_mailbox, read_mbox
 from tests.mail_corpus import write_fixture_mbox
 from tests.paths import MAIL_FIXTURES as FIXTURES

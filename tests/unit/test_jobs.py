@@ -6,8 +6,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from followup.schedule import AccountClock, due_syncs
-from followups.models import SyncStatus
+from followup.domain.vocabulary import SyncStatus
+from followup.worker.schedule import AccountClock, due_syncs
 
 FOLLOWUP = str(Path(sys.executable).with_name("followup"))
 

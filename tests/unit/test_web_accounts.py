@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import select
 
-from followups.models import Contact, FollowUpTask, MailAccount, Message, Thread
+from followup.db.models import Contact, FollowUpTask, MailAccount, Message, Thread
 from tests.rows import add_account, add_user, db
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from followup.domain.vocabulary import Role
+from followup.db.models import Team, User
+from followup.db.users import disable_user, issue_api_token, set_password
 from sqlmodel import select
 
-from followups.models import Role, Team, User
-from followups.users import disable_user, issue_api_token, set_password
 from tests.rows import PASSWORD, add_user, db
 from tests.web_client import WebClient, make_app
 

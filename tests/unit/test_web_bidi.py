@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from markupsafe import Markup
 
-from followups.digest import DigestTask, build_digest
+from followup.nudges.digest import DigestTask, build_digest
 from web.formatting import from_mail
 
 SPOOF = "invoice\u202egpj.exe"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from followups.models import FollowUpTask
+from followup.db.models import FollowUpTask
 from tests.rows import add_support_team, db
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
-from followups.models import FollowUpTask, MailAccount, TaskStatus, User
+from followup.db.models import FollowUpTask, MailAccount, User
+from followup.domain.vocabulary import TaskStatus
 from tests.rows import PASSWORD, add_account, add_contact, add_task, add_thread, add_user, db
 
 

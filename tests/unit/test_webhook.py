@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from followup.webhooks import complaint_payload
-from followups.models import Team, User
+from followup.db.models import Team, User
+from followup.nudges.webhook import complaint_payload
 from tests.rows import NOW, add_user, db
 
 BASE = "https://followup.example.com"
