@@ -11,6 +11,7 @@ from followup.commands.accounts import account_group
 from followup.commands.core import db_group, user_group
 from followup.commands.detection import detect_command, tasks_command
 from followup.commands.digest import digest_group
+from followup.commands.drafts import draft_command
 from followup.commands.importing import import_command
 from followup.commands.jobs import scheduler_command, worker_command
 from followup.commands.nlp import classify_command, nlp_group
@@ -35,7 +36,7 @@ def main() -> None:
 
 for command in (
     demo_command, db_group, user_group, account_group, sync_command, import_command,
-    classify_command, nlp_group, detect_command, tasks_command, digest_group,
+    classify_command, nlp_group, detect_command, tasks_command, draft_command, digest_group,
     serve_command, worker_command, scheduler_command,
 ):
     main.add_command(command)
