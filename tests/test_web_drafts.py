@@ -1,0 +1,116 @@
+"""The draft editor and `POST /api/v1/tasks/ID/draft`: prefilled per kind and language from
+the evidence, edited, downloaded as .eml; bad input is shown back with what was typed."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+
+from followups.models import TaskKind, User
+from followups.users import issue_api_token
+from tests.test_web_api import check, spec  # noqa: F401  (fixture)
+from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
+from tests.test_web_helpers import add_account, add_contact, add_task, add_thread, add_user, db
+
+QUESTION = "Könnten Sie mir bitte ein Angebot für 200 Stahlwinkel schicken? Die Bestellung #4821 kam gut an."
+
+
+def german_request(web_rt, user):
+    account = add_account(web_rt, user)
+    contact = add_contact(web_rt, account, email="dana@kunde.example", name="Dana Wolf", company="Kunde GmbH")
+    thread, messages = add_thread(web_rt, account, subject="Angebot Stahlwinkel", messages=[
+        {"direction": "inbound", "from_addr": "dana@kunde.example", "from_name": "Dana Wolf",
+         "to_addrs": [user.email, "einkauf@kunde.example"], "label": "inquiry", "needs_reply": True,
+         "body_text": QUESTION,
+         "evidence": [{"kind": "request", "text": "Könnten Sie", "start": 0, "end": 11},
+                      {"kind": "quantity", "text": "200 Stahlwinkel", "start": 45, "end": 60},
+                      {"kind": "order_number", "text": "Bestellung #4821", "start": 73, "end": 89}]},
+    ])
+    return add_task(web_rt, account, thread, messages[0], kind=TaskKind.NEEDS_REPLY, contact=contact,
+                    nudge="Dana Wolf wartet auf Antwort")
+
+
+def test_editor_is_prefilled_in_the_threads_language_with_the_question_quoted(client, web_rt):
+    user = add_user(web_rt, "rep@example.com", name="Rita Rep")
+    task = german_request(web_rt, user)
+    client.login("rep@example.com")
+
+    page = client.get(f"/tasks/{task.id}/draft").get_data(as_text=True)
+
+    assert 'value="Dana Wolf &lt;dana@kunde.example&gt;"' in page  # To: the customer
+    assert 'value="einkauf@kunde.example"' in page  # Cc: the other recipient, never the rep
+    assert 'value="Re: Angebot Stahlwinkel"' in page
+    assert "Hallo Dana," in page and "vielen Dank für Ihre Nachricht vom 4. März 2026" in page
+    assert "“Angebot Stahlwinkel” (Bestellung #4821, 200 Stahlwinkel)" in page
+    assert "&gt; Könnten Sie mir bitte ein Angebot für 200 Stahlwinkel schicken?" in page
+    # Import-only mailbox: no save into Drafts, a download instead.
+    assert "Save to my Drafts" not in page and "Download .eml" in page
+
+    english = client.get(f"/tasks/{task.id}/draft?language=en").get_data(as_text=True)
+    assert "Hi Dana," in english and "Thank you for your message of 4 March 2026" in english
+
+
+def test_download_is_a_reply_with_the_edited_text_and_bad_input_is_shown_back(client, web_rt):
+    user = add_user(web_rt, "rep@example.com", name="Rita Rep")
+    task = german_request(web_rt, user)
+    client.login("rep@example.com")
+    client.get(f"/tasks/{task.id}/draft")
+
+    bad = client.post(f"/tasks/{task.id}/draft", {"action": "download", "to": "dana at kunde", "cc": "",
+                                                  "subject": "Re: Angebot", "text": "Mein Entwurf bleibt."})
+    assert bad.status_code == 400
+    page = bad.get_data(as_text=True)
+    assert "To: &#39;dana at kunde&#39; is not an email address." in page and "Mein Entwurf bleibt." in page
+
+    response = client.post(f"/tasks/{task.id}/draft", {
+        "action": "download", "to": "Dana Wolf <dana@kunde.example>", "cc": "", "subject": "Re: Angebot Stahlwinkel",
+        "text": "Hallo Dana,\n\n200 Stahlwinkel kosten 480 EUR.\n", "language": "de"})
+
+    assert response.status_code == 200 and response.mimetype == "message/rfc822"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="follow-up-{task.id}.eml"'
+    mail = email.message_from_bytes(response.data, policy=policy.default)
+    assert mail["To"] == "Dana Wolf <dana@kunde.example>" and mail["From"] == "Rita Rep <rep@example.com>"
+    assert mail["In-Reply-To"] == f"<m{task.thread_id}-0@test>"
+    body = mail.get_content()
+    assert "480 EUR" in body and "> " + QUESTION in body  # the customer's mail quoted below
+
+
+def test_forms_need_csrf_and_other_peoples_tasks_do_not_exist(client, web_rt):
+    user = add_user(web_rt, "rep@example.com")
+    task = german_request(web_rt, user)
+    add_user(web_rt, "other@example.com")
+    client.login("other@example.com")
+    assert client.get(f"/tasks/{task.id}/draft").status_code == 404
+    assert client.post(f"/tasks/{task.id}/draft", {"action": "download", "to": "a@b.example", "cc": "",
+                                                   "subject": "x", "text": "y"}).status_code == 404
+    client.login("rep@example.com")
+    assert client.post(f"/tasks/{task.id}/draft", {"action": "download"}, csrf=False).status_code == 400
+
+
+def test_the_list_and_the_thread_link_to_the_editor(client, web_rt, rep):
+    client.login("rep@example.com")
+    link = f'href="/tasks/{rep["task"].id}/draft"'
+    assert link in client.get("/").get_data(as_text=True)
+    assert link in client.get(f"/threads/{rep['thread'].id}").get_data(as_text=True)
+
+
+def test_api_returns_the_draft_and_refuses_to_save_into_an_import_only_mailbox(client, web_rt, spec):
+    user = add_user(web_rt, "rep@example.com", name="Rita Rep")
+    task = german_request(web_rt, user)
+    with db(web_rt) as session:
+        token = issue_api_token(session.get(User, user.id))
+        session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    http = client.client
+
+    response = http.post(f"/api/v1/tasks/{task.id}/draft", json={"save": False}, headers=headers)
+    body = check(spec, response, "/tasks/{task_id}/draft", "post")
+    assert body["saved"] is None and body["draft"]["language"] == "de"
+    assert body["draft"]["to"] == ["Dana Wolf <dana@kunde.example>"]
+    assert body["draft"]["message_id"] == f"followup-draft.{task.account_id}.{task.id}@example.com"
+
+    refused = http.post(f"/api/v1/tasks/{task.id}/draft", json={"save": True}, headers=headers)
+    assert refused.status_code == 409 and "import-only" in check(spec, refused, "/tasks/{task_id}/draft", "post")["message"]
+    bad = http.post(f"/api/v1/tasks/{task.id}/draft", json={"save": "yes"}, headers=headers)
+    assert bad.status_code == 400
+    check(spec, bad, "/tasks/{task_id}/draft", "post")
