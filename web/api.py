@@ -27,7 +27,7 @@ from web.tasks import fetch_list, list_query
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_LIMIT = 200
-STATUS_ACTIONS = {"done": "done", "dismissed": "dismiss", "snoozed": "snooze"}
+STATUS_ACTIONS = {"done": "done", "dismissed": "dismiss", "snoozed": "snooze", "open": "reopen"}
 
 
 class ApiError(Exception):

@@ -14,7 +14,9 @@ from web.database import get_db
 from web.highlight import highlight
 from web.scoping import get_user_message_or_404, get_user_thread_or_404, visible_task_clause
 from web.formatting import now
+from followups.undo import step_before
 from web.task_actions import TaskActionError, mute as mute_thread, unmute as unmute_thread
+from web.undo import flash_undo
 
 bp = Blueprint("threads", __name__, url_prefix="/threads")
 
@@ -59,9 +61,12 @@ def relabel(message_id: int):
     label = request.form.get("label", "")
     if label not in {l.value for l in Label}:
         abort(400, description="Choose one of the labels.")
-    db.add(LabelFeedback(message_id=message.id, user_id=user.id, label=label))
+    at = now()
+    feedback = LabelFeedback(message_id=message.id, user_id=user.id, label=label, created_at=at)
+    db.add(feedback)
     db.commit()
-    flash(f"Thanks: the message is noted as {label}; the classifier learns from it.")
+    flash_undo(f"Thanks: the message is noted as {label}; the classifier learns from it.",
+               step_before("relabel", None, at, feedback_id=feedback.id))
     return redirect(url_for("threads.show", thread_id=message.thread_id, _anchor=f"message-{message.id}"))
 
 
@@ -71,14 +76,16 @@ def mute(thread_id: int):
     user = signed_in_user()
     db = get_db()
     thread = get_user_thread_or_404(db, user, thread_id)
+    at = now()
     try:
-        mute_thread(db, thread, user, at=now())
+        mute_thread(db, thread, user, at=at)
         db.commit()
     except TaskActionError as exc:
         db.rollback()
         flash(str(exc), "error")
     else:
-        flash("Thread muted; it will not bring follow-ups any more.")
+        flash_undo("Thread muted; it will not bring follow-ups any more.",
+                   step_before("mute", None, at, thread_id=thread.id))
     return redirect(url_for("threads.show", thread_id=thread.id))
 
 
@@ -89,7 +96,8 @@ def unmute(thread_id: int):
     user = signed_in_user()
     db = get_db()
     thread = get_user_thread_or_404(db, user, thread_id)
-    unmute_thread(db, thread, user, at=now())
+    back = unmute_thread(db, thread, user, at=now())
     db.commit()
-    flash("Thread unmuted; it will bring follow-ups again.")
+    flash("Thread unmuted; it will bring follow-ups again."
+          + (f" {back} follow-up{'s' if back != 1 else ''} the mute closed {'are' if back != 1 else 'is'} back." if back else ""))
     return redirect(url_for("threads.show", thread_id=thread.id))

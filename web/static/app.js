@@ -21,3 +21,17 @@
     apply();
   }
 })();
+// The Undo button (web/undo.py) goes away after its time; without this file it stays in the page.
+(function () {
+  "use strict";
+  var arm = function (root) {
+    var forms = (root.querySelectorAll ? root : document).querySelectorAll("form.undo[data-undo-seconds]");
+    Array.prototype.forEach.call(forms, function (form) {
+      if (form.dataset.armed) { return; }
+      form.dataset.armed = "1";
+      window.setTimeout(function () { form.remove(); }, 1000 * Number(form.dataset.undoSeconds));
+    });
+  };
+  document.addEventListener("DOMContentLoaded", function () { arm(document); });
+  document.addEventListener("htmx:afterSettle", function () { arm(document); });
+})();
