@@ -27,6 +27,7 @@ from web import view_cache
 from web.view_cache import render_rows
 from web.scoping import get_user_task_or_404, mine_clause, open_clause, user_accounts
 from web.task_actions import TaskActionError, apply_action
+from web.snooze import request_languages
 from web.undo import flash_undo, undo_token
 
 bp = Blueprint("tasks", __name__)
@@ -243,7 +244,7 @@ def _is_htmx() -> bool:
 @login_required
 def act(task_id: int):
     """One action on one task: `action` is done, snooze_tomorrow, snooze_next_week,
-    snooze_date (with `on_date`), dismiss, mute, reopen (a closed task) or wake (a snoozed one).
+    snooze_date (with `on_date`), snooze_phrase (with `when`: "in 3 days"), dismiss, mute, reopen (a closed task) or wake (a snoozed one).
     The first five come back with an Undo button (web.undo)."""
     user = signed_in_user()
     db = get_db()
@@ -254,7 +255,8 @@ def act(task_id: int):
     step = None
     try:
         if action.startswith("snooze_"):
-            until = snooze_until(action.removeprefix("snooze_"), user.timezone, at, request.form.get("on_date"))
+            until = snooze_until(action.removeprefix("snooze_"), user.timezone, at, request.form.get("on_date"),
+                                 phrase=request.form.get("when"), languages=request_languages())
             action = "snooze"
         if action in UNDOABLE:
             step = step_before(action, task, at, thread_id=task.thread_id if action == "mute" else None)
