@@ -17,7 +17,9 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from followups.models import FollowUpTask, LabelFeedback, TaskEvent, TaskStatus, Thread, User
+from followups.models import FollowUpTask, LabelFeedback, Message, TaskEvent, TaskStatus, Thread, User
+from followups.relabel import set_label
+from followups.rules import NOT_A_COMPLAINT
 from followups.tasks import TaskError, record_event, unmute_thread
 from followups.types import utcnow
 
@@ -39,6 +41,9 @@ class UndoStep:
     assignee_id: int | None = None
     thread_id: int | None = None
     feedback_id: int | None = None
+    message_id: int | None = None  # a relabel: the message, its label and confidence before
+    label: str | None = None
+    confidence: float | None = None
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -65,12 +70,14 @@ def step_before(action: str, task: FollowUpTask | None, at: datetime, **extra) -
 
 
 def reopen_task(session: Session, task: FollowUpTask, actor: User | None, *, at: datetime | None = None,
-                event: str = "reopened", detail: str = "") -> None:
-    """Back on the list: a closed task reopened, a snoozed one woken now."""
+                event: str = "reopened", detail: str = "", user_dismissal: bool = True) -> None:
+    """Back on the list: a closed task reopened, a snoozed one woken now. Reopening a task
+    the user dismissed takes back the "not needed" feedback the dismissal gave (not when
+    a mute or a rule closed it: `user_dismissal` False)."""
     at = at or utcnow()
     if task.status == TaskStatus.OPEN:
         raise TaskError(f"task {task.id} is already open")
-    if task.status == TaskStatus.DISMISSED:
+    if task.status == TaskStatus.DISMISSED and user_dismissal:
         _forget_not_needed(session, task, actor)
     task.status = TaskStatus.OPEN
     task.closed_at = None
@@ -88,20 +95,13 @@ def unmute_and_reopen(session: Session, thread: Thread, actor: User | None, *, a
     unmute_thread(session, thread, actor, at=at)
     if not was_muted:
         return 0
-    reopened = 0
-    for task in session.exec(select(FollowUpTask).where(
-            FollowUpTask.thread_id == thread.id, FollowUpTask.status == TaskStatus.DISMISSED)):
-        last = session.exec(select(TaskEvent).where(TaskEvent.task_id == task.id)
-                            .order_by(TaskEvent.at.desc(), TaskEvent.id.desc())).first()
-        if last is not None and last.detail == MUTE_DETAIL:
-            reopen_task(session, task, actor, at=at, detail="thread unmuted")
-            reopened += 1
-    return reopened
+    return _reopen_closed_by(session, thread.id, MUTE_DETAIL, actor, at, "thread unmuted")
 
 
 def undo(session: Session, step: UndoStep, task: FollowUpTask | None, thread: Thread | None,
-         actor: User, *, at: datetime | None = None) -> None:
-    """Put back what `step` changed; `TaskError` when the task has moved on since."""
+         actor: User, *, at: datetime | None = None, message: Message | None = None) -> None:
+    """Put back what `step` changed; `TaskError` when the task has moved on since. A relabel
+    undone flags its thread for detection, which the caller runs."""
     at = at or utcnow()
     detail = f"{step.action} undone"
     if step.action == "mute":
@@ -113,6 +113,9 @@ def undo(session: Session, step: UndoStep, task: FollowUpTask | None, thread: Th
         if step.feedback_id is not None:
             session.exec(delete(LabelFeedback).where(LabelFeedback.id == step.feedback_id,
                                                      LabelFeedback.user_id == actor.id))
+        if message is not None:
+            set_label(session, message, step.label, step.confidence, at=at)
+            _reopen_closed_by(session, message.thread_id, NOT_A_COMPLAINT, actor, at, "relabel undone")
         return
     if task is None:
         raise TaskError("the follow-up is gone")
@@ -136,6 +139,20 @@ def undo(session: Session, step: UndoStep, task: FollowUpTask | None, thread: Th
         record_event(session, task, "undone", actor=actor, detail=detail, at=at)
         return
     reopen_task(session, task, actor, at=at, event="undone", detail=detail)
+
+
+def _reopen_closed_by(session: Session, thread_id: int | None, reason: str, actor: User | None,
+                      at: datetime, detail: str) -> int:
+    """Reopen the closed tasks of the thread whose last event is `reason`; returns how many."""
+    reopened = 0
+    for task in session.exec(select(FollowUpTask).where(
+            FollowUpTask.thread_id == thread_id, FollowUpTask.status.not_in([TaskStatus.OPEN, TaskStatus.SNOOZED]))):
+        last = session.exec(select(TaskEvent).where(TaskEvent.task_id == task.id)
+                            .order_by(TaskEvent.at.desc(), TaskEvent.id.desc())).first()
+        if last is not None and last.detail == reason:
+            reopen_task(session, task, actor, at=at, detail=detail, user_dismissal=False)
+            reopened += 1
+    return reopened
 
 
 def _forget_not_needed(session: Session, task: FollowUpTask, actor: User | None) -> None:

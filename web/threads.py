@@ -1,6 +1,7 @@
 """The thread view: the messages in order, each with its label, confidence and evidence,
-and the follow-ups on the thread. Relabelling a message stores a `LabelFeedback` row for
-the classifier to learn from; the model's own label stays as it was."""
+and the follow-ups on the thread. Relabelling a message takes effect at once
+(followups.relabel: the label changes and detection reruns for the thread) and is kept as a
+`LabelFeedback` row for the classifier to learn from."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from sqlmodel import select
 
+from followups.detection import detect_account
 from followups.models import FollowUpTask, Label, LabelFeedback, MailAccount, Message
+from followups.relabel import relabel_message
+from followups.undo import step_before
 from web.auth import signed_in_user
 from web.database import get_db
 from web.highlight import highlight
 from web.scoping import get_user_message_or_404, get_user_thread_or_404, visible_task_clause
 from web.formatting import now
-from followups.undo import step_before
 from web.task_actions import TaskActionError, mute as mute_thread, unmute as unmute_thread
 from web.undo import flash_undo
 
@@ -62,11 +65,13 @@ def relabel(message_id: int):
     if label not in {l.value for l in Label}:
         abort(400, description="Choose one of the labels.")
     at = now()
-    feedback = LabelFeedback(message_id=message.id, user_id=user.id, label=label, created_at=at)
-    db.add(feedback)
+    step_extra = {"message_id": message.id, "label": message.label, "confidence": message.confidence}
+    feedback = relabel_message(db, message, label, user, at=at)
+    detect_account(db, message.account_id, at)
     db.commit()
-    flash_undo(f"Thanks: the message is noted as {label}; the classifier learns from it.",
-               step_before("relabel", None, at, feedback_id=feedback.id))
+    flash_undo(f"Relabelled as {label}: the follow-ups of this thread follow the new label, "
+               "and the classifier learns from it.",
+               step_before("relabel", None, at, feedback_id=feedback.id, **step_extra))
     return redirect(url_for("threads.show", thread_id=message.thread_id, _anchor=f"message-{message.id}"))
 
 

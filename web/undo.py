@@ -8,19 +8,19 @@ alter it; the signed-in user's scoping still decides which task or thread it may
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, request
 from flask_login import login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from followups.models import Thread
+from followups.detection import detect_account
 from followups.tasks import TaskError
 from followups.undo import UndoStep, undo
 from web.auth import _safe_next, signed_in_user
 from web.database import get_db
 from web.formatting import now
-from web.scoping import get_user_task_or_404, get_user_thread_or_404
+from web.scoping import get_user_message_or_404, get_user_task_or_404, get_user_thread_or_404
 
 bp = Blueprint("undo", __name__)
 
@@ -68,8 +68,11 @@ def take_back():
         return _answer("Too late to undo; reopen the follow-up from the Closed or Snoozed view.", error=True)
     task = get_user_task_or_404(db, user, step.task_id) if step.task_id is not None else None
     thread = get_user_thread_or_404(db, user, step.thread_id) if step.thread_id is not None else None
+    message = get_user_message_or_404(db, user, step.message_id) if step.message_id is not None else None
     try:
-        undo(db, step, task, thread, user, at=at)
+        undo(db, step, task, thread, user, at=at, message=message)
+        if message is not None:
+            detect_account(db, message.account_id, at)
         db.commit()
     except TaskError as exc:
         db.rollback()
