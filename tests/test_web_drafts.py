@@ -114,3 +114,25 @@ def test_api_returns_the_draft_and_refuses_to_save_into_an_import_only_mailbox(c
     bad = http.post(f"/api/v1/tasks/{task.id}/draft", json={"save": "yes"}, headers=headers)
     assert bad.status_code == 400
     check(spec, bad, "/tasks/{task_id}/draft", "post")
+
+
+def test_reply_links_open_gmail_by_message_id_or_the_mail_app_with_the_question(client, web_rt):
+    from urllib.parse import unquote
+
+    user = add_user(web_rt, "rep@example.com", name="Rita Rep")
+    task = german_request(web_rt, user)
+    gmail = add_account(web_rt, user, address="rep@gmail.example", imap_host="imap.gmail.com", password="app-pass")
+    thread, messages = add_thread(web_rt, gmail, subject="Chairs", messages=[{"body_text": "Do you have 40 chairs?"}])
+    on_gmail = add_task(web_rt, gmail, thread, messages[0], kind=TaskKind.NEEDS_REPLY, key="gmail")
+    client.login("rep@example.com")
+
+    page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert (f'href="https://mail.google.com/mail/u/0/#search/rfc822msgid%3Am{thread.id}-0%40test"' in page
+            and ">Open in Gmail</a>" in page)
+    assert f'href="/tasks/{on_gmail.id}/draft"' in page
+
+    page = client.get(f"/threads/{task.thread_id}").get_data(as_text=True)
+    mailto = unquote(page.split('class="button reply-link" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&"))
+    assert mailto.startswith("mailto:dana@kunde.example?subject=Re: Angebot Stahlwinkel&body=Hallo Dana,")
+    assert "> Könnten Sie mir bitte ein Angebot für 200 Stahlwinkel schicken?" in mailto
+    assert "&cc=einkauf@kunde.example" in mailto

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from urllib.parse import quote
 
 from followups.drafts import Draft
@@ -29,10 +30,14 @@ def gmail_link(message_id: str) -> str:
 
 
 def mailto_link(draft: Draft) -> str:
+    """RFC 6068: bare addresses (no display names), every value percent-encoded."""
+    def addresses(values) -> str:
+        return ",".join(quote(parseaddr(v)[1], safe="@") for v in values)
+
     query = f"subject={quote(draft.subject, safe='')}&body={quote(draft.text[:MAX_MAILTO_BODY], safe='')}"
     if draft.cc:
-        query += "&cc=" + quote(",".join(draft.cc), safe="@")
-    return "mailto:" + quote(",".join(draft.to), safe="@,") + "?" + query
+        query += "&cc=" + addresses(draft.cc)
+    return f"mailto:{addresses(draft.to)}?{query}"
 
 
 def reply_link(account: MailAccount, draft: Draft) -> tuple[str, str]:

@@ -10,7 +10,8 @@ from flask_login import login_required
 from sqlmodel import select
 
 from followups.detection import detect_account
-from followups.models import FollowUpTask, Label, LabelFeedback, MailAccount, Message
+from followups.drafts import load_draft
+from followups.models import OPEN_STATUSES, FollowUpTask, Label, LabelFeedback, MailAccount, Message
 from followups.relabel import relabel_message
 from followups.undo import step_before
 from web.auth import signed_in_user
@@ -18,6 +19,7 @@ from web.database import get_db
 from web.highlight import highlight
 from web.scoping import get_user_message_or_404, get_user_thread_or_404, visible_task_clause
 from web.formatting import now
+from web.reply_links import reply_link
 from web.task_actions import TaskActionError, mute as mute_thread, unmute as unmute_thread
 from web.undo import flash_undo
 
@@ -48,9 +50,11 @@ def show(thread_id: int):
         .order_by(FollowUpTask.due_at)
     ).all()
     account = db.get(MailAccount, thread.account_id)
+    reply_links = {task.id: reply_link(account, load_draft(db, task))
+                   for task in tasks if task.status in OPEN_STATUSES and account is not None}
     return render_template(
         "threads/show.html", thread=thread, messages=messages, feedback=feedback, tasks=tasks,
-        account=account, labels=list(Label), highlight=highlight, user=user,
+        account=account, labels=list(Label), highlight=highlight, user=user, reply_links=reply_links,
         own=account is not None and account.user_id == user.id,
     )
 
