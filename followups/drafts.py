@@ -23,13 +23,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, getaddresses
 from functools import lru_cache
 from pathlib import Path
+from string import Formatter
 from zoneinfo import ZoneInfo
 
 import yaml
 from sqlmodel import Session, select
 
 from followups.language import DEFAULT_LANGUAGE, detect_language
-from followups.models import Contact, Direction, FollowUpTask, MailAccount, Message, TaskKind, Thread, User
+from followups.models import Contact, Direction, DraftText, FollowUpTask, MailAccount, Message, TaskKind, Thread, User
 
 TEXTS_DIR = Path(__file__).with_name("draft_texts")
 
@@ -191,8 +192,10 @@ def compose_draft(
     contact: Contact | None,
     *,
     language: str | None = None,
+    own_texts: dict[tuple[str, str], str] | None = None,
 ) -> Draft:
-    """The follow-up for `task` (see the module docstring); `language` overrides the thread's."""
+    """The follow-up for `task` (see the module docstring); `language` overrides the thread's,
+    `own_texts` (by language and kind) the package's texts."""
     languages = draft_languages()
     if language is not None and language not in languages:
         raise DraftError(f"no draft texts in {language!r}; choose one of: {', '.join(languages)}")
@@ -218,7 +221,8 @@ def compose_draft(
         "question": _quote("\n".join(_questions(trigger if trigger in theirs else (theirs[-1] if theirs else None)))),
         "answer_here": texts.answer_here,
     }
-    kind_text = texts.kinds.get(task.kind) or texts.kinds[TaskKind.AWAITING_REPLY]
+    kind_text = ((own_texts or {}).get((texts.code, task.kind)) or texts.kinds.get(task.kind)
+                 or texts.kinds[TaskKind.AWAITING_REPLY])
     body = kind_text.format_map(values).strip()
     signature = user.display_name or ""
     text = f"{greeting}\n\n{body}\n\n{texts.closing}\n{signature}".rstrip() + "\n"
@@ -250,7 +254,27 @@ def load_draft(session: Session, task: FollowUpTask, *, language: str | None = N
         select(Message).where(Message.thread_id == task.thread_id).order_by(Message.sent_at, Message.id)
     )) if thread is not None else []
     contact = session.get(Contact, task.contact_id) if task.contact_id is not None else None
-    return compose_draft(task, thread, messages, account, user, contact, language=language)
+    own = {(row.language, row.kind): row.text for row in session.exec(select(DraftText).where(DraftText.user_id == user.id))}
+    return compose_draft(task, thread, messages, account, user, contact, language=language, own_texts=own)
+
+
+PLACEHOLDERS = ("first_name", "date", "topic", "question", "answer_here")
+"""What a kind's text may name in braces (filled in by `compose_draft`)."""
+
+
+def check_draft_text(text: str) -> str:
+    """A user's own text for a kind, checked: only `PLACEHOLDERS`, braces in pairs."""
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > MAX_TEXT_CHARS:
+        raise DraftError(f"the text is longer than {MAX_TEXT_CHARS:,} characters")
+    try:
+        names = [name for _literal, name, _spec, _conv in Formatter().parse(text) if name is not None]
+    except ValueError:
+        raise DraftError("a { or } without its pair (write {{ or }} for a brace itself)") from None
+    unknown = [n for n in names if n not in PLACEHOLDERS]
+    if unknown:
+        raise DraftError(f"{{{unknown[0]}}} is not a placeholder; use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}")
+    return text
 
 
 # ---- the pieces -------------------------------------------------------------------------

@@ -136,3 +136,25 @@ def test_reply_links_open_gmail_by_message_id_or_the_mail_app_with_the_question(
     assert mailto.startswith("mailto:dana@kunde.example?subject=Re: Angebot Stahlwinkel&body=Hallo Dana,")
     assert "> Könnten Sie mir bitte ein Angebot für 200 Stahlwinkel schicken?" in mailto
     assert "&cc=einkauf@kunde.example" in mailto
+
+
+def test_own_draft_texts_in_settings_are_checked_then_used(client, web_rt):
+    user = add_user(web_rt, "rep@example.com", name="Rita Rep")
+    task = german_request(web_rt, user)
+    client.login("rep@example.com")
+    page = client.get("/settings/drafts?language=de").get_data(as_text=True)
+    assert "vielen Dank für Ihre Nachricht vom {date} zu {topic}" in page
+
+    bad = client.post("/settings/drafts", {"language": "de", "text_needs_reply": "Danke {vorname}!"})
+    assert bad.status_code == 400
+    shown = bad.get_data(as_text=True)
+    assert "{vorname} is not a placeholder" in shown and "Danke {vorname}!" in shown
+
+    own = "danke für Ihre Anfrage zu {topic}:\n\n{question}\n\nHier mein Angebot: {answer_here}"
+    client.post("/settings/drafts", {"language": "de", "text_needs_reply": own})
+    page = client.get(f"/tasks/{task.id}/draft").get_data(as_text=True)
+    assert "danke für Ihre Anfrage zu “Angebot Stahlwinkel” (Bestellung #4821, 200 Stahlwinkel):" in page
+    assert "Hier mein Angebot: [Ihre Antwort]" in page
+    # Emptied: the standard text again.
+    client.post("/settings/drafts", {"language": "de", "text_needs_reply": ""})
+    assert "vielen Dank für Ihre Nachricht" in client.get(f"/tasks/{task.id}/draft").get_data(as_text=True)
