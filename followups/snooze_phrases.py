@@ -9,8 +9,11 @@ the day ("9am", "afternoon", "in 2 hours") wakes then.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
+
+from followups.calendar import BusinessCalendar
 
 MAX_PHRASE_CHARS = 80
 MAX_SNOOZE = timedelta(days=366)
@@ -19,6 +22,14 @@ PHRASE_LANGUAGES = ("en", "de", "fr", "es")
 """Languages a phrase may be in; the user's own come first."""
 
 _TIME_PERIODS = ("time", "part_of_day")
+
+AFTER_THE_HOLIDAYS = re.compile(
+    r"^(?:after|nach|apr[eè]s|despu[eé]s de)\b.*\b(?:holidays?|feiertage?n?|f[eê]tes|f[eé]ri[eé]s|fiestas|festivos)\b",
+    re.IGNORECASE)
+"""“after the holidays”, “nach den Feiertagen”, “après les fêtes”, “después de las fiestas”."""
+
+HOLIDAYS_AHEAD = timedelta(days=120)
+"""How far ahead “the holidays” are looked for."""
 """dateparser's periods of a phrase that names its own time of day."""
 
 
@@ -27,8 +38,10 @@ class SnoozePhraseError(ValueError):
 
 
 def read_snooze(phrase: str, now: datetime, zone: ZoneInfo, *, languages=PHRASE_LANGUAGES,
-                wake_hour: int = 9) -> datetime:
-    """The moment (aware UTC) `phrase` means, after `now`, or `SnoozePhraseError`."""
+                wake_hour: int = 9, calendar: BusinessCalendar | None = None) -> datetime:
+    """The moment (aware UTC) `phrase` means, after `now`, or `SnoozePhraseError`. "After
+    the holidays" is the first business day after the next public holiday of `calendar`
+    (and the days off around it)."""
     from dateparser.date import DateDataParser  # its language data loads on first use
 
     text = " ".join((phrase or "").split())
@@ -36,6 +49,8 @@ def read_snooze(phrase: str, now: datetime, zone: ZoneInfo, *, languages=PHRASE_
         raise SnoozePhraseError("say when, for example “in 3 days” or “next Monday 9am”")
     if len(text) > MAX_PHRASE_CHARS:
         raise SnoozePhraseError(f"say it in at most {MAX_PHRASE_CHARS} characters")
+    if AFTER_THE_HOLIDAYS.match(text):
+        return _after_the_holidays(now, zone, calendar, wake_hour)
     wanted = [code for code in dict.fromkeys(list(languages) + list(PHRASE_LANGUAGES)) if code in PHRASE_LANGUAGES]
     local_now = now.astimezone(zone)
     parser = DateDataParser(languages=wanted, settings={
@@ -54,3 +69,16 @@ def read_snooze(phrase: str, now: datetime, zone: ZoneInfo, *, languages=PHRASE_
     if until - now > MAX_SNOOZE:
         raise SnoozePhraseError("snooze for at most a year")
     return until
+
+
+def _after_the_holidays(now: datetime, zone: ZoneInfo, calendar: BusinessCalendar | None, wake_hour: int) -> datetime:
+    if calendar is None or not calendar.holiday_country:
+        raise SnoozePhraseError("choose your holiday country in Settings to snooze until after the holidays")
+    today = now.astimezone(zone).date()
+    day = today + timedelta(days=1)
+    while not calendar.is_holiday(day):
+        day += timedelta(days=1)
+        if day - today > HOLIDAYS_AHEAD:
+            raise SnoozePhraseError("no public holidays in the next four months")
+    back = calendar.next_business_day(day)
+    return datetime.combine(back, time(wake_hour), tzinfo=zone).astimezone(timezone.utc)

@@ -72,3 +72,15 @@ def test_the_moment_is_shown_back_then_saved_and_a_bad_phrase_is_a_form_error(cl
     with db(web_rt) as session:
         assert session.get(FollowUpTask, task_id).snooze_until == datetime(2026, 3, 12, 13, 30, tzinfo=timezone.utc)
     assert NOW.tzinfo is not None
+
+
+def test_after_the_holidays_is_the_first_business_day_after_the_next_public_holiday():
+    from followups.calendar import BusinessCalendar
+
+    german = BusinessCalendar("Europe/Berlin", frozenset(range(5)), "DE")
+    # Wed 2 Dec 2026: Christmas (Fri 25, Sat 26) and the weekend: back on Mon 28 Dec, 09:00.
+    for phrase in ("after the holidays", "nach den Feiertagen", "après les fêtes", "después de las fiestas"):
+        until = read_snooze(phrase, WEDNESDAY, BERLIN, calendar=german)
+        assert until.astimezone(BERLIN).replace(tzinfo=None) == datetime(2026, 12, 28, 9, 0), phrase
+    with pytest.raises(SnoozePhraseError, match="holiday country in Settings"):
+        read_snooze("after the holidays", WEDNESDAY, BERLIN, calendar=BusinessCalendar("Europe/Berlin"))

@@ -51,7 +51,7 @@ def local_morning(day: date, zone: ZoneInfo) -> datetime:
 
 
 def snooze_until(choice: str, zone_name: str | None, at: datetime, on_date: str | None = None, *,
-                 phrase: str | None = None, languages: tuple[str, ...] = ()) -> datetime:
+                 phrase: str | None = None, languages: tuple[str, ...] = (), calendar=None) -> datetime:
     """When a snooze chosen as "tomorrow", "next_week", "date" (with `on_date`: a day, or a
     day and time from the date-time picker) or "phrase" ("in 3 days", `read_snooze`) ends.
 
@@ -59,7 +59,7 @@ def snooze_until(choice: str, zone_name: str | None, at: datetime, on_date: str 
     """
     zone = user_zone(zone_name)
     if choice == "phrase":
-        return read_snooze(phrase or "", at, zone, languages=languages, wake_hour=WAKE_HOUR)
+        return read_snooze(phrase or "", at, zone, languages=languages, wake_hour=WAKE_HOUR, calendar=calendar)
     if choice == "date" and on_date and "T" in on_date:
         try:
             picked = datetime.fromisoformat(on_date.strip()).replace(tzinfo=zone)

@@ -8,12 +8,21 @@ from flask import Blueprint, request
 from flask_login import login_required
 from markupsafe import escape
 
+from followups.calendar import BusinessCalendar, CalendarError, parse_working_days
 from web.auth import signed_in_user
 from web.formatting import local_time, now, snooze_until
 
 bp = Blueprint("snooze", __name__)
 
 SHOWN_FORMAT = "%a %-d %b, %H:%M"
+
+
+def user_calendar(user) -> BusinessCalendar | None:
+    """The user's working calendar ("after the holidays"), or None when their settings are unusable."""
+    try:
+        return BusinessCalendar(user.timezone, parse_working_days(user.working_days), user.holiday_country)
+    except CalendarError:
+        return None
 
 
 def request_languages() -> tuple[str, ...]:
@@ -29,7 +38,8 @@ def preview():
     if not phrase.strip():
         return ""
     try:
-        until = snooze_until("phrase", user.timezone, now(), phrase=phrase, languages=request_languages())
+        until = snooze_until("phrase", user.timezone, now(), phrase=phrase, languages=request_languages(),
+                             calendar=user_calendar(user))
     except ValueError as exc:
         return f'<span class="error">{escape(str(exc))}</span>'
     return f'<span class="when">{escape(local_time(until, user.timezone, SHOWN_FORMAT))}</span>'

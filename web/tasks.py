@@ -27,7 +27,7 @@ from web import view_cache
 from web.view_cache import render_rows
 from web.scoping import get_user_task_or_404, mine_clause, open_clause, user_accounts
 from web.task_actions import TaskActionError, apply_action
-from web.snooze import request_languages
+from web.snooze import request_languages, user_calendar
 from web.undo import flash_undo, undo_token
 
 bp = Blueprint("tasks", __name__)
@@ -256,7 +256,8 @@ def act(task_id: int):
     try:
         if action.startswith("snooze_"):
             until = snooze_until(action.removeprefix("snooze_"), user.timezone, at, request.form.get("on_date"),
-                                 phrase=request.form.get("when"), languages=request_languages())
+                                 phrase=request.form.get("when"), languages=request_languages(),
+                                 calendar=user_calendar(user))
             action = "snooze"
         if action in UNDOABLE:
             step = step_before(action, task, at, thread_id=task.thread_id if action == "mute" else None)
