@@ -98,6 +98,7 @@ def _drafts_folder(connection: ImapConnection) -> tuple[str, bool]:
     name = _personal_prefix(connection) + NEW_FOLDER_NAME
     with translate_errors(connection.settings, f"CREATE {name}"):
         if connection.has("CREATE-SPECIAL-USE"):
+            # imapclient's create_folder() takes no USE list (RFC 6154 §5.1): the raw command.
             connection.client._imap._simple_command("CREATE", _quoted(name), "(USE (\\Drafts))")
         else:
             connection.client.create_folder(name)
