@@ -158,3 +158,27 @@ def test_own_draft_texts_in_settings_are_checked_then_used(client, web_rt):
     # Emptied: the standard text again.
     client.post("/settings/drafts", {"language": "de", "text_needs_reply": ""})
     assert "vielen Dank für Ihre Nachricht" in client.get(f"/tasks/{task.id}/draft").get_data(as_text=True)
+
+
+def test_cli_prints_the_draft_and_says_why_an_import_only_mailbox_cannot_save(web_rt):
+    from click.testing import CliRunner
+
+    from followup.cli import main
+    from tests.conftest import TEST_SECRET_KEY
+
+    user = add_user(web_rt, "rep@example.com", name="Rita Rep")
+    task = german_request(web_rt, user)
+    env = {"FOLLOWUP_DATA_DIR": str(web_rt.settings.data_dir), "FOLLOWUP_DATABASE_URL": web_rt.settings.database_url,
+           "FOLLOWUP_SECRET_KEY": TEST_SECRET_KEY, "FOLLOWUP_REDIS_URL": ""}
+    cli = CliRunner()
+
+    printed = cli.invoke(main, ["draft", str(task.id), "--language", "en"], env=env)
+    assert printed.exit_code == 0, printed.output
+    assert printed.output.startswith("From: rep@example.com\nTo: Dana Wolf <dana@kunde.example>\nCc: einkauf@kunde.example\n"
+                                     "Subject: Re: Angebot Stahlwinkel\n")
+    assert "Hi Dana," in printed.output and "> " + QUESTION in printed.output
+
+    refused = cli.invoke(main, ["draft", str(task.id), "--save"], env=env)
+    assert refused.exit_code == 1 and "import-only" in refused.output
+    missing = cli.invoke(main, ["draft", "999999"], env=env)
+    assert missing.exit_code == 1 and "no task has the id 999999" in missing.output
