@@ -202,7 +202,7 @@ def compose_draft(
     own = {a.lower() for a in account.addresses}
     replied = _replied_message(messages)
     trigger = next((m for m in messages if m.id == task.trigger_message_id), None) or replied
-    theirs = [m for m in messages if m.direction == Direction.INBOUND]
+    theirs = [m for m in messages if m.direction == Direction.INBOUND and not (m.is_bounce or m.is_auto_reply)]
     code = language or detect_language([m.body_text for m in theirs or messages], languages)
     texts = languages.get(code) or languages[DEFAULT_LANGUAGE]
 
@@ -213,11 +213,12 @@ def compose_draft(
         (m.from_name for m in reversed(theirs) if m.from_name), "")
     first_name = _first_name(name)
     greeting = texts.greeting.format(first_name=first_name) if first_name else texts.greeting_no_name
-    when = trigger.sent_at if trigger is not None else task.created_at
+    when = _occasion(task, trigger, contact)
     values = {
         "first_name": first_name,
         "date": texts.format_date(when, user.timezone),
-        "topic": _topic(thread, trigger, theirs),
+        "topic": _topic(thread, trigger if trigger is not None and not (trigger.is_bounce or trigger.is_auto_reply)
+                        else None, theirs),
         "question": _quote("\n".join(_questions(trigger if trigger in theirs else (theirs[-1] if theirs else None)))),
         "answer_here": texts.answer_here,
     }
@@ -246,14 +247,21 @@ def compose_draft(
 
 
 def load_draft(session: Session, task: FollowUpTask, *, language: str | None = None) -> Draft:
-    """`compose_draft` for a task, with the rows it needs read from the database."""
+    """`compose_draft` for a task, with the rows it needs read from the database. A contact's
+    task (dormant customer, anniversary) answers the latest thread with that contact."""
     account = session.get(MailAccount, task.account_id)
     user = session.get(User, account.user_id)
-    thread = session.get(Thread, task.thread_id) if task.thread_id is not None else None
-    messages = list(session.exec(
-        select(Message).where(Message.thread_id == task.thread_id).order_by(Message.sent_at, Message.id)
-    )) if thread is not None else []
     contact = session.get(Contact, task.contact_id) if task.contact_id is not None else None
+    thread_id = task.thread_id
+    if thread_id is None and contact is not None:
+        thread_id = session.exec(
+            select(Message.thread_id).where(Message.account_id == account.id, Message.thread_id.is_not(None),
+                                            Message.from_addr == contact.email)
+            .order_by(Message.sent_at.desc(), Message.id.desc())).first()
+    thread = session.get(Thread, thread_id) if thread_id is not None else None
+    messages = list(session.exec(
+        select(Message).where(Message.thread_id == thread.id).order_by(Message.sent_at, Message.id)
+    )) if thread is not None else []
     own = {(row.language, row.kind): row.text for row in session.exec(select(DraftText).where(DraftText.user_id == user.id))}
     return compose_draft(task, thread, messages, account, user, contact, language=language, own_texts=own)
 
@@ -303,6 +311,16 @@ def _recipients(replied: Message | None, own: set[str]) -> tuple[tuple[str, ...]
     return tuple(others(replied.to_addrs)), tuple(others(replied.cc_addrs))
 
 
+def _occasion(task: FollowUpTask, trigger: Message | None, contact: Contact | None) -> datetime:
+    """The date the draft names: the sale for an anniversary, the last exchange for a dormant
+    customer, else the message that triggered the task."""
+    if contact is not None and task.kind == TaskKind.ANNIVERSARY and contact.first_sale_at:
+        return contact.first_sale_at
+    if contact is not None and task.kind == TaskKind.DORMANT_CUSTOMER and contact.last_message_at:
+        return contact.last_message_at
+    return trigger.sent_at if trigger is not None else task.created_at
+
+
 def _first_name(name: str) -> str:
     name = name.strip().strip('"')
     if not name or "@" in name:
@@ -328,6 +346,8 @@ def _facts(messages) -> list[str]:
             for item in message.evidence or []:
                 if isinstance(item, dict) and item.get("kind") == kind and item.get("text"):
                     text = " ".join(str(item["text"]).split())
+                    if kind == "date" and not any(c.isdigit() for c in text):
+                        continue  # "yesterday", "next week": relative to a mail long gone
                     found.setdefault(text.lower(), text)
     return list(found.values())[:MAX_FACTS]
 
@@ -345,6 +365,7 @@ def _questions(message: Message | None) -> list[str]:
         sentence = _sentence_at(text, item)
         if sentence and sentence not in sentences:
             sentences.append(sentence)
+    sentences = [s for s in sentences if not any(s != other and s in other for other in sentences)]
     if not sentences:
         sentences = [s.strip() for s in re.findall(r"[^.!?\n]*\?", text) if s.strip()]
     if not sentences and text.strip():
@@ -360,8 +381,11 @@ def _sentence_at(text: str, item: dict) -> str:
     if start < 0:
         return ""
     begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    end_match = _SENTENCE_END.search(text, start + len(phrase))
-    end = end_match.end() if end_match else len(text)
+    if _SENTENCE_END.fullmatch(phrase[-1:]):  # the span is a whole sentence (a question)
+        end = start + len(phrase)
+    else:
+        end_match = _SENTENCE_END.search(text, start + len(phrase))
+        end = end_match.end() if end_match else len(text)
     return " ".join(text[begin:end].split())
 
 

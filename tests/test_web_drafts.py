@@ -182,3 +182,33 @@ def test_cli_prints_the_draft_and_says_why_an_import_only_mailbox_cannot_save(we
     assert refused.exit_code == 1 and "import-only" in refused.output
     missing = cli.invoke(main, ["draft", "999999"], env=env)
     assert missing.exit_code == 1 and "no task has the id 999999" in missing.output
+
+
+def test_a_contacts_task_answers_the_latest_thread_with_them_and_names_the_sale(web_rt):
+    from datetime import timedelta
+
+    from followups.drafts import load_draft
+    from followups.models import Contact, FollowUpTask
+    from tests.test_web_helpers import NOW
+
+    user = add_user(web_rt, "rep@example.com", name="Rita Rep")
+    account = add_account(web_rt, user)
+    contact = add_contact(web_rt, account, email="nina@shop.example", name="Nina Nagel")
+    add_thread(web_rt, account, subject="Old order", messages=[{"from_addr": "nina@shop.example",
+                                                                "sent_at": NOW - timedelta(days=400)}])
+    latest, _ = add_thread(web_rt, account, subject="Spare parts", messages=[
+        {"from_addr": "nina@shop.example", "from_name": "Nina Nagel", "sent_at": NOW - timedelta(days=300),
+         "body_text": "Please send the spare parts for order #7781."}])
+    with db(web_rt) as session:
+        row = session.get(Contact, contact.id)
+        row.first_sale_at = NOW - timedelta(days=365)
+        session.add(row)
+        session.commit()
+    task = add_task(web_rt, account, kind=TaskKind.ANNIVERSARY, contact=contact, key="anniversary:contact")
+
+    with db(web_rt) as session:
+        draft = load_draft(session, session.get(FollowUpTask, task.id), language="en")
+
+    assert draft.subject == "Re: Spare parts" and draft.in_reply_to == f"m{latest.id}-0@test"
+    assert draft.to == ("Nina Nagel <nina@shop.example>",)
+    assert "a year since your order “Spare parts” (10 March 2025)" in draft.text
