@@ -12,7 +12,7 @@ from followups.models import FollowUpTask, LabelFeedback, TaskEvent, TaskKind, T
 from followups.users import issue_api_token
 from tests.test_web_complaints import _team
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import NOW, add_task, db
+from tests.test_web_helpers import NOW, WebClient, add_task, add_user, db
 from web.undo import UNDO_GRACE, UNDO_SECONDS
 
 UNDO_TOKEN = re.compile(r'name="token" value="([^"]+)"')
@@ -66,6 +66,11 @@ def test_undo_with_htmx_refreshes_the_page_and_refuses_late_forged_or_stale_toke
     token = UNDO_TOKEN.search(acted.get_data(as_text=True)).group(1)
     assert 'data-undo-seconds="10"' in acted.get_data(as_text=True)
 
+    other = WebClient(app.test_client())
+    add_user(web_rt, "other@example.com")
+    other.login("other@example.com")
+    assert other.post("/undo", {"token": token, "next": "/"}).status_code == 302  # someone else's button
+    assert task(web_rt, task_id).status == TaskStatus.DONE
     forged = client.post("/undo", {"token": token[:-3] + "abc", "next": "/"})
     assert forged.status_code == 302 and "This Undo button is not valid." in client.get("/").get_data(as_text=True)
     app.config["FOLLOWUP_NOW"] = NOW + timedelta(seconds=UNDO_SECONDS) + UNDO_GRACE + timedelta(seconds=1)

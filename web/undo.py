@@ -39,7 +39,9 @@ def _undo_seconds():
 
 
 def undo_token(step: UndoStep) -> str:
-    return URLSafeSerializer(current_app.secret_key, salt=_SALT).dumps(step.to_dict())
+    """The signed step, bound to the signed-in user: nobody else's session can use it."""
+    return URLSafeSerializer(current_app.secret_key, salt=_SALT).dumps(
+        {**step.to_dict(), "by": signed_in_user().id})
 
 
 def flash_undo(message: str, step: UndoStep) -> None:
@@ -50,7 +52,10 @@ def flash_undo(message: str, step: UndoStep) -> None:
 
 def _read(token: str) -> UndoStep | None:
     try:
-        return UndoStep.from_dict(URLSafeSerializer(current_app.secret_key, salt=_SALT).loads(token))
+        data = URLSafeSerializer(current_app.secret_key, salt=_SALT).loads(token)
+        if not isinstance(data, dict) or data.get("by") != signed_in_user().id:
+            return None
+        return UndoStep.from_dict(data)
     except (BadSignature, TypeError, ValueError):
         return None
 
