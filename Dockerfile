@@ -5,7 +5,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FOLLOWUP_DATA_DIR=/data
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY followup followup
-COPY followups followups
 COPY inbox_sync inbox_sync
 COPY nlp nlp
 COPY web web

@@ -43,10 +43,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 
-from followups.accounts import create_account  # noqa: E402
-from followups.db import open_database, session_scope  # noqa: E402
-from followups.models import MailAccount  # noqa: E402
-from followups.users import create_user  # noqa: E402
+from followup.db.accounts import create_account  # noqa: E402
+from followup.db.session import open_database, session_scope  # noqa: E402
+from followup.db.models import MailAccount  # noqa: E402
+from followup.db.users import create_user  # noqa: E402
 from inbox_sync.parse import parse_message  # noqa: E402
 from inbox_sync.store import StoreItem, store_batch  # noqa: E402
 

@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select, update  # noqa: E402
 
-from followups.db import make_engine, session_scope, upgrade  # noqa: E402
-from followups.detection import detect_account  # noqa: E402
-from followups.models import FollowUpTask, MailAccount, Message, Thread, User  # noqa: E402
+from followup.db.session import make_engine, session_scope, upgrade  # noqa: E402
+from followup.detection.service import detect_account  # noqa: E402
+from followup.db.models import FollowUpTask, MailAccount, Message, Thread, User  # noqa: E402
 
 OWN = "rep@seller.example"
 NOW = datetime(2026, 3, 9, 10, tzinfo=timezone.utc)

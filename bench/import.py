@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from followups.accounts import create_account  # noqa: E402
-from followups.db import open_database, session_scope  # noqa: E402
-from followups.users import create_user  # noqa: E402
+from followup.db.accounts import create_account  # noqa: E402
+from followup.db.session import open_database, session_scope  # noqa: E402
+from followup.db.users import create_user  # noqa: E402
 from inbox_sync.importer import import_mailbox  # noqa: E402
 
 OWN = "rep@acme.example"

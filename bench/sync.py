@@ -11,7 +11,7 @@ replies, some HTML alternatives and small attachments) by MULTIAPPEND, then time
 - `followup sync --account ID` as a user runs it (a fresh process: imports, IMAP, parse,
   thread, store on SQLite, then the classifier and detection), then again with nothing
   changed;
-- the same IMAP sync in-process (`followup.jobs.sync_account(..., process=False)`, into a
+- the same IMAP sync in-process (`followup.worker.jobs.sync_account(..., process=False)`, into a
   second fresh database): fetch + parse + thread + store without the interpreter start
   and without the classifier, i.e. the work mbsync does; and its no-change resync.
 
@@ -170,11 +170,11 @@ def run_mbsync(mbsync: str, work: Path, server: DovecotServer, user: str, passwo
 
 def run_in_process(work: Path, server: DovecotServer, user: str, password: str, run: int):
     from followup.bootstrap import Runtime
-    from followup.jobs import sync_account
-    from followups.accounts import create_account
-    from followups.db import open_database, session_scope
-    from followups.settings import load_settings
-    from followups.users import create_user
+    from followup.worker.jobs import sync_account
+    from followup.db.accounts import create_account
+    from followup.db.session import open_database, session_scope
+    from followup.config import load_settings
+    from followup.db.users import create_user
 
     settings = load_settings({"FOLLOWUP_DATA_DIR": str(work / f"data-inproc-{run}"), "FOLLOWUP_SECRET_KEY": SECRET_KEY})
     rt = Runtime(settings=settings, engine=open_database(settings.database_url))

@@ -39,10 +39,11 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from followups.accounts import create_account  # noqa: E402
-from followups.db import open_database, session_scope  # noqa: E402
-from followups.models import Contact, FollowUpTask, Message, TaskKind, TaskStatus, Thread  # noqa: E402
-from followups.users import create_user  # noqa: E402
+from followup.db.accounts import create_account  # noqa: E402
+from followup.db.session import open_database, session_scope  # noqa: E402
+from followup.db.models import Contact, FollowUpTask, Message, Thread  # noqa: E402
+from followup.domain.vocabulary import TaskKind, TaskStatus
+from followup.db.users import create_user  # noqa: E402
 
 EMAIL = "bench@example.com"
 PASSWORD = "bench-password-123"

@@ -28,15 +28,15 @@ sys.path.insert(0, str(ROOT))
 from redis import Redis  # noqa: E402
 from sqlmodel import func, select  # noqa: E402
 
-from followup.jobqueue import enqueue_sync  # noqa: E402
-from followups.accounts import create_account  # noqa: E402
-from followups.db import session_scope  # noqa: E402
-from followups.models import Message  # noqa: E402
-from followups.users import create_user  # noqa: E402
+from followup.worker.queues import enqueue_sync  # noqa: E402
+from followup.db.accounts import create_account  # noqa: E402
+from followup.db.session import session_scope  # noqa: E402
+from followup.db.models import Message  # noqa: E402
+from followup.db.users import create_user  # noqa: E402
 from tests.services.databases import PostgresSchema, SqliteTemplate  # noqa: E402
 from tests.services.dovecot import DovecotServer  # noqa: E402
 from tests.services.redis_server import acquire_redis  # noqa: E402
-from followups.db import make_engine  # noqa: E402
+from followup.db.session import make_engine  # noqa: E402
 
 FOLLOWUP = str(Path(sys.executable).with_name("followup"))
 SECRET = "bench-secret-key-0123456789abcdef"

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from followups.accounts import encrypt_plain_token_commands
-from followups.db import open_database, session_scope
-from followups.settings import Settings, load_settings
+from followup.db.accounts import encrypt_plain_token_commands
+from followup.db.session import open_database, session_scope
+from followup.config import Settings, load_settings
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from followup.bootstrap import Runtime
-from followups.db import session_scope
-from followups.drafts import Draft, DraftError
-from followups.models import FollowUpTask, MailAccount, User
-from followups.tasks import record_event
+from followup.db.session import session_scope
+from followup.drafts import Draft, DraftError
+from followup.db.models import FollowUpTask, MailAccount, User
+from followup.tasks import record_event
 from inbox_sync.drafts_folder import SAVE_TIMEOUT, SavedDraft, save_draft
 from inbox_sync.imap_connection import ConnectionSettings
 

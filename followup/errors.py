@@ -1,15 +1,13 @@
-"""Errors the command line reports as one line (no traceback): bad input or configuration."""
+"""The root of every error the project raises on purpose.
 
-from followups.accounts import AccountError
-from followups.db import DatabaseUnavailable
-from followups.secrets import SecretDecryptionError
-from followups.settings import SettingsError
-from followups.users import UserError
+Each project exception subclasses `FollowupError` (beside `ValueError` or `RuntimeError`
+where callers catch those), has a docstring saying what went wrong, and lives in the
+module of the concept it is about (`followup.db.users.UserError`, `inbox_sync.imap_connection.ImapError`,
+…): `grep -rn "FollowupError)" followup inbox_sync web` lists them. The command line catches
+this one type and reports the message as one line, with no traceback.
+"""
 
-EXPECTED_ERRORS: tuple[type[Exception], ...] = (
-    SettingsError,
-    DatabaseUnavailable,
-    UserError,
-    AccountError,
-    SecretDecryptionError,
-)
+
+class FollowupError(Exception):
+    """An expected failure: bad input, configuration or a service that refused; the message
+    is fit for the user and holds no secret."""

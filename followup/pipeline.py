@@ -1,7 +1,7 @@
 """What runs after mail is stored: classify the new messages, then detect follow-ups.
 
 The sync job, the import command, the worker and the demo all call `process_account`, so
-the order (store → nlp → followups) is written down once.
+the order (store → nlp → detection) is written down once.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from sqlalchemy import bindparam, update
 from sqlmodel import select
 
 from followup.bootstrap import Runtime
-from followups.db import session_scope
-from followups.detection import detect_account
-from followups.models import Label, Message, Thread
-from followups.types import utcnow
+from followup.db.session import session_scope
+from followup.detection.service import detect_account
+from followup.domain.vocabulary import Label
+from followup.db.models import Message, Thread
+from followup.db.types import utcnow
 
 if TYPE_CHECKING:
     from nlp.classifier import Classification
@@ -35,7 +36,7 @@ def process_account(rt: Runtime, account_id: int, now: datetime | None = None) -
     classified, errors = classify_pending(rt, account_id)
     with session_scope(rt.engine) as session:
         report = detect_account(session, account_id, now)
-    return {"classified": classified, "classify_errors": errors, "detection": report.to_json()}
+    return {"classified": classified, "classify_errors": errors, "detection": report.to_dict()}
 
 
 def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
@@ -45,7 +46,7 @@ def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
     on: such a message is stored as ``other`` with ``classify_error`` set, so it is not pending
     again and the messages after it are still labelled.
     """
-    from nlp import load_classifier  # imported on first use: commands that never classify stay fast
+    from nlp import evidence_to_json, load_classifier  # imported on first use: commands that never classify stay fast
 
     classifier = None
     total, errors = 0, []
@@ -68,7 +69,7 @@ def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
         # Bound names differ from the column names: SQLAlchemy reserves those for SET.
         labelled = [
             {"pk": message_id, "v_label": r.label, "v_confidence": r.confidence,
-             "v_needs_reply": r.needs_reply, "v_evidence": [e.__dict__ for e in r.evidence],
+             "v_needs_reply": r.needs_reply, "v_evidence": evidence_to_json(r.evidence),
              "v_model_version": classifier.model_version, "v_classified_at": stamp, "v_classify_error": error}
             for (message_id, _, _, _), (r, error) in zip(rows, outcomes)
         ]

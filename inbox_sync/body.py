@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from email.message import Message as EmailMessage
 
+from inbox_sync.headers import decode_raw
 from inbox_sync.html_text import html_to_text
 
 CHARSET_ALIASES = {
@@ -45,7 +46,7 @@ class Attachment:
     content_type: str
     size: int
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return {"name": self.name, "content_type": self.content_type, "size": self.size}
 
 
@@ -269,8 +270,6 @@ def _filename(part: EmailMessage) -> str:
     if not name:
         return ""
     if "=?" in name:
-        from inbox_sync.headers import decode_raw
-
         name = decode_raw(name)
     return str(name).replace("\x00", "").strip()[:300]
 

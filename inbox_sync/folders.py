@@ -12,10 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from followups.models import FolderRole
-
-SKIPPED_FLAGS = frozenset({"\\JUNK", "\\TRASH", "\\DRAFTS", "\\NOSELECT", "\\NONEXISTENT", "\\FLAGGED"})
-"""SPECIAL-USE or LIST attributes of folders that are never synced."""
+from followup.domain.vocabulary import FolderRole
 
 SENT_NAMES = (
     "Sent",

@@ -18,7 +18,6 @@ BLOCK_TAGS = frozenset(
     "tr ul body html".split()
 )
 SKIP_TAGS = frozenset("head style script title template noscript svg object iframe".split())
-QUOTE_CLASSES = ("gmail_quote", "yahoo_quoted", "moz-cite-prefix")
 
 _SPACES_RE = re.compile(r"[ \t\u00a0\u200b\u200c\u200d\u200e\u200f\ufeff]+")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")

@@ -25,7 +25,8 @@ import imapclient
 from imapclient import exceptions as imap_exc
 from imapclient.response_parser import parse_fetch_response
 
-from followups.accounts import account_oauth2_token_cmd, account_password
+from followup.db.accounts import account_oauth2_token_cmd, account_password
+from followup.errors import FollowupError
 
 DEFAULT_TIMEOUT = 60.0
 """Seconds to wait for the TCP connection and for each read from the server."""
@@ -37,7 +38,7 @@ TOKEN_COMMAND_TIMEOUT = 30.0
 # ---- errors ----------------------------------------------------------------------------
 
 
-class ImapError(Exception):
+class ImapError(FollowupError):
     """Root of the errors raised while talking to an IMAP server."""
 
     status = "error"

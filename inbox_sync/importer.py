@@ -18,8 +18,8 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from followups.db import session_scope
-from followups.models import MailAccount, Thread
+from followup.db.session import session_scope
+from followup.db.models import MailAccount, Thread
 from inbox_sync.mailbox_files import RawMessage, read_mailbox
 from inbox_sync.parse import parse_message
 from inbox_sync.store import StoreItem, store_batch, store_isolating_refusals
@@ -39,7 +39,7 @@ class ImportSummary:
     errors: list[str] = field(default_factory=list)  # the first few failures, for the user
     skipped: list[str] = field(default_factory=list)  # "path: why" for each folder entry not read
 
-    def as_dict(self) -> dict:
+    def to_dict(self) -> dict:
         return {"read": self.read, "stored": self.stored, "duplicates": self.duplicates,
                 "warnings": self.warnings, "failed": self.failed, "threads": self.threads,
                 "errors": self.errors, "skipped": self.skipped}

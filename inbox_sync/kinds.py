@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from followup.domain.addresses import is_noreply_address
 from inbox_sync.headers import HeaderReader
 
 AUTO_REPLY_SUBJECT_RE = re.compile(
@@ -60,11 +61,6 @@ BOUNCE_SUBJECT_RE = re.compile(
     r"(?:undeliver(?:able|ed)|delivery (?:status notification|failure|has failed|incomplete)"
     r"|returned mail|failure notice|mail delivery (?:failed|failure|system)"
     r"|unzustellbar|non remis|nicht zugestellt|could not be delivered)",
-    re.IGNORECASE,
-)
-NOREPLY_RE = re.compile(
-    r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|noreply|no-response|"
-    r"notifications?|notify|mailer|bounce[s]?|automated|auto-?confirm)(?:[-+_.][^@]*)?@",
     re.IGNORECASE,
 )
 MASS_MAILER_HEADERS = (
@@ -135,7 +131,7 @@ def classify_kinds(
         or (auto_submitted.startswith("auto-generated") and not auto_reply)
     )
     calendar = "text/calendar" in content_types or "application/ics" in content_types
-    noreply = bool(NOREPLY_RE.match(from_addr)) or bounce
+    noreply = is_noreply_address(from_addr) or bounce
     return Kinds(
         is_auto_reply=auto_reply,
         is_bulk=bulk,

@@ -31,10 +31,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
+from followup.errors import FollowupError
+
 log = logging.getLogger(__name__)
 
 
-class MailboxError(ValueError):
+class MailboxError(FollowupError, ValueError):
     """The path is not a mailbox this importer can read."""
 
 

@@ -40,7 +40,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from followups.models import (
+from followup.db.models import (
     Contact,
     Folder,
     FollowUpTask,
@@ -50,10 +50,11 @@ from followups.models import (
     Thread,
     ThreadKey,
 )
-from followups.db import session_scope
-from followups.types import utcnow
+from followup.db.session import session_scope
+from followup.domain.addresses import company_from_domain
+from followup.db.types import utcnow
 from inbox_sync.parse import ParsedMessage, parse_message
-from inbox_sync.participants import AccountIdentity, company_from_domain
+from inbox_sync.participants import AccountIdentity
 from inbox_sync.threading import SUBJECT_WINDOW, is_reply_subject, normalise_subject, subject_key
 
 log = logging.getLogger(__name__)
@@ -654,7 +655,7 @@ class _Batch:
             "body_text": p.own_text,
             "quoted_text": p.quoted_text,
             "snippet": p.snippet,
-            "attachments": [a.as_dict() for a in p.attachments],
+            "attachments": [a.to_dict() for a in p.attachments],
             "is_auto_reply": kinds.is_auto_reply,
             "is_bulk": kinds.is_bulk,
             "is_bounce": kinds.is_bounce,

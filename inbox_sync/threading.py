@@ -75,31 +75,6 @@ def subject_key(subject: str) -> str:
     return normalise_subject(subject).casefold()
 
 
-def subject_match(
-    *,
-    reply_subject: str,
-    reply_at: datetime,
-    reply_participants: frozenset[str],
-    thread_subject: str,
-    thread_first_at: datetime | None,
-    thread_last_at: datetime | None,
-    thread_participants: frozenset[str],
-) -> bool:
-    """Whether a reply without usable references joins a thread by its subject."""
-    key = subject_key(reply_subject)
-    if not key or key != subject_key(thread_subject):
-        return False
-    if not is_reply_subject(reply_subject):
-        return False
-    if not (reply_participants & thread_participants):
-        return False
-    first = thread_first_at or thread_last_at
-    last = thread_last_at or thread_first_at
-    if first is None:
-        return True
-    return first - SUBJECT_WINDOW <= reply_at <= last + SUBJECT_WINDOW
-
-
 @dataclass(frozen=True)
 class ThreadableMessage:
     """What threading looks at."""
@@ -125,7 +100,8 @@ def thread_messages(messages: Iterable[ThreadableMessage]) -> list[frozenset[str
 
     Union-find over Message-IDs: a message joins everything it references (parents that
     were never seen still link their children); Gmail thread ids join theirs; replies whose
-    ids link nothing known join by subject (see `subject_match`).
+    ids link nothing known join by subject (same normalised subject, a shared participant,
+    within `SUBJECT_WINDOW`).
     """
     messages = sorted(set(messages), key=lambda m: (m.message_id, m.references, m.subject))
     parent: dict[str, str] = {}

@@ -41,7 +41,7 @@ BODY_CHARS = 1000
 """How much of the own text the model reads: the label lives in the subject and the first
 lines, and the tokenizer's time grows with every character. At 1,000 a mail of 1,000 words
 costs what one of ~160 words does; dev_nlp (every text under 1,240 characters) and the team
-dev split score the same as uncut (README, "Classifier")."""
+dev split score the same as uncut (docs/classifier.md)."""
 
 
 @dataclass(frozen=True)
@@ -54,20 +54,20 @@ class Evidence:
     end: int
 
     @staticmethod
-    def to_json(items: Iterable["Evidence"]) -> str:
-        """A list of evidence as a JSON string (for a text column)."""
-        return json.dumps([asdict(e) for e in items], ensure_ascii=False)
+    def to_json(items: Iterable["Evidence"]) -> list[dict]:
+        """A list of evidence as JSON data (a list of objects): what `Message.evidence` stores."""
+        return [asdict(e) for e in items]
 
     @staticmethod
     def from_json(data: str | list | None) -> list["Evidence"]:
-        """The inverse of :meth:`to_json`; accepts the JSON string or the decoded list."""
+        """The inverse of :meth:`to_json`; accepts that list or the same as a JSON string."""
         if not data:
             return []
         items = json.loads(data) if isinstance(data, str) else data
         return [Evidence(kind=d["kind"], text=d["text"], start=int(d["start"]), end=int(d["end"])) for d in items]
 
 
-def evidence_to_json(items: Iterable[Evidence]) -> str:
+def evidence_to_json(items: Iterable[Evidence]) -> list[dict]:
     return Evidence.to_json(items)
 
 
@@ -94,7 +94,7 @@ class Classification:
             "needs_reply": self.needs_reply,
             "needs_reply_score": round(self.needs_reply_score, 4),
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
-            "evidence": [asdict(e) for e in self.evidence],
+            "evidence": Evidence.to_json(self.evidence),
         }
 
 

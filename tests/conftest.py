@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from followup.bootstrap import Runtime
-from followups.db import make_engine
-from followups.settings import load_settings
+from followup.db.session import make_engine
+from followup.config import load_settings
 from tests.services.databases import (
     PostgresSchema,
     SqliteTemplate,

@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 FOLLOWUP = [str(Path(sys.executable).with_name("followup"))]
 

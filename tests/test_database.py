@@ -7,10 +7,10 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from followups.accounts import account_password, create_account, find_account
-from followups.db import current_revision, head_revision, session_scope, upgrade
-from followups.models import FollowUpTask, MailAccount, Message, TaskEvent, Thread, User
-from followups.users import UserError, create_user, verify_password
+from followup.db.accounts import account_password, create_account, find_account
+from followup.db.session import current_revision, head_revision, session_scope, upgrade
+from followup.db.models import FollowUpTask, MailAccount, Message, TaskEvent, Thread, User
+from followup.db.users import UserError, create_user, verify_password
 
 KEY = "test-secret-key-0123456789abcdef"
 

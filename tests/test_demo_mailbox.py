@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from followups.demo_mailbox import (DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, DemoSummary,
-                                    write_demo_mbox)
+from followup.demo import DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, DemoSummary, write_demo_mbox
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)  # a Monday evening
 
@@ -113,7 +112,7 @@ def test_deterministic(demo, tmp_path):
     assert again.read_bytes() == summary.path.read_bytes()
     # and in a fresh interpreter with another hash seed
     other = tmp_path / "other.mbox"
-    code = ("import sys, datetime; from followups.demo_mailbox import write_demo_mbox; "
+    code = ("import sys, datetime; from followup.demo import write_demo_mbox; "
             "write_demo_mbox(sys.argv[1], datetime.datetime.fromisoformat(sys.argv[2]))")
     subprocess.run([sys.executable, "-c", code, str(other), NOW.isoformat()], check=True,
                    cwd=Path(__file__).resolve().parents[1],

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import yaml
 
-from followup.cli import main
+from followup.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

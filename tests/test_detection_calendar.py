@@ -7,12 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from followups.calendar import (
-    BusinessCalendar,
-    CalendarError,
-    add_business_days,
-    business_days_between,
-)
+from followup.domain.calendar import BusinessCalendar, CalendarError, add_business_days, business_days_between
 
 UTC = timezone.utc
 

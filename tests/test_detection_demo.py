@@ -12,12 +12,13 @@ import pytest
 
 from followup.bootstrap import Runtime
 from followup.pipeline import process_account
-from followups.accounts import create_account
-from followups.db import make_engine, session_scope, upgrade
-from followups.demo_mailbox import DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, write_demo_mbox
-from followups.detection import detect_account, list_open_tasks
-from followups.settings import load_settings
-from followups.users import create_user
+from followup.db.accounts import create_account
+from followup.db.session import make_engine, session_scope, upgrade
+from followup.demo import DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, write_demo_mbox
+from followup.detection.service import detect_account
+from followup.tasks import list_open_tasks
+from followup.config import load_settings
+from followup.db.users import create_user
 from inbox_sync.importer import import_mailbox
 
 pytestmark = pytest.mark.slow

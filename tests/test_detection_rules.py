@@ -7,18 +7,13 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from followups.away import return_date
-from followups.models import Direction, Label, TaskKind, TaskStatus
-from followups.rules import (
-    ContactView,
-    DetectionSettings,
-    MessageView,
-    ThreadView,
-    company_from_domain,
-    detect_contact,
-    detect_thread,
-    is_closing,
-)
+from followup.domain.addresses import company_from_domain
+from followup.domain.away import return_date
+from followup.domain.vocabulary import Direction, Label, TaskKind, TaskStatus
+from followup.domain.rules.views import ContactView, DetectionSettings, MessageView, ThreadView
+from followup.domain.rules.contact import detect_contact
+from followup.domain.rules.thread import detect_thread
+from followup.domain.rules.text import is_closing
 
 UTC = timezone.utc
 ME = "rep@seller.com"

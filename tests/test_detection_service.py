@@ -14,17 +14,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from followups.db import session_scope
-from followups.detection import (
-    assign_task,
-    complete_task,
-    detect_account,
-    dismiss_task,
-    list_open_tasks,
-    mute_thread,
-    snooze_task,
-)
-from followups.models import (
+from followup.db.session import session_scope
+from followup.tasks import assign_task, complete_task, dismiss_task, list_open_tasks, mute_thread, snooze_task
+from followup.detection.service import detect_account
+from followup.db.models import (
     Contact,
     FollowUpTask,
     LabelFeedback,
@@ -32,10 +25,10 @@ from followups.models import (
     Message,
     Team,
     TaskEvent,
-    TaskStatus,
     Thread,
     User,
 )
+from followup.domain.vocabulary import TaskStatus
 
 UTC = timezone.utc
 ME = "rep@seller.com"
@@ -296,7 +289,7 @@ def test_contacts_are_kept_and_dormant_customers_found(db_engine, account_id):
 
 
 def test_an_unknown_account_or_a_naive_now_is_an_error(db_engine, account_id):
-    from followups.detection import DetectionError
+    from followup.detection.service import DetectionError
     with session_scope(db_engine) as session:
         with pytest.raises(DetectionError):
             detect_account(session, 999, MON)
@@ -337,7 +330,7 @@ def test_cli_detect_and_tasks_json(app_env, db_engine, account_id):
 
 
 def test_a_thread_changed_during_the_pass_stays_flagged(db_engine, account_id, monkeypatch):
-    import followups.detection as detection
+    import followup.detection.service as detection
 
     thread_id = add_thread(db_engine, account_id, "Quote", out(MON))
     load = detection._load_threads
@@ -375,8 +368,8 @@ def test_cli_reports_a_bad_setting_in_one_line(app_env, db_engine, account_id):
 
 
 def test_an_ignore_rule_added_later_closes_the_task_on_the_next_pass(db_engine, account_id):
-    from followups.detection import request_detection
-    from followups.models import IgnoreRule
+    from followup.detection.service import request_detection
+    from followup.db.models import IgnoreRule
 
     add_thread(db_engine, account_id, "Datasheet", inn(MON))
     assert detect(db_engine, account_id, MON + timedelta(days=2)).opened == 1

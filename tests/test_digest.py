@@ -17,12 +17,13 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from followup.bootstrap import Runtime
-from followup.cli import main
-from followup.digest_mail import DigestError, parse_smtp_url, send_digest
-from followup.schedule import DigestClock, InlineTimer, due_digests
-from followups.db import session_scope
-from followups.digest import DigestTask, build_digest
-from followups.models import DigestSent, TaskKind, TaskStatus, User
+from followup.cli.main import main
+from followup.nudges.digest_mail import DigestError, parse_smtp_url, send_digest
+from followup.worker.schedule import DigestClock, InlineTimer, due_digests
+from followup.db.session import session_scope
+from followup.nudges.digest import DigestTask, build_digest
+from followup.db.models import DigestSent, User
+from followup.domain.vocabulary import TaskKind, TaskStatus
 from tests.test_web_helpers import add_account, add_contact, add_task, add_thread, add_user
 
 NOW = datetime(2026, 3, 10, 7, 30, tzinfo=timezone.utc)  # 08:30 in Paris, 03:30 in New York
@@ -310,7 +311,7 @@ def test_tick_queues_each_due_digest_once_and_a_worker_sends_it(mail_rt, smtp_se
                                                                  monkeypatch):
     from rq import Queue, SimpleWorker
 
-    from followup.schedule import tick
+    from followup.worker.schedule import tick
 
     monkeypatch.setenv("FOLLOWUP_REDIS_URL", redis_url)
     paris = seed(mail_rt, "paris@example.com", "Europe/Paris")

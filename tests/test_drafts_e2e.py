@@ -9,7 +9,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from followup.jobs import sync_account
+from followup.worker.jobs import sync_account
 from tests.test_drafts_imap import drafts, needs_reply_task
 from tests.test_sync_imap import NOW, make_account
 from tests.test_web_e2e import SCREENSHOTS, _wait, browser  # noqa: F401  (fixture)

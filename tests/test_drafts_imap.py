@@ -15,12 +15,13 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from followup.cli import main
+from followup.cli.main import main
 from followup.drafting import save_task_draft
-from followup.jobs import sync_account
-from followups.db import session_scope
-from followups.drafts import load_draft
-from followups.models import FollowUpTask, TaskEvent, TaskKind, TaskStatus, User
+from followup.worker.jobs import sync_account
+from followup.db.session import session_scope
+from followup.drafts import load_draft
+from followup.db.models import FollowUpTask, TaskEvent, User
+from followup.domain.vocabulary import TaskKind, TaskStatus
 from inbox_sync.drafts_folder import find_drafts_folder
 from tests.services.dovecot import DovecotServer
 from tests.services.fixtures import ImapUser

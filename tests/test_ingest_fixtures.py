@@ -12,10 +12,10 @@ import pytest
 import yaml
 from sqlmodel import select
 
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.models import Contact, MailAccount, Message
-from followups.users import create_user
+from followup.db.accounts import create_account
+from followup.db.session import session_scope
+from followup.db.models import Contact, MailAccount, Message
+from followup.db.users import create_user
 from inbox_sync.parse import parse_message
 from inbox_sync.store import StoreItem, store_messages
 

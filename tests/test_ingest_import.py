@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.demo_mailbox import DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, write_demo_mbox
-from followups.models import Message, Thread
-from followups.users import create_user
+from followup.db.accounts import create_account
+from followup.db.session import session_scope
+from followup.demo import DEMO_INTERNAL_DOMAIN, DEMO_USER_EMAIL, write_demo_mbox
+from followup.db.models import Message, Thread
+from followup.db.users import create_user
 from inbox_sync.importer import import_mailbox
 from inbox_sync.mailbox_files import MailboxError, read_mailbox, read_mbox
 

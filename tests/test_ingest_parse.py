@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 from inbox_sync.html_text import html_to_text
 from inbox_sync.parse import SYNTHETIC_DOMAIN, parse_message
-from inbox_sync.participants import AccountIdentity, company_from_domain
+from followup.domain.addresses import company_from_domain
+from inbox_sync.participants import AccountIdentity
 
 WHEN = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 

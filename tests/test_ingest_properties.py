@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.models import Message
-from followups.users import create_user
+from followup.db.accounts import create_account
+from followup.db.session import session_scope
+from followup.db.models import Message
+from followup.db.users import create_user
 from inbox_sync.html_text import html_to_text
 from inbox_sync.parse import parse_message
 from inbox_sync.quotes import split_own_text

@@ -9,10 +9,11 @@ from email.utils import format_datetime
 import pytest
 from sqlmodel import select
 
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.models import Contact, Folder, FolderRole, Message, MessageLocation, Thread, ThreadKey
-from followups.users import create_user
+from followup.db.accounts import create_account
+from followup.db.session import session_scope
+from followup.db.models import Contact, Folder, Message, MessageLocation, Thread, ThreadKey
+from followup.domain.vocabulary import FolderRole
+from followup.db.users import create_user
 from inbox_sync.store import StoreItem, store_message, store_messages
 
 KEY = "test-secret-key-0123456789abcdef"
@@ -45,7 +46,7 @@ def account_id(db_engine) -> int:
 
 
 def _account(session, account_id):
-    from followups.models import MailAccount
+    from followup.db.models import MailAccount
 
     return session.get(MailAccount, account_id)
 
@@ -162,7 +163,7 @@ def test_batch_with_duplicates_inside(db_engine, account_id):
 
 
 def test_merging_threads_keeps_their_tasks(db_engine, account_id):
-    from followups.models import FollowUpTask, MailAccount
+    from followup.db.models import FollowUpTask, MailAccount
 
     with session_scope(db_engine) as session:
         account = session.get(MailAccount, account_id)

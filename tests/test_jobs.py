@@ -15,12 +15,13 @@ import pytest
 from rq import Queue, Retry
 from rq.job import Job
 from rq.registry import FinishedJobRegistry, StartedJobRegistry
-from sqlmodel import func, select
+from sqlmodel import select
 
-from followup.jobqueue import SYNC_QUEUE, enqueue_sync, sync_job_id
-from followup.schedule import AccountClock, due_syncs, tick
-from followups.db import session_scope
-from followups.models import MailAccount, Message, SyncStatus
+from followup.worker.queues import SYNC_QUEUE, enqueue_sync, sync_job_id
+from followup.worker.schedule import AccountClock, due_syncs, tick
+from followup.db.session import session_scope
+from followup.db.models import MailAccount, Message
+from followup.domain.vocabulary import SyncStatus
 from tests.test_sync_imap import NOW, REP, count, make_account, mail
 
 FOLLOWUP = str(Path(sys.executable).with_name("followup"))
@@ -185,14 +186,14 @@ def test_the_scheduler_tick_enqueues_due_syncs_once(runtime, imap_user, worker_e
 
 
 def test_the_cron_scheduler_registers_the_tick_every_minute(redis_conn):
-    from followup.commands.jobs import build_cron
+    from followup.cli.jobs import build_cron
 
     [job] = build_cron(redis_conn, sync_every_minutes=10).get_jobs()
     assert job.func is tick and job.interval == 60 and job.kwargs == {"sync_every_minutes": 10}
 
 
 def test_without_redis_the_inline_timer_syncs_due_accounts_in_process(runtime, imap_user):
-    from followup.schedule import InlineTimer
+    from followup.worker.schedule import InlineTimer
 
     fill(imap_user, 4)
     account_id = make_account(runtime, imap_user)
@@ -227,7 +228,7 @@ def test_sync_all_enqueues_when_redis_is_set(runtime, imap_user, worker_env, red
 def test_a_write_back_the_server_refuses_does_not_fail_the_sync(runtime, imap_user):
     # Dovecot refuses keywords over 50 characters (mail_max_keyword_length); ours allow 100.
     # Before, the ImapError of the write-back made the whole sync job fail after the mail was in.
-    from followup.jobs import sync_account
+    from followup.worker.jobs import sync_account
     from tests.test_writeback import append_quote_request, server_flags, set_writeback
 
     append_quote_request(imap_user)

@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from followup.commands.nlp import classify_command, nlp_group
+from followup.cli.nlp import classify_command, nlp_group
 
 ROWS = [
     {"text": "Could you send me a quote for 20 desks?", "label": "inquiry", "needs_reply": True},

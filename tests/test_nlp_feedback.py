@@ -4,10 +4,9 @@ from datetime import datetime, timezone
 
 from click.testing import CliRunner
 
-import nlp
-from followup.commands.nlp import nlp_group
-from followups.db import open_database, session_scope
-from followups.models import LabelFeedback, MailAccount, Message, User
+from followup.cli.nlp import nlp_group
+from followup.db.session import open_database, session_scope
+from followup.db.models import LabelFeedback, MailAccount, Message, User
 
 
 def test_train_with_feedback_passes_corrections(tmp_path, monkeypatch):

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import select
 
 from followup.pipeline import process_account
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.models import FollowUpTask, Message, Thread
-from followups.users import create_user
+from followup.db.accounts import create_account
+from followup.db.session import session_scope
+from followup.db.models import FollowUpTask, Message, Thread
+from followup.db.users import create_user
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)  # a Monday
 

@@ -7,10 +7,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from followup.bootstrap import bootstrap
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.models import MailAccount
-from followups.users import create_user
+from followup.db.accounts import create_account
+from followup.db.session import session_scope
+from followup.db.models import MailAccount
+from followup.db.users import create_user
 from inbox_sync.imap_connection import ConnectionSettings
 
 TOKEN_CMD = "oauth2-helper --client-secret TOKCMD-s3cret-42"

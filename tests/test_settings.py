@@ -2,8 +2,8 @@ import stat
 
 import pytest
 
-from followups.secrets import SecretDecryptionError, decrypt_secret, encrypt_secret
-from followups.settings import SettingsError, load_settings
+from followup.secrets import SecretDecryptionError, decrypt_secret, encrypt_secret
+from followup.config import SettingsError, load_settings
 
 
 def test_defaults_put_sqlite_and_a_generated_key_in_the_data_dir(tmp_path):

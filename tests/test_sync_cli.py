@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from followups.db import session_scope
-from followups.models import Message
+from followup.db.session import session_scope
+from followup.db.models import Message
 from tests.test_sync_imap import inbound
 
 FOLLOWUP = [str(Path(sys.executable).with_name("followup"))]

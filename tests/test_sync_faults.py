@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from followups.db import session_scope
-from followups.models import Folder, MailAccount, Message, MessageLocation
+from followup.db.session import session_scope
+from followup.db.models import Folder, MailAccount, Message, MessageLocation
 from inbox_sync.imap_connection import (
     AuthenticationError,
     ConnectionSettings,
@@ -92,8 +92,9 @@ def test_server_restart_in_the_middle_of_a_sync_is_survived(runtime, imap_user, 
         connection.fetch = fetch
         return connection
 
-    from followup.jobs import sync_account
-    from inbox_sync.sync import SyncOptions, sync_mailbox
+    from followup.worker.jobs import sync_account
+    from inbox_sync.sync.reports import SyncOptions
+    from inbox_sync.sync.account import sync_mailbox
 
     # prefetch=False: the restart must run on the main thread (the harness starts Dovecot with
     # PR_SET_PDEATHSIG, which fires when the *thread* that started it ends).

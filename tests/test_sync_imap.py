@@ -14,12 +14,13 @@ from email.utils import format_datetime
 import pytest
 from sqlmodel import func, select
 
-from followup.jobs import sync_account
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.models import Folder, MailAccount, Message, MessageLocation, Thread, User
-from followups.users import create_user
-from inbox_sync.sync import AccountLock, SyncAlreadyRunning, SyncOptions, SyncReport
+from followup.worker.jobs import sync_account
+from followup.db.accounts import create_account
+from followup.db.session import session_scope
+from followup.db.models import Folder, MailAccount, Message, MessageLocation, Thread, User
+from followup.db.users import create_user
+from inbox_sync.sync.account import AccountLock
+from inbox_sync.sync.reports import SyncAlreadyRunning, SyncOptions, SyncReport
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 REP = "rep@example.com"
@@ -265,7 +266,7 @@ def test_first_sync_window_follows_since(runtime, imap_user):
 def test_server_without_condstore_or_qresync_like_outlook(runtime, imap_user):
     """Outlook offers neither extension: UIDNEXT, UID SEARCH ALL and full FLAGS do the work."""
     from inbox_sync.imap_connection import connect
-    from inbox_sync.sync import sync_mailbox
+    from inbox_sync.sync.account import sync_mailbox
 
     hidden = {"CONDSTORE", "QRESYNC", "ENABLE"}
 

@@ -16,10 +16,10 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.models import MailAccount
-from followups.users import create_user
+from followup.db.accounts import create_account
+from followup.db.session import session_scope
+from followup.db.models import MailAccount
+from followup.db.users import create_user
 from inbox_sync.imap_connection import AuthenticationError, TokenCommandError
 from tests.services.dovecot import DovecotServer
 from tests.test_sync_imap import REP, inbound, run_sync

@@ -22,7 +22,9 @@ from inbox_sync.imap_connection import (
     is_loopback,
     uid_set,
 )
-from inbox_sync.sync import AccountLock, SyncAlreadyRunning, _strip_content_headers, first_text_part, prefetch
+from inbox_sync.sync.account import AccountLock
+from inbox_sync.sync.reports import SyncAlreadyRunning
+from inbox_sync.sync.fetch import _strip_content_headers, first_text_part, prefetch
 
 
 def test_uid_set_compresses_runs():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from followups.models import User
-from followups.users import verify_password
+from followup.db.models import User
+from followup.db.users import verify_password
 from tests.test_cli_core import run
 from tests.test_web_helpers import db
 

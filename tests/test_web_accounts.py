@@ -7,8 +7,8 @@ import os
 from sqlalchemy import func
 from sqlmodel import select
 
-from followups.accounts import account_password
-from followups.models import Contact, FollowUpTask, MailAccount, Message, Thread
+from followup.db.accounts import account_password
+from followup.db.models import Contact, FollowUpTask, MailAccount, Message, Thread
 from tests.conftest import TEST_SECRET_KEY
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
 from tests.test_web_helpers import add_account, add_user, db
@@ -163,7 +163,7 @@ def test_sync_now_queues_the_accounts_unique_job_once_and_a_worker_runs_it(runti
     from rq import Queue
 
     from followup.bootstrap import Runtime
-    from followup.jobqueue import QUEUES, SYNC_QUEUE, sync_job_id
+    from followup.worker.queues import QUEUES, SYNC_QUEUE, sync_job_id
     from tests.test_jobs import fill, finish, start_worker
     from tests.test_sync_imap import make_account
     from tests.test_web_helpers import WebClient, make_app

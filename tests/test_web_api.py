@@ -12,8 +12,9 @@ import pytest
 import yaml
 from openapi_spec_validator import validate as validate_spec
 
-from followups.models import TaskKind, TaskStatus, User
-from followups.users import issue_api_token
+from followup.domain.vocabulary import TaskKind, TaskStatus
+from followup.db.models import User
+from followup.db.users import issue_api_token
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
 from tests.test_web_helpers import NOW, add_account, add_task, add_thread, db
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 import requests
 from sqlmodel import select
 
-from followups.models import Role, Team, User
-from followups.users import disable_user, issue_api_token, set_password
+from followup.domain.vocabulary import Role
+from followup.db.models import Team, User
+from followup.db.users import disable_user, issue_api_token, set_password
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
 from tests.test_web_helpers import CSRF_FIELD, PASSWORD, WebClient, add_user, db, make_app
 

@@ -10,8 +10,9 @@ import pytest
 from markupsafe import Markup
 from sqlmodel import select
 
-from followups.digest import DigestTask, build_digest
-from followups.models import FollowUpTask, Message, TaskStatus, Thread, User
+from followup.nudges.digest import DigestTask, build_digest
+from followup.db.models import FollowUpTask, Message, Thread, User
+from followup.domain.vocabulary import TaskStatus
 from tests.test_web_e2e import DEMO_PASSWORD, _wait, browser, demo_site  # noqa: F401 (fixtures)
 from tests.test_web_helpers import db
 from web.formatting import from_mail

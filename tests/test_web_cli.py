@@ -16,9 +16,9 @@ import requests
 from click.testing import CliRunner
 from sqlmodel import select
 
-from followup.cli import main
-from followups.models import FollowUpTask, MailAccount, User
-from followups.users import verify_password
+from followup.cli.main import main
+from followup.db.models import FollowUpTask, MailAccount, User
+from followup.db.users import verify_password
 from tests.test_web_helpers import db
 
 

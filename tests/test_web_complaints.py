@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from followups.models import FollowUpTask, TaskKind, TaskStatus
+from followup.db.models import FollowUpTask
+from followup.domain.vocabulary import TaskKind, TaskStatus
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
 from tests.test_web_helpers import NOW, add_account, add_task, add_thread, add_user, db
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import email
 from email import policy
 
-from followups.models import TaskKind, User
-from followups.users import issue_api_token
+from followup.db.models import User
+from followup.domain.vocabulary import TaskKind
+from followup.db.users import issue_api_token
 from tests.test_web_api import check, spec  # noqa: F401  (fixture)
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
 from tests.test_web_helpers import add_account, add_contact, add_task, add_thread, add_user, db
@@ -163,7 +164,7 @@ def test_own_draft_texts_in_settings_are_checked_then_used(client, web_rt):
 def test_cli_prints_the_draft_and_says_why_an_import_only_mailbox_cannot_save(web_rt):
     from click.testing import CliRunner
 
-    from followup.cli import main
+    from followup.cli.main import main
     from tests.conftest import TEST_SECRET_KEY
 
     user = add_user(web_rt, "rep@example.com", name="Rita Rep")
@@ -187,8 +188,8 @@ def test_cli_prints_the_draft_and_says_why_an_import_only_mailbox_cannot_save(we
 def test_a_contacts_task_answers_the_latest_thread_with_them_and_names_the_sale(web_rt):
     from datetime import timedelta
 
-    from followups.drafts import load_draft
-    from followups.models import Contact, FollowUpTask
+    from followup.drafts import load_draft
+    from followup.db.models import Contact, FollowUpTask
     from tests.test_web_helpers import NOW
 
     user = add_user(web_rt, "rep@example.com", name="Rita Rep")

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from followups.models import FollowUpTask, Message, TaskStatus, User
+from followup.db.models import FollowUpTask, Message, User
+from followup.domain.vocabulary import TaskStatus
 from tests.test_web_helpers import NOW, db, sqlite_runtime
 from web.scoping import my_tasks
 
@@ -30,8 +31,8 @@ DEMO_PASSWORD = "demo-password-for-e2e"
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory, _sqlite_template):
     """The demo, served on a free loopback port (as `followup demo` sets it up)."""
-    from followup.commands.web import setup_demo
-    from followups import demo_mailbox
+    from followup.cli.web import setup_demo
+    from followup import demo as demo_mailbox
     from web import create_app
     from werkzeug.serving import make_server
 

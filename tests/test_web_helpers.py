@@ -15,11 +15,12 @@ from sqlmodel import Session
 from werkzeug.serving import make_server
 
 from followup.bootstrap import Runtime
-from followups.accounts import create_account
-from followups.db import make_engine
-from followups.models import Contact, FollowUpTask, Message, TaskKind, TaskStatus, Thread
-from followups.settings import load_settings
-from followups.users import create_user
+from followup.db.accounts import create_account
+from followup.db.session import make_engine
+from followup.db.models import Contact, FollowUpTask, Message, Thread
+from followup.domain.vocabulary import TaskKind, TaskStatus
+from followup.config import load_settings
+from followup.db.users import create_user
 from tests.conftest import TEST_SECRET_KEY
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)  # a Tuesday

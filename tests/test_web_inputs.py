@@ -7,8 +7,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from followups.models import User
-from followups.users import issue_api_token
+from followup.db.models import User
+from followup.db.users import issue_api_token
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
 from tests.test_web_helpers import PASSWORD, db
 

@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from followups.models import FollowUpTask, TaskKind, TaskStatus
+from followup.db.models import FollowUpTask
+from followup.domain.vocabulary import TaskKind, TaskStatus
 from tests.test_web_e2e import SCREENSHOTS, _wait, browser  # noqa: F401  (fixture)
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
 from tests.test_web_helpers import NOW, PASSWORD, add_account, add_task, add_thread, add_user, db

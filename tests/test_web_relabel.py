@@ -7,9 +7,10 @@ import re
 
 from sqlmodel import select
 
-from followups.db import session_scope
-from followups.detection import detect_account
-from followups.models import FollowUpTask, Message, TaskKind, TaskStatus
+from followup.db.session import session_scope
+from followup.detection.service import detect_account
+from followup.db.models import FollowUpTask, Message
+from followup.domain.vocabulary import TaskKind, TaskStatus
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
 from tests.test_web_helpers import NOW, add_account, add_thread, add_user, db
 

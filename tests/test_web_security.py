@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from followups.models import FollowUpTask, LabelFeedback, MailAccount, TaskKind, TaskStatus, Thread, User
-from followups.users import issue_api_token
+from followup.db.models import FollowUpTask, LabelFeedback, MailAccount, Thread, User
+from followup.domain.vocabulary import TaskKind, TaskStatus
+from followup.db.users import issue_api_token
 from tests.conftest import TEST_SECRET_KEY
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
 from tests.test_web_helpers import (PASSWORD, WebClient, add_account, add_contact, add_task, add_thread, add_user,

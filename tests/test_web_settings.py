@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from followups.models import IgnoreRule, MailAccount, User
-from followups.users import hash_api_token
+from followup.db.models import IgnoreRule, MailAccount, User
+from followup.db.users import hash_api_token
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
 from tests.test_web_helpers import PASSWORD, WebClient, add_account, add_user, db
 
@@ -167,7 +167,7 @@ def test_api_token_is_shown_once_and_only_its_hash_is_kept(client, web_rt):
 
 
 def test_saving_settings_makes_detection_look_at_every_thread_again(client, web_rt):
-    from followups.models import Thread
+    from followup.db.models import Thread
     from tests.test_web_helpers import add_thread
 
     user = add_user(web_rt)

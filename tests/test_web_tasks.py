@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from followups.models import FollowUpTask, LabelFeedback, TaskEvent, TaskKind, TaskStatus, Thread
+from followup.db.models import FollowUpTask, LabelFeedback, TaskEvent, Thread
+from followup.domain.vocabulary import TaskKind, TaskStatus
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
 from tests.test_web_helpers import NOW, add_account, add_task, add_thread, db
 
@@ -133,7 +134,7 @@ def test_snooze_choices(client, web_rt, rep):
 
 
 def test_snooze_next_week_and_to_a_date_in_the_users_zone(client, web_rt, rep):
-    from followups.models import User
+    from followup.db.models import User
 
     with db(web_rt) as session:
         session.get(User, rep["user"].id).timezone = "Europe/Berlin"

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from followups.models import LabelFeedback, Message, TaskStatus, Thread
+from followup.db.models import LabelFeedback, Message, Thread
+from followup.domain.vocabulary import TaskStatus
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
 from tests.test_web_helpers import NOW, add_thread, db
 from web.highlight import evidence_spans, highlight
@@ -58,7 +59,7 @@ def test_mute_thread(client, web_rt, rep):
         assert session.get(Thread, rep["thread"].id).muted
     page = client.get(f"/threads/{rep['thread'].id}").get_data(as_text=True)
     assert ">muted<" in page and "Mute this thread" not in page
-    from followups.models import FollowUpTask
+    from followup.db.models import FollowUpTask
 
     with db(web_rt) as session:
         assert session.get(FollowUpTask, rep["task"].id).status == TaskStatus.DISMISSED

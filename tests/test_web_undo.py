@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from followups.models import FollowUpTask, LabelFeedback, TaskEvent, TaskKind, TaskStatus, Thread, User
-from followups.users import issue_api_token
+from followup.db.models import FollowUpTask, LabelFeedback, TaskEvent, Thread, User
+from followup.domain.vocabulary import TaskKind, TaskStatus
+from followup.db.users import issue_api_token
 from tests.test_web_complaints import _team
 from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
 from tests.test_web_helpers import NOW, WebClient, add_task, add_user, db

@@ -13,12 +13,17 @@ import pytest
 from rq import Queue, Retry, SimpleWorker
 from sqlmodel import select
 
-import followup.webhooks as webhooks
+import followup.nudges.webhook as webhooks
 from followup.bootstrap import Runtime
-from followup.webhooks import WebhookError, complaint_payload, enqueue_complaint_notices, notify_complaints
-from followups.db import session_scope
-from followups.detection import detect_account
-from followups.models import FollowUpTask, TaskEvent, Team, User
+from followup.nudges.webhook import (
+    WebhookError,
+    complaint_payload,
+    notify_complaints,
+)
+from followup.worker.queues import enqueue_complaint_notices
+from followup.db.session import session_scope
+from followup.detection.service import detect_account
+from followup.db.models import FollowUpTask, TaskEvent, Team, User
 from tests.test_web_helpers import *  # noqa: F401,F403  (web fixtures)
 from tests.test_web_helpers import NOW, add_account, add_thread, add_user, db
 

@@ -12,13 +12,13 @@ import datetime as dt
 from click.testing import CliRunner
 from sqlmodel import select
 
-from followup.cli import main
-from followup.jobs import sync_account, writeback
-from followups.db import session_scope
-from followups.models import FollowUpTask, KeywordMark, MailAccount, Message, MessageLocation, TaskEvent
-from followups.tasks import dismiss_task
-from inbox_sync.sync import SyncOptions
-from inbox_sync.writeback import DEFAULT_KEYWORD, WritebackError, check_keyword
+from followup.cli.main import main
+from followup.worker.jobs import sync_account, writeback
+from followup.db.session import session_scope
+from followup.db.models import FollowUpTask, KeywordMark, MailAccount, Message, MessageLocation, TaskEvent
+from followup.tasks import dismiss_task
+from inbox_sync.sync.reports import SyncOptions
+from followup.nudges.writeback import DEFAULT_KEYWORD, WritebackError, check_keyword
 from tests.test_sync_imap import NOW, REP, mail, make_account, server_flags
 
 KW = DEFAULT_KEYWORD.encode()
@@ -247,7 +247,8 @@ def test_two_tasks_on_one_thread_share_the_keyword_until_both_close(runtime, ima
 def test_writeback_as_an_rq_job_under_the_sync_lock(runtime, imap_user, redis_conn, redis_url, monkeypatch):
     from rq import Queue, SimpleWorker
 
-    from followup.jobqueue import enqueue_writeback, redis_lock
+    from followup.worker.lock import redis_lock
+    from followup.worker.queues import enqueue_writeback
 
     monkeypatch.setenv("FOLLOWUP_REDIS_URL", redis_url)
     seed_thread(imap_user)

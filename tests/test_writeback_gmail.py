@@ -10,12 +10,12 @@ import datetime as dt
 
 from sqlmodel import select
 
-from followups.accounts import create_account
-from followups.db import session_scope
-from followups.models import Folder, FollowUpTask, KeywordMark, Message, MessageLocation, TaskEvent, Thread
-from followups.users import create_user
+from followup.db.accounts import create_account
+from followup.db.session import session_scope
+from followup.db.models import Folder, FollowUpTask, KeywordMark, Message, MessageLocation, TaskEvent, Thread
+from followup.db.users import create_user
 from inbox_sync.imap_connection import ConnectionSettings, ImapConnection
-from inbox_sync.writeback import writeback_account
+from followup.nudges.writeback import writeback_account
 from tests.conftest import TEST_SECRET_KEY
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)

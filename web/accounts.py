@@ -18,10 +18,11 @@ from flask_login import login_required
 from sqlalchemy import func
 from sqlmodel import select
 
-from followups.accounts import AccountError, create_account
-from followups.models import FollowUpTask, Message, OPEN_STATUSES, Security, Thread
-from followups.secrets import SecretDecryptionError
-from followups.users import UserError
+from followup.db.accounts import AccountError, create_account
+from followup.db.models import FollowUpTask, Message, Thread
+from followup.domain.vocabulary import OPEN_STATUSES, Security
+from followup.secrets import SecretDecryptionError
+from followup.db.users import UserError
 from web.auth import signed_in_user
 from web.database import get_db, get_runtime
 from web.scoping import get_user_account_or_404, user_accounts
@@ -212,14 +213,14 @@ def _start_sync(account_id: int) -> str:
     if rt.settings.redis_url:
         from redis.exceptions import RedisError
 
-        from followup.jobqueue import connect, enqueue_sync
+        from followup.worker.queues import connect, enqueue_sync
 
         try:
             return SYNC_STARTED if enqueue_sync(connect(rt.settings), account_id) else SYNC_ALREADY_QUEUED
         except RedisError as exc:
             log.warning("sync of account %s not queued: Redis: %s", account_id, exc)
             return SYNC_QUEUE_DOWN
-    from followup.jobs import sync_account
+    from followup.worker.jobs import sync_account
 
     def run() -> None:
         try:

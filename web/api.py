@@ -13,11 +13,13 @@ from pathlib import Path
 from flask import Blueprint, abort, g, jsonify, request, send_file, url_for
 from sqlmodel import select
 
+from followup.db.models import FollowUpTask, MailAccount, User
+from followup.domain.vocabulary import Label, TaskKind
+from followup.db.users import hash_api_token
+from followup.errors import FollowupError
 from followup.drafting import save_task_draft
-from followups.drafts import DraftError, draft_languages, load_draft
-from followups.models import FollowUpTask, Label, MailAccount, TaskKind, User
+from followup.drafts import DraftError, draft_languages, load_draft
 from inbox_sync.imap_connection import ImapError
-from followups.users import hash_api_token
 from web.database import get_db, get_runtime
 from web.formatting import now
 from web.scoping import get_user_task_or_404, user_accounts, visible_task_clause
@@ -30,7 +32,9 @@ MAX_LIMIT = 200
 STATUS_ACTIONS = {"done": "done", "dismissed": "dismiss", "snoozed": "snooze", "open": "reopen"}
 
 
-class ApiError(Exception):
+class ApiError(FollowupError):
+    """A request the API refuses: the HTTP status and a JSON body naming the problem."""
+
     def __init__(self, status: int, error: str, message: str) -> None:
         super().__init__(message)
         self.status, self.error, self.message = status, error, message

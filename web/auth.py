@@ -2,7 +2,7 @@
 
 Flask-Login keeps "user id:session version" in the signed session cookie and in the
 remember-me cookie; signing out, a new password and disabling the user bump the version
-(`followups.users.end_sessions`), and a cookie with an older one is refused, copies included.
+(`followup.db.users.end_sessions`), and a cookie with an older one is refused, copies included.
 Signing in starts a new session: nothing planted before (a CSRF token) carries over. Failed
 sign-ins are throttled (`web.signin_limits`). The first-run page exists only while there is
 no user at all.
@@ -19,8 +19,15 @@ from sqlalchemy import func
 from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from followups.models import User
-from followups.users import MIN_PASSWORD_LENGTH, UserError, create_user, end_sessions, find_user, verify_password
+from followup.db.models import User
+from followup.db.users import (
+    MIN_PASSWORD_LENGTH,
+    UserError,
+    create_user,
+    end_sessions,
+    find_user,
+    verify_password,
+)
 from web.database import get_db
 from web.signin_limits import limit_sign_in
 

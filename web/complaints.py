@@ -13,8 +13,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from sqlmodel import select
 
-from followups.models import Contact, FollowUpTask, TaskStatus, Thread, User
-from followups.undo import step_before
+from followup.db.models import Contact, FollowUpTask, Thread, User
+from followup.domain.vocabulary import TaskStatus
+from followup.undo import step_before
 from web.auth import signed_in_user
 from web.database import get_db
 from web.formatting import now

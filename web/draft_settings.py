@@ -7,8 +7,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlmodel import delete, select
 
-from followups.drafts import PLACEHOLDERS, DraftError, check_draft_text, draft_languages
-from followups.models import DraftText, TaskKind
+from followup.drafts import PLACEHOLDERS, DraftError, check_draft_text, draft_languages
+from followup.db.models import DraftText
+from followup.domain.vocabulary import TaskKind
 from web.auth import signed_in_user
 from web.database import get_db
 from web.formatting import now

@@ -1,4 +1,4 @@
-"""The draft editor: a task's follow-up mail, prefilled (followups.drafts), edited by the
+"""The draft editor: a task's follow-up mail, prefilled (followup.drafts), edited by the
 rep, then saved into their Drafts folder over IMAP or downloaded as an .eml file.
 
 Saving into a mailbox is for the mailbox's owner only; a teammate or a lead who can see the
@@ -11,8 +11,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 
 from followup.drafting import IMPORT_ONLY, can_save, save_task_draft
-from followups.drafts import Draft, DraftError, draft_languages, load_draft
-from followups.models import MailAccount
+from followup.drafts import Draft, DraftError, draft_languages, load_draft
+from followup.db.models import MailAccount
 from inbox_sync.imap_connection import ImapError
 from web.auth import signed_in_user
 from web.database import get_db, get_runtime

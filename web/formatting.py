@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask, current_app
 from markupsafe import Markup, escape
 
-from followups.bidi import BIDI_CONTROL_RE, control_marker, control_title
-from followups.models import TaskKind
-from followups.snooze_phrases import read_snooze
+from followup.domain.bidi import BIDI_CONTROL_RE, control_marker, control_title
+from followup.domain.vocabulary import TaskKind
+from followup.domain.snooze_phrases import read_snooze
 
 KIND_TITLES = {
     TaskKind.AWAITING_REPLY: "Awaiting reply",

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-from followups.db import MAX_ROW_ID
+from followup.db.session import MAX_ROW_ID
 
 MAX_PAGE = 10**7
 """No list has this many pages; a larger number cannot even be turned into an offset."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 from email.utils import parseaddr
 from urllib.parse import quote
 
-from followups.drafts import Draft
-from followups.models import MailAccount
+from followup.drafts import Draft
+from followup.db.models import MailAccount
 
 GMAIL_HOSTS = ("imap.gmail.com", "imap.googlemail.com")
 

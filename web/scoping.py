@@ -12,16 +12,8 @@ from flask import abort
 from sqlalchemy import and_, exists, or_
 from sqlmodel import Session, select
 
-from followups.models import (
-    FollowUpTask,
-    MailAccount,
-    Message,
-    Role,
-    TaskKind,
-    TaskStatus,
-    Thread,
-    User,
-)
+from followup.db.models import FollowUpTask, MailAccount, Message, Thread, User
+from followup.domain.vocabulary import Role, TaskKind, TaskStatus
 
 
 def is_lead(user: User) -> bool:

@@ -16,9 +16,9 @@ from flask_login import login_required
 from flask_login.config import COOKIE_NAME
 from sqlmodel import delete, select
 
-from followups.detection import request_detection
-from followups.models import IgnoreRule, MailAccount, Team
-from followups.users import MIN_PASSWORD_LENGTH, UserError, change_password, issue_api_token
+from followup.detection.service import request_detection
+from followup.db.models import IgnoreRule, MailAccount, Team
+from followup.db.users import MIN_PASSWORD_LENGTH, UserError, change_password, issue_api_token
 from web.auth import signed_in_user, start_session
 from web.database import get_db
 from web.ids import ascii_digits

@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from flask_login import login_required
 from markupsafe import escape
 
-from followups.calendar import BusinessCalendar, CalendarError, parse_working_days
+from followup.domain.calendar import BusinessCalendar, CalendarError, parse_working_days
 from web.auth import signed_in_user
 from web.formatting import local_time, now, snooze_until
 

@@ -1,7 +1,7 @@
 """What a user can do to a task from the UI or the API, in one place.
 
 The state changes themselves (events, "not needed" feedback, what detection respects)
-belong to the domain (`followups.tasks`); this module checks the request and calls them
+belong to the domain (`followup.tasks`); this module checks the request and calls them
 with the app's notion of now, so the HTML views, the htmx views and the JSON API behave
 the same.
 """
@@ -12,14 +12,16 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from followups import tasks as domain
-from followups.models import OPEN_STATUSES, FollowUpTask, TaskStatus, Thread, User
-from followups.undo import reopen_task, unmute_and_reopen
+from followup import tasks as domain
+from followup.domain.vocabulary import OPEN_STATUSES, TaskStatus
+from followup.db.models import FollowUpTask, Thread, User
+from followup.errors import FollowupError
+from followup.undo import reopen_task, unmute_and_reopen
 
 ACTIONS = ("done", "snooze", "dismiss", "mute", "reopen", "wake")
 
 
-class TaskActionError(ValueError):
+class TaskActionError(FollowupError, ValueError):
     """The action cannot be applied (message fit for the user)."""
 
 

@@ -16,9 +16,10 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam, func, or_, union_all
 from sqlmodel import select
 
-from followups.models import Contact, FollowUpTask, Label, Message, TaskKind, TaskStatus, Thread
-from followups.types import UTCDateTime
-from followups.undo import UNDOABLE, step_before
+from followup.db.models import Contact, FollowUpTask, Message, Thread
+from followup.domain.vocabulary import Label, TaskKind, TaskStatus
+from followup.db.types import UTCDateTime
+from followup.undo import UNDOABLE, step_before
 from web.auth import _safe_next, signed_in_user
 from web.database import get_db
 from web.formatting import local_time, now, snooze_until

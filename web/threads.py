@@ -1,6 +1,6 @@
 """The thread view: the messages in order, each with its label, confidence and evidence,
 and the follow-ups on the thread. Relabelling a message takes effect at once
-(followups.relabel: the label changes and detection reruns for the thread) and is kept as a
+(followup.relabel: the label changes and detection reruns for the thread) and is kept as a
 `LabelFeedback` row for the classifier to learn from."""
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from sqlmodel import select
 
-from followups.detection import detect_account
-from followups.drafts import load_draft
-from followups.models import OPEN_STATUSES, FollowUpTask, Label, LabelFeedback, MailAccount, Message
-from followups.relabel import relabel_message
-from followups.undo import step_before
+from followup.db.models import FollowUpTask, LabelFeedback, MailAccount, Message
+from followup.detection.service import detect_account
+from followup.domain.vocabulary import OPEN_STATUSES, Label
+from followup.drafts import load_draft
+from followup.relabel import relabel_message
+from followup.undo import step_before
 from web.auth import signed_in_user
 from web.database import get_db
 from web.highlight import highlight

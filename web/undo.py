@@ -1,7 +1,7 @@
 """The Undo button shown for `UNDO_SECONDS` after done, snooze, dismiss, mute, relabel and
 assign (a toast with htmx, the same form in the page's messages without JavaScript).
 
-The button carries the action's `followups.undo.UndoStep`, signed with the app's secret key
+The button carries the action's `followup.undo.UndoStep`, signed with the app's secret key
 (itsdangerous, which Flask already uses for sessions) so a client can neither forge nor
 alter it; the signed-in user's scoping still decides which task or thread it may touch.
 """
@@ -14,9 +14,9 @@ from flask import Blueprint, current_app, flash, redirect, request
 from flask_login import login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from followups.detection import detect_account
-from followups.tasks import TaskError
-from followups.undo import UndoStep, undo
+from followup.detection.service import detect_account
+from followup.tasks import TaskError
+from followup.undo import UndoStep, undo
 from web.auth import _safe_next, signed_in_user
 from web.database import get_db
 from web.formatting import now

@@ -1,0 +1,70 @@
+"""The domain's words: roles, mailbox states, directions, labels, task kinds and statuses.
+
+Plain `StrEnum`s with no ORM or I/O, so the rules and the classifier's callers share them
+without importing the database; `followup.db.models` stores them as their string values.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    LEAD = "lead"
+
+
+class Security(StrEnum):
+    SSL = "ssl"
+    STARTTLS = "starttls"
+    NONE = "none"
+
+
+class SyncStatus(StrEnum):
+    NEVER = "never"
+    SYNCING = "syncing"
+    OK = "ok"
+    ERROR = "error"
+    AUTH_FAILED = "auth_failed"
+
+
+class FolderRole(StrEnum):
+    INBOX = "inbox"
+    SENT = "sent"
+    ALL = "all"
+    ARCHIVE = "archive"
+    OTHER = "other"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class Label(StrEnum):
+    INQUIRY = "inquiry"
+    SALE = "sale"
+    COMPLAINT = "complaint"
+    OTHER = "other"
+
+
+class TaskKind(StrEnum):
+    AWAITING_REPLY = "awaiting_reply"
+    NEEDS_REPLY = "needs_reply"
+    POST_SALE_CHECKIN = "post_sale_checkin"
+    COMPLAINT = "complaint"
+    DORMANT_CUSTOMER = "dormant_customer"
+    ANNIVERSARY = "anniversary"
+    BOUNCED = "bounced"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    SNOOZED = "snoozed"
+    DONE = "done"
+    DISMISSED = "dismissed"
+    RESOLVED = "resolved"  # closed by the mail itself (a reply arrived)
+    EXPIRED = "expired"  # the window passed (e.g. post-sale check-in after 7 days)
+
+
+OPEN_STATUSES = (TaskStatus.OPEN, TaskStatus.SNOOZED)
