@@ -59,7 +59,8 @@ def create_app(runtime: Runtime | None = None, test_config: dict | None = None) 
     if isinstance(app.config["FOLLOWUP_NOW"], str):
         app.config["FOLLOWUP_NOW"] = datetime.fromisoformat(app.config["FOLLOWUP_NOW"])
 
-    from web import accounts, api, auth, complaints, database, formatting, ids, settings, tasks, threads, view_cache
+    from web import (accounts, api, auth, complaints, database, draft_settings, drafts, formatting, ids, settings, snooze,
+                     tasks, threads, undo, view_cache)
 
     ids.init_app(app)  # before the blueprints: their routes use the `id` converter
     database.init_app(app)
@@ -67,7 +68,7 @@ def create_app(runtime: Runtime | None = None, test_config: dict | None = None) 
     auth.init_app(app)
     formatting.init_app(app)
     view_cache.init_app(app)
-    for module in (auth, tasks, threads, complaints, accounts, settings):
+    for module in (auth, snooze, tasks, drafts, undo, threads, complaints, accounts, settings, draft_settings):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)

@@ -17,6 +17,9 @@ from followup.db.models import FollowUpTask, MailAccount, User
 from followup.domain.vocabulary import Label, TaskKind
 from followup.db.users import hash_api_token
 from followup.errors import FollowupError
+from followup.drafting import save_task_draft
+from followup.drafts import DraftError, draft_languages, load_draft
+from inbox_sync.imap_connection import ImapError
 from web.database import get_db, get_runtime
 from web.formatting import now
 from web.scoping import get_user_task_or_404, user_accounts, visible_task_clause
@@ -26,7 +29,7 @@ from web.tasks import fetch_list, list_query
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_LIMIT = 200
-STATUS_ACTIONS = {"done": "done", "dismissed": "dismiss", "snoozed": "snooze"}
+STATUS_ACTIONS = {"done": "done", "dismissed": "dismiss", "snoozed": "snooze", "open": "reopen"}
 
 
 class ApiError(FollowupError):
@@ -209,6 +212,35 @@ def update_task(task_id: int):
         db.rollback()
         raise ApiError(409, "conflict", str(exc)) from None
     return jsonify(_task_json(_one(task_id)))
+
+
+@bp.post("/tasks/<id:task_id>/draft")
+def draft_task(task_id: int):
+    """The task's drafted follow-up; with {"save": true} also put into the account's Drafts."""
+    user = g.api_user
+    db = get_db()
+    task = get_user_task_or_404(db, user, task_id)
+    body = request.get_json(silent=True)
+    body = {} if body is None and not request.get_data() else body
+    if not isinstance(body, dict) or not isinstance(body.get("save", False), bool):
+        raise ApiError(400, "bad_request", "send a JSON object such as {\"save\": true}")
+    language = body.get("language")
+    if language is not None and language not in draft_languages():
+        raise ApiError(400, "bad_request", f"language must be one of: {', '.join(draft_languages())}")
+    draft = load_draft(db, task, language=language)
+    saved = None
+    if body.get("save"):
+        account = db.get(MailAccount, task.account_id)
+        if account.user_id != user.id:
+            raise ApiError(403, "forbidden", "only the mailbox's owner can save into its Drafts")
+        db.rollback()  # no transaction stays open while the IMAP server works
+        try:
+            saved = save_task_draft(get_runtime(), draft, user, now()).to_json()
+        except DraftError as exc:
+            raise ApiError(409, "conflict", str(exc)) from None
+        except ImapError as exc:
+            raise ApiError(502, "mail_server_error", str(exc)) from None
+    return jsonify({"draft": draft.to_json(), "saved": saved})
 
 
 @bp.get("/accounts")

@@ -15,12 +15,14 @@ from sqlmodel import select
 
 from followup.db.models import Contact, FollowUpTask, Thread, User
 from followup.domain.vocabulary import TaskStatus
+from followup.undo import step_before
 from web.auth import signed_in_user
 from web.database import get_db
 from web.formatting import now
 from web.ids import whole_number
 from web.scoping import get_user_task_or_404, is_lead, open_clause, team_complaints, teammates
 from web.task_actions import TaskActionError, assign
+from web.undo import flash_undo
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 
@@ -76,12 +78,14 @@ def assign_to(task_id: int):
     assignee = db.get(User, assignee_id) if assignee_id else None
     if assignee is None or assignee.id not in {u.id for u in teammates(db, user)}:
         abort(400, description="Choose a member of your team.")
+    at = now()
+    step = step_before("assign", task, at)
     try:
-        assign(db, task, assignee, user, at=now())
+        assign(db, task, assignee, user, at=at)
         db.commit()
     except TaskActionError as exc:
         db.rollback()
         flash(str(exc), "error")
     else:
-        flash(f"Assigned to {assignee.display_name or assignee.email}.")
+        flash_undo(f"Assigned to {assignee.display_name or assignee.email}.", step)
     return redirect(url_for("complaints.board"))

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from followup.domain.bidi import BIDI_CONTROL_RE, control_marker, control_title
 from followup.domain.vocabulary import TaskKind
+from followup.domain.snooze_phrases import read_snooze
 
 KIND_TITLES = {
     TaskKind.AWAITING_REPLY: "Awaiting reply",
@@ -49,12 +50,26 @@ def local_morning(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(WAKE_HOUR), tzinfo=zone).astimezone(timezone.utc)
 
 
-def snooze_until(choice: str, zone_name: str | None, at: datetime, on_date: str | None = None) -> datetime:
-    """When a snooze chosen as "tomorrow", "next_week" or "date" (with `on_date`) ends.
+def snooze_until(choice: str, zone_name: str | None, at: datetime, on_date: str | None = None, *,
+                 phrase: str | None = None, languages: tuple[str, ...] = (), calendar=None) -> datetime:
+    """When a snooze chosen as "tomorrow", "next_week", "date" (with `on_date`: a day, or a
+    day and time from the date-time picker) or "phrase" ("in 3 days", `read_snooze`) ends.
 
     Raises ValueError with a message fit for the user when the choice is not usable.
     """
     zone = user_zone(zone_name)
+    if choice == "phrase":
+        return read_snooze(phrase or "", at, zone, languages=languages, wake_hour=WAKE_HOUR, calendar=calendar)
+    if choice == "date" and on_date and "T" in on_date:
+        try:
+            picked = datetime.fromisoformat(on_date.strip()).replace(tzinfo=zone)
+        except ValueError:
+            raise ValueError("pick a date and time to snooze until") from None
+        if picked <= at:
+            raise ValueError("the snooze must end in the future")
+        if picked - at > timedelta(days=366):
+            raise ValueError("snooze for at most a year")
+        return picked.astimezone(timezone.utc)
     today = at.astimezone(zone).date()
     if choice == "tomorrow":
         return local_morning(today + timedelta(days=1), zone)

@@ -13,11 +13,12 @@ from datetime import datetime
 from sqlmodel import Session
 
 from followup import tasks as domain
-from followup.domain.vocabulary import OPEN_STATUSES
+from followup.domain.vocabulary import OPEN_STATUSES, TaskStatus
 from followup.db.models import FollowUpTask, Thread, User
 from followup.errors import FollowupError
+from followup.undo import reopen_task, unmute_and_reopen
 
-ACTIONS = ("done", "snooze", "dismiss", "mute")
+ACTIONS = ("done", "snooze", "dismiss", "mute", "reopen", "wake")
 
 
 class TaskActionError(FollowupError, ValueError):
@@ -35,6 +36,14 @@ def apply_action(
 ) -> None:
     if action not in ACTIONS:
         raise TaskActionError(f"unknown action {action!r}")
+    if action in ("reopen", "wake"):
+        if action == "wake" and task.status != TaskStatus.SNOOZED:
+            raise TaskActionError(f"this follow-up is {task.status}, not snoozed")
+        try:
+            reopen_task(session, task, actor, at=at, event="woken" if action == "wake" else "reopened")
+        except domain.TaskError as exc:
+            raise TaskActionError(str(exc)) from None
+        return
     if task.status not in OPEN_STATUSES:
         raise TaskActionError(f"this follow-up is already {task.status}")
     try:
@@ -68,5 +77,6 @@ def assign(session: Session, task: FollowUpTask, assignee: User, actor: User, *,
         raise TaskActionError(str(exc)) from None
 
 
-def unmute(session: Session, thread: Thread, actor: User, *, at: datetime | None = None) -> None:
-    domain.unmute_thread(session, thread, actor, at=at)
+def unmute(session: Session, thread: Thread, actor: User, *, at: datetime | None = None) -> int:
+    """Unmute, and bring back the tasks the mute closed; returns how many."""
+    return unmute_and_reopen(session, thread, actor, at=at)

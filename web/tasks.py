@@ -19,6 +19,7 @@ from sqlmodel import select
 from followup.db.models import Contact, FollowUpTask, Message, Thread
 from followup.domain.vocabulary import Label, TaskKind, TaskStatus
 from followup.db.types import UTCDateTime
+from followup.undo import UNDOABLE, step_before
 from web.auth import _safe_next, signed_in_user
 from web.database import get_db
 from web.formatting import local_time, now, snooze_until
@@ -27,6 +28,8 @@ from web import view_cache
 from web.view_cache import render_rows
 from web.scoping import get_user_task_or_404, mine_clause, open_clause, user_accounts
 from web.task_actions import TaskActionError, apply_action
+from web.snooze import request_languages, user_calendar
+from web.undo import flash_undo, undo_token
 
 bp = Blueprint("tasks", __name__)
 
@@ -242,17 +245,23 @@ def _is_htmx() -> bool:
 @login_required
 def act(task_id: int):
     """One action on one task: `action` is done, snooze_tomorrow, snooze_next_week,
-    snooze_date (with `on_date`), dismiss or mute."""
+    snooze_date (with `on_date`), snooze_phrase (with `when`: "in 3 days"), dismiss, mute, reopen (a closed task) or wake (a snoozed one).
+    The first five come back with an Undo button (web.undo)."""
     user = signed_in_user()
     db = get_db()
     task = get_user_task_or_404(db, user, task_id)
     action = request.form.get("action", "")
     at = now()
     until = None
+    step = None
     try:
         if action.startswith("snooze_"):
-            until = snooze_until(action.removeprefix("snooze_"), user.timezone, at, request.form.get("on_date"))
+            until = snooze_until(action.removeprefix("snooze_"), user.timezone, at, request.form.get("on_date"),
+                                 phrase=request.form.get("when"), languages=request_languages(),
+                                 calendar=user_calendar(user))
             action = "snooze"
+        if action in UNDOABLE:
+            step = step_before(action, task, at, thread_id=task.thread_id if action == "mute" else None)
         apply_action(db, task, action, user, until=until, at=at)
         db.commit()
     except (TaskActionError, ValueError) as exc:
@@ -264,11 +273,16 @@ def act(task_id: int):
         flash(message[:1].upper() + message[1:] + ".", "error")
         return redirect(_safe_next(request.form.get("next")))
     message = _done_message(action, until, user)
+    back = _safe_next(request.form.get("next"))
     if _is_htmx():
         g.pop("open_counts", None)
-        return render_template("tasks/_acted.html", message=message)
-    flash(message)
-    return redirect(_safe_next(request.form.get("next")))
+        return render_template("tasks/_acted.html", message=message, next=back,
+                               undo_token=undo_token(step) if step else None)
+    if step:
+        flash_undo(message, step)
+    else:
+        flash(message)
+    return redirect(back)
 
 
 def _done_message(action: str, until, user) -> str:
@@ -277,6 +291,8 @@ def _done_message(action: str, until, user) -> str:
         "dismiss": "Dismissed; noted that no follow-up was needed.",
         "mute": "Thread muted; it will not bring follow-ups any more.",
         "snooze": f"Snoozed until {local_time(until, user.timezone)}." if until else "Snoozed.",
+        "reopen": "Reopened: it is back on your list.",
+        "wake": "Woken: it is back on your list now.",
     }[action]
 
 

@@ -1,6 +1,7 @@
 """The thread view: the messages in order, each with its label, confidence and evidence,
-and the follow-ups on the thread. Relabelling a message stores a `LabelFeedback` row for
-the classifier to learn from; the model's own label stays as it was."""
+and the follow-ups on the thread. Relabelling a message takes effect at once
+(followup.relabel: the label changes and detection reruns for the thread) and is kept as a
+`LabelFeedback` row for the classifier to learn from."""
 
 from __future__ import annotations
 
@@ -9,13 +10,19 @@ from flask_login import login_required
 from sqlmodel import select
 
 from followup.db.models import FollowUpTask, LabelFeedback, MailAccount, Message
-from followup.domain.vocabulary import Label
+from followup.detection.service import detect_account
+from followup.domain.vocabulary import OPEN_STATUSES, Label
+from followup.drafts import load_draft
+from followup.relabel import relabel_message
+from followup.undo import step_before
 from web.auth import signed_in_user
 from web.database import get_db
 from web.highlight import highlight
 from web.scoping import get_user_message_or_404, get_user_thread_or_404, visible_task_clause
 from web.formatting import now
+from web.reply_links import reply_link
 from web.task_actions import TaskActionError, mute as mute_thread, unmute as unmute_thread
+from web.undo import flash_undo
 
 bp = Blueprint("threads", __name__, url_prefix="/threads")
 
@@ -44,9 +51,11 @@ def show(thread_id: int):
         .order_by(FollowUpTask.due_at)
     ).all()
     account = db.get(MailAccount, thread.account_id)
+    reply_links = {task.id: reply_link(account, load_draft(db, task))
+                   for task in tasks if task.status in OPEN_STATUSES and account is not None}
     return render_template(
         "threads/show.html", thread=thread, messages=messages, feedback=feedback, tasks=tasks,
-        account=account, labels=list(Label), highlight=highlight, user=user,
+        account=account, labels=list(Label), highlight=highlight, user=user, reply_links=reply_links,
         own=account is not None and account.user_id == user.id,
     )
 
@@ -60,9 +69,14 @@ def relabel(message_id: int):
     label = request.form.get("label", "")
     if label not in {l.value for l in Label}:
         abort(400, description="Choose one of the labels.")
-    db.add(LabelFeedback(message_id=message.id, user_id=user.id, label=label))
+    at = now()
+    step_extra = {"message_id": message.id, "label": message.label, "confidence": message.confidence}
+    feedback = relabel_message(db, message, label, user, at=at)
+    detect_account(db, message.account_id, at)
     db.commit()
-    flash(f"Thanks: the message is noted as {label}; the classifier learns from it.")
+    flash_undo(f"Relabelled as {label}: the follow-ups of this thread follow the new label, "
+               "and the classifier learns from it.",
+               step_before("relabel", None, at, feedback_id=feedback.id, **step_extra))
     return redirect(url_for("threads.show", thread_id=message.thread_id, _anchor=f"message-{message.id}"))
 
 
@@ -72,14 +86,16 @@ def mute(thread_id: int):
     user = signed_in_user()
     db = get_db()
     thread = get_user_thread_or_404(db, user, thread_id)
+    at = now()
     try:
-        mute_thread(db, thread, user, at=now())
+        mute_thread(db, thread, user, at=at)
         db.commit()
     except TaskActionError as exc:
         db.rollback()
         flash(str(exc), "error")
     else:
-        flash("Thread muted; it will not bring follow-ups any more.")
+        flash_undo("Thread muted; it will not bring follow-ups any more.",
+                   step_before("mute", None, at, thread_id=thread.id))
     return redirect(url_for("threads.show", thread_id=thread.id))
 
 
@@ -90,7 +106,8 @@ def unmute(thread_id: int):
     user = signed_in_user()
     db = get_db()
     thread = get_user_thread_or_404(db, user, thread_id)
-    unmute_thread(db, thread, user, at=now())
+    back = unmute_thread(db, thread, user, at=now())
     db.commit()
-    flash("Thread unmuted; it will bring follow-ups again.")
+    flash("Thread unmuted; it will bring follow-ups again."
+          + (f" {back} follow-up{'s' if back != 1 else ''} the mute closed {'are' if back != 1 else 'is'} back." if back else ""))
     return redirect(url_for("threads.show", thread_id=thread.id))

@@ -17,6 +17,7 @@ from followup.cli.nlp import classify_command, nlp_group
 from followup.cli.sync import sync_command
 from followup.cli.web import demo_command, serve_command
 from followup.errors import FollowupError
+from followup.cli.drafts import draft_command
 
 
 class FollowupGroup(click.Group):
@@ -35,7 +36,7 @@ def main() -> None:
 
 for command in (
     demo_command, db_group, user_group, account_group, sync_command, import_command,
-    classify_command, nlp_group, detect_command, tasks_command, digest_group,
+    classify_command, nlp_group, detect_command, tasks_command, draft_command, digest_group,
     serve_command, worker_command, scheduler_command,
 ):
     main.add_command(command)

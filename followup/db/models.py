@@ -302,3 +302,16 @@ class KeywordMark(SQLModel, table=True):
     via: str = Field(default="keyword", max_length=10)  # keyword | label (Gmail X-GM-LABELS)
     flagged: bool = False  # \Flagged when the keyword was set
     set_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class DraftText(SQLModel, table=True):
+    """A user's own wording of the drafted follow-up for one kind in one language (Settings →
+    Draft texts); without a row the package's text (followup/draft_texts/) is used."""
+
+    __table_args__ = (UniqueConstraint("user_id", "language", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    language: str = Field(max_length=10)
+    kind: str = Field(max_length=30)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)

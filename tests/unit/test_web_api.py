@@ -134,7 +134,7 @@ def test_get_and_update_a_task(api, spec, web_rt, rep):
     assert body["status"] == "done" and body["closed_at"] == "2026-03-10T09:00:00Z"
     response = api("PATCH", f"/api/v1/tasks/{task_id}", json={"status": "dismissed"})
     assert response.status_code == 409 and "already done" in check(spec, response, "/tasks/{task_id}", "patch")["message"]
-    for payload in ({"status": "open"}, {}, [], {"status": "snoozed"}, {"status": "snoozed", "snooze_until": "soon"},
+    for payload in ({"status": "reopened"}, {}, [], {"status": "snoozed"}, {"status": "snoozed", "snooze_until": "soon"},
                     {"status": "snoozed", "snooze_until": "2026-04-01T10:00:00"}):
         response = api("PATCH", f"/api/v1/tasks/{task_id}", json=payload)
         assert response.status_code == 400, payload

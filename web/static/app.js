@@ -21,3 +21,90 @@
     apply();
   }
 })();
+// The Undo button (web/undo.py) goes away after its time; without this file it stays in the page.
+(function () {
+  "use strict";
+  var arm = function (root) {
+    var forms = (root.querySelectorAll ? root : document).querySelectorAll("form.undo[data-undo-seconds]");
+    Array.prototype.forEach.call(forms, function (form) {
+      if (form.dataset.armed) { return; }
+      form.dataset.armed = "1";
+      window.setTimeout(function () { form.remove(); }, 1000 * Number(form.dataset.undoSeconds));
+    });
+  };
+  document.addEventListener("DOMContentLoaded", function () { arm(document); });
+  document.addEventListener("htmx:afterSettle", function () { arm(document); });
+})();
+// Keyboard shortcuts on the follow-ups list (the list of them: "?"). Never inside a field,
+// never with Ctrl/Alt/Meta; after an action the next follow-up has the focus.
+(function () {
+  "use strict";
+  var list = document.querySelector("ol.tasks");
+  var dialog = document.getElementById("shortcuts");
+  if (!list || !dialog) { return; }
+  var rows = function () { return Array.prototype.slice.call(list.querySelectorAll("li.task")); };
+  var current = null;
+  var focusRow = function (row) {
+    if (!row) { return; }
+    if (current) { current.classList.remove("current"); }
+    current = row;
+    row.classList.add("current");
+    row.setAttribute("tabindex", "-1");
+    row.focus();
+    row.scrollIntoView({block: "nearest"});
+  };
+  var move = function (step) {
+    var all = rows();
+    var index = all.indexOf(current);
+    focusRow(all[Math.min(all.length - 1, Math.max(0, index + step))] || all[0]);
+  };
+  var click = function (selector) {
+    var target = current && current.querySelector(selector);
+    if (target) { target.click(); }
+  };
+  // The row leaves the list after an action: the one after it (or before it) takes the focus.
+  var following = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var row = event.target.closest && event.target.closest("li.task");
+    if (row && event.target.tagName === "FORM") {
+      focusRow(row);
+      following = row.nextElementSibling || row.previousElementSibling;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (current && !document.body.contains(current)) {
+      current = null;
+      focusRow(following && document.body.contains(following) ? following : rows()[0]);
+    }
+  });
+  list.addEventListener("focusin", function (event) {
+    var row = event.target.closest("li.task");
+    if (row && row !== current) {
+      if (current) { current.classList.remove("current"); }
+      current = row;
+      row.classList.add("current");
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey || dialog.open) { return; }
+    if (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) { return; }
+    var actions = {
+      "j": function () { move(1); },
+      "k": function () { move(-1); },
+      "o": function () { click("h2.nudge a"); },
+      "e": function () { click('button[value="done"]'); },
+      "#": function () { click('button[value="dismiss"]'); },
+      "m": function () { click('button[value="mute"]'); },
+      "d": function () { click("a.draft-link"); },
+      "s": function () { var field = current && current.querySelector('input[name="when"]'); if (field) { field.focus(); } },
+      "z": function () { var undo = document.querySelector("form.undo button"); if (undo) { undo.click(); } },
+      "?": function () { dialog.showModal(); }
+    };
+    var action = actions[event.key];
+    if (!action) { return; }
+    if (!current && event.key !== "?" && event.key !== "z") { focusRow(rows()[0]); if (event.key === "j") { return; } }
+    event.preventDefault();
+    action();
+  });
+})();

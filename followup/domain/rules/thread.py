@@ -289,10 +289,15 @@ def _post_sale_checkin(out: Outcome, conversation: list[_Turn], ctx: _ThreadCont
     return True
 
 
+NOT_A_COMPLAINT = "no message of the thread is labelled a complaint any more"
+"""Why a complaint task closes when its messages are relabelled (followup.relabel)."""
+
+
 def _complaint(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, key: str) -> bool:
     complaints = [i for i, t in enumerate(conversation)
                   if t.role == Role.CONTACT and t.message.label == Label.COMPLAINT]
-    if not complaints:
+    if not complaints:  # e.g. the user relabelled the complaint: its task goes
+        out.close(key, TaskStatus.RESOLVED, NOT_A_COMPLAINT)
         return False
     last_index = complaints[-1]
     later = conversation[last_index + 1:]
