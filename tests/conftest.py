@@ -3,11 +3,13 @@
 - ``_sqlite_template`` (session): an upgraded SQLite database copied for each test.
 - ``web_rt``, ``app``, ``client``, ``rep``: the web app on a fresh SQLite database, the
   Flask test client that carries the CSRF token, and a user with one thread and one task.
+- ``served``: that app on a real loopback HTTP server (integration and e2e tests; a unit
+  test refuses the network).
 - The real services (Dovecot, Redis, the cutting TCP proxy) come from the plugin
   tests/services/fixtures.py; they start only when a test asks for them.
 
 Each layer adds its own in its conftest.py: tests/unit (no services), tests/integration
-(the databases on SQLite and PostgreSQL, the app on a real HTTP server), tests/e2e (Chromium).
+(the databases on SQLite and PostgreSQL), tests/e2e (Chromium).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 from tests.rows import add_account, add_contact, add_task, add_thread, add_user
 from tests.runtimes import sqlite_runtime
 from tests.services.databases import SqliteTemplate
-from tests.web_client import WebClient, make_app
+from tests.web_client import WebClient, make_app, serving
 
 pytest_plugins = ["tests.services.fixtures"]
 
@@ -43,6 +45,13 @@ def app(web_rt):
 @pytest.fixture
 def client(app):
     return WebClient(app.test_client())
+
+
+@pytest.fixture
+def served(app):
+    """The app on a real HTTP server on loopback (cookies, redirects, generated requests): its base URL."""
+    with serving(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture

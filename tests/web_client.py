@@ -1,9 +1,12 @@
-"""The web app as the tests drive it: the app factory with the tests' clock, and a client
-that does what a browser does with the CSRF token."""
+"""The web app as the tests drive it: the app factory with the tests' clock, the app on a
+real loopback HTTP server, and a client that does what a browser does with the CSRF token."""
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from followup.bootstrap import Runtime
 from followup.db.models import User
@@ -17,6 +20,21 @@ def make_app(rt: Runtime, **config):
     from web import create_app
 
     return create_app(rt, {"TESTING": True, "FOLLOWUP_NOW": NOW, "FOLLOWUP_START_SYNC": False, **config})
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """The app on a real HTTP server on a free loopback port, for as long as the block runs: its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
 
 
 class WebClient:

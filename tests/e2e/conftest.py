@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 
 import pytest
 
 from tests.e2e.chromium import CHROMEDRIVER, CHROMIUM, DEMO_PASSWORD
 from tests.rows import NOW
 from tests.runtimes import sqlite_runtime
+from tests.web_client import serving
 
 
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory, _sqlite_template):
     """The demo, served on a free loopback port (as `followup demo` sets it up)."""
-    from werkzeug.serving import make_server
-
     from followup import demo as demo_mailbox
     from followup.cli.web import setup_demo
     from web import create_app
@@ -33,11 +31,8 @@ def demo_site(tmp_path_factory, _sqlite_template):
         else:
             os.environ["FOLLOWUP_DEMO_PASSWORD"] = old
     app = create_app(rt, {"FOLLOWUP_NOW": NOW, "FOLLOWUP_START_SYNC": False})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield rt, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(app) as base_url:
+        yield rt, base_url
     rt.engine.dispose()
 
 

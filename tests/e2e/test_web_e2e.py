@@ -6,21 +6,16 @@ Screenshots go to screenshots-tmp/ (ignored by git); to refresh the README's ima
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlmodel import select
 
 from followup.db.models import FollowUpTask, Message, User
 from followup.domain.vocabulary import TaskStatus
-from tests.e2e.chromium import DEMO_PASSWORD, wait_until
-from tests.paths import REPO_ROOT
+from tests.e2e.chromium import DEMO_PASSWORD, SCREENSHOTS, wait_until
 from tests.rows import NOW, db
 from web.scoping import my_tasks
 
 pytestmark = pytest.mark.slow
-
-SCREENSHOTS = REPO_ROOT / os.environ.get("FOLLOWUP_SCREENSHOT_DIR", "screenshots-tmp")
 
 
 def test_sign_in_snooze_and_read_the_evidence(demo_site, browser):

@@ -1,4 +1,5 @@
-"""Fixtures of the integration layer: the real services and the app over real sockets.
+"""Fixtures of the integration layer: the real databases. (The app on a real loopback HTTP
+server, ``served``, is in tests/conftest.py: the e2e layer uses it too.)
 
 Database fixtures (``db_url``, ``db_engine``, ``app_env``, ``runtime``) run every test that
 uses them twice: on SQLite and on the real PostgreSQL (127.0.0.1:5432, db ``test``; set
@@ -8,11 +9,8 @@ and the cutting TCP proxy come from tests/services/fixtures.py, loaded by tests/
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
 from followup.bootstrap import Runtime
 from followup.config import load_settings
@@ -72,17 +70,6 @@ def app_env(db_url, tmp_path, monkeypatch) -> dict[str, str]:
 @pytest.fixture
 def runtime(app_env, db_engine) -> Runtime:
     return Runtime(settings=load_settings(app_env), engine=db_engine)
-
-
-@pytest.fixture
-def served(app):
-    """The app on a real HTTP server on loopback (cookies, redirects, generated requests): its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 POISON_TRIGGER = {

@@ -5,20 +5,24 @@ a sync run in process, counts of what was stored."""
 from __future__ import annotations
 
 import datetime as dt
+import email
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from sqlmodel import func, select
 
 from followup.db.accounts import create_account
-from followup.db.models import MailAccount, User
+from followup.db.models import FollowUpTask, MailAccount, User
 from followup.db.session import session_scope
+from followup.domain.vocabulary import TaskKind
 from followup.db.users import create_user
 from followup.worker.jobs import sync_account
 from inbox_sync.sync.reports import SyncOptions, SyncReport
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 REP = "rep@example.com"
+OWNER_PASSWORD = "a long password"  # of the user make_account creates
 
 
 def mail(*, frm: str, to: str, subject: str, when: dt.datetime, msgid: str,
@@ -46,7 +50,7 @@ def make_account(rt, imap_user, *, port: int | None = None, host: str | None = N
                  email: str = "owner@example.com") -> int:
     with session_scope(rt.engine) as session:
         user = session.exec(select(User).where(User.email == email)).first() or create_user(
-            session, email, "a long password")
+            session, email, OWNER_PASSWORD)
         account = create_account(
             session, rt.settings.secret_key, user=user, addresses=[REP], internal_domains=["example.com"],
             imap_host=host or imap_user.host, imap_port=port or imap_user.port, security=security,
@@ -95,3 +99,20 @@ def append_quote_request(imap_user) -> None:
                                    when=asked, msgid="q1@client.com",
                                    body="Hello,\n\nCould you send me a quote for 40 chairs by Friday?\n"),
                      msg_time=asked)
+
+
+def drafts(imap_user, folder="Drafts") -> list[tuple[set, EmailMessage]]:
+    """The messages in the folder (not flagged \\Deleted): their flags and parsed mail."""
+    with imap_user.client() as client:
+        client.select_folder(folder, readonly=True)
+        uids = client.search(["NOT", "DELETED"])
+        found = client.fetch(uids, ["FLAGS", "BODY.PEEK[]"]) if uids else {}
+    return [({f.decode() for f in data[b"FLAGS"]}, email.message_from_bytes(data[b"BODY[]"], policy=policy.default))
+            for _uid, data in sorted(found.items())]
+
+
+def needs_reply_task(rt, account_id) -> FollowUpTask:
+    """The one needs-reply follow-up detection opened on the account (append_quote_request's)."""
+    with session_scope(rt.engine) as session:
+        return session.exec(select(FollowUpTask).where(FollowUpTask.account_id == account_id,
+                                                       FollowUpTask.kind == TaskKind.NEEDS_REPLY)).one()

@@ -6,6 +6,8 @@ import socket
 
 import pytest
 
+from tests.api_schema import load_spec
+
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
@@ -14,3 +16,9 @@ def no_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture(scope="session")
+def spec() -> dict:
+    """web/openapi.yaml, read once: tests check real API responses against it (api_schema.check)."""
+    return load_spec()

@@ -4,54 +4,16 @@ response validated against web/openapi.yaml."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-import jsonschema
 import pytest
 import yaml
-from openapi_spec_validator import validate as validate_spec
 
 from followup.db.models import User
 from followup.db.users import issue_api_token
 from followup.domain.vocabulary import TaskKind, TaskStatus
-from tests.paths import REPO_ROOT
+from tests.api_schema import check
 from tests.rows import NOW, add_account, add_task, add_thread, db
-
-SPEC_PATH = REPO_ROOT / "web" / "openapi.yaml"
-
-
-@pytest.fixture(scope="module")
-def spec() -> dict:
-    document = yaml.safe_load(SPEC_PATH.read_text())
-    validate_spec(document)
-    return document
-
-
-def _pointer(*parts: str) -> str:
-    return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def check(spec: dict, response, path: str, method: str) -> dict:
-    """Validate a real response against the spec's schema for (path, method, status)."""
-    operation = spec["paths"][path][method]
-    status = str(response.status_code)
-    assert status in operation["responses"], f"{method.upper()} {path} answered {status}, not in the spec"
-    answer = operation["responses"][status]
-    ref = answer.get("$ref")
-    if ref:
-        schema_ref = ref + "/content/application~1json/schema"
-    else:
-        schema_ref = _pointer("paths", path, method, "responses", status, "content", "application/json", "schema")
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    checker = jsonschema.FormatChecker()
-
-    @checker.checks("date-time", raises=ValueError)
-    def _is_datetime(value):
-        return not isinstance(value, str) or datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is not None
-
-    jsonschema.Draft202012Validator({**spec, "$ref": schema_ref}, format_checker=checker).validate(body)
-    return body
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from followup.db.models import FollowUpTask, User
+from followup.domain.calendar import BusinessCalendar
 from followup.domain.vocabulary import TaskStatus
 from followup.domain.snooze_phrases import SnoozePhraseError, read_snooze
-from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import db
+from tests.rows import db
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEDNESDAY = datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc)  # 10:30 in Berlin
@@ -75,8 +75,6 @@ def test_the_moment_is_shown_back_then_saved_and_a_bad_phrase_is_a_form_error(cl
 
 
 def test_after_the_holidays_is_the_first_business_day_after_the_next_public_holiday():
-    from followup.domain.calendar import BusinessCalendar
-
     german = BusinessCalendar("Europe/Berlin", frozenset(range(5)), "DE")
     # Wed 2 Dec 2026: Christmas (Fri 25, Sat 26) and the weekend: back on Mon 28 Dec, 09:00.
     for phrase in ("after the holidays", "nach den Feiertagen", "après les fêtes", "después de las fiestas"):

@@ -1,24 +1,25 @@
 """The draft editor in a real headless Chromium against a real Dovecot: sign in, open "Draft
 follow-up" on the customer's question, change the answer, save it to Drafts and find it there.
-The screenshot (draft-editor.png) goes where test_web_e2e.py puts its own."""
+The screenshot (draft-editor.png) goes with the others (tests/e2e/chromium.py's SCREENSHOTS)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from followup.worker.jobs import sync_account
-from tests.test_drafts_imap import drafts, needs_reply_task
-from tests.test_sync_imap import NOW, make_account
-from tests.test_web_e2e import SCREENSHOTS, _wait, browser  # noqa: F401  (fixture)
-from tests.test_web_helpers import sqlite_runtime
-from tests.test_writeback import append_quote_request
+from tests.e2e.chromium import SCREENSHOTS, wait_until
+from tests.integration.mailboxes import (
+    NOW,
+    OWNER_PASSWORD,
+    append_quote_request,
+    drafts,
+    make_account,
+    needs_reply_task,
+)
+from tests.runtimes import sqlite_runtime
+from tests.web_client import serving
 
 pytestmark = pytest.mark.slow
-
-PASSWORD = "a long password"  # make_account's user
 
 
 @pytest.fixture
@@ -30,11 +31,8 @@ def site(tmp_path, _sqlite_template, imap_user):
     account_id = make_account(rt, imap_user)
     sync_account(account_id, runtime=rt)
     app = create_app(rt, {"FOLLOWUP_NOW": NOW, "FOLLOWUP_START_SYNC": False})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield rt, account_id, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(app) as base_url:
+        yield rt, account_id, base_url
     rt.engine.dispose()
 
 
@@ -47,11 +45,11 @@ def test_draft_edited_in_the_browser_lands_in_drafts(site, browser, imap_user):
     task = needs_reply_task(rt, account_id)
     browser.get(base + "/login")
     browser.find_element(By.ID, "email").send_keys("owner@example.com")
-    browser.find_element(By.ID, "password").send_keys(PASSWORD + Keys.ENTER)
-    _wait(browser, EC.presence_of_element_located((By.ID, f"task-{task.id}")))
+    browser.find_element(By.ID, "password").send_keys(OWNER_PASSWORD + Keys.ENTER)
+    wait_until(browser, EC.presence_of_element_located((By.ID, f"task-{task.id}")))
 
     browser.find_element(By.CSS_SELECTOR, f"#task-{task.id} a.draft-link").click()
-    _wait(browser, EC.presence_of_element_located((By.ID, "draft-editor")))
+    wait_until(browser, EC.presence_of_element_located((By.ID, "draft-editor")))
     text = browser.find_element(By.ID, "draft-text")
     assert "> Could you send me a quote for 40 chairs by Friday?" in text.get_attribute("value")
     assert browser.find_element(By.ID, "draft-to").get_attribute("value") == "Ann Buyer <ann@client.com>"
@@ -61,7 +59,7 @@ def test_draft_edited_in_the_browser_lands_in_drafts(site, browser, imap_user):
     text.clear()
     text.send_keys("Hi Ann,\n\n40 chairs are 1,200 EUR, delivered on Friday.\n\nBest regards")
     browser.find_element(By.CSS_SELECTOR, 'button[value="save"]').click()
-    _wait(browser, EC.text_to_be_present_in_element((By.ID, "messages"), "Draft saved in “Drafts”"))
+    wait_until(browser, EC.text_to_be_present_in_element((By.ID, "messages"), "Draft saved in “Drafts”"))
 
     [(flags, copy)] = drafts(imap_user)
     assert "\\Draft" in flags and copy["In-Reply-To"] == "<q1@client.com>"

@@ -11,8 +11,7 @@ from followup.db.session import session_scope
 from followup.detection.service import detect_account
 from followup.db.models import FollowUpTask, Message
 from followup.domain.vocabulary import TaskKind, TaskStatus
-from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import NOW, add_account, add_thread, add_user, db
+from tests.rows import NOW, add_account, add_thread, add_user, db
 
 
 def complaint_tasks(rt, thread_id) -> list[tuple[str, str]]:

@@ -5,11 +5,9 @@ a missing Drafts folder is created, and the copy the rep sends closes the task a
 from __future__ import annotations
 
 import datetime as dt
-import email
 import json
 import re
 import secrets
-from email import policy
 
 import pytest
 from click.testing import CliRunner
@@ -21,28 +19,10 @@ from followup.worker.jobs import sync_account
 from followup.db.session import session_scope
 from followup.drafts import load_draft
 from followup.db.models import FollowUpTask, TaskEvent, User
-from followup.domain.vocabulary import TaskKind, TaskStatus
-from inbox_sync.drafts_folder import find_drafts_folder
+from followup.domain.vocabulary import TaskStatus
 from tests.services.dovecot import DovecotServer
 from tests.services.fixtures import ImapUser
-from tests.test_sync_imap import NOW, make_account
-from tests.test_writeback import append_quote_request
-
-
-def drafts(imap_user, folder="Drafts") -> list[tuple[set, email.message.EmailMessage]]:
-    """The messages in the folder (not flagged \\Deleted): their flags and parsed mail."""
-    with imap_user.client() as client:
-        client.select_folder(folder, readonly=True)
-        uids = client.search(["NOT", "DELETED"])
-        found = client.fetch(uids, ["FLAGS", "BODY.PEEK[]"]) if uids else {}
-    return [({f.decode() for f in data[b"FLAGS"]}, email.message_from_bytes(data[b"BODY[]"], policy=policy.default))
-            for _uid, data in sorted(found.items())]
-
-
-def needs_reply_task(rt, account_id) -> FollowUpTask:
-    with session_scope(rt.engine) as session:
-        return session.exec(select(FollowUpTask).where(FollowUpTask.account_id == account_id,
-                                                       FollowUpTask.kind == TaskKind.NEEDS_REPLY)).one()
+from tests.integration.mailboxes import NOW, append_quote_request, drafts, make_account, needs_reply_task
 
 
 def draft_of(rt, task_id, **kw):
@@ -125,10 +105,3 @@ def test_missing_drafts_folder_is_created_and_the_cli_saves_and_prints_json(runt
     [(flags, copy)] = drafts(imap_user)
     assert "\\Draft" in flags and copy["In-Reply-To"] == "<q1@client.com>"
 
-
-def test_drafts_folder_found_by_special_use_then_by_name():
-    listing = [((b"\\HasNoChildren",), b"/", b"INBOX"), ((b"\\Drafts",), b"/", b"Mes brouillons"),
-               ((), b"/", b"Drafts")]
-    assert find_drafts_folder(listing) == "Mes brouillons"
-    assert find_drafts_folder([((), b".", b"INBOX"), ((), b".", b"INBOX.Drafts")]) == "INBOX.Drafts"
-    assert find_drafts_folder([((b"\\Noselect",), b"/", b"Drafts"), ((), b"/", b"INBOX")]) is None

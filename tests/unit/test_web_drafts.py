@@ -4,14 +4,20 @@ the evidence, edited, downloaded as .eml; bad input is shown back with what was 
 from __future__ import annotations
 
 import email
+from datetime import timedelta
 from email import policy
+from urllib.parse import unquote
 
-from followup.db.models import User
-from followup.domain.vocabulary import TaskKind
+from click.testing import CliRunner
+
+from followup.cli.main import main
+from followup.db.models import Contact, FollowUpTask, User
 from followup.db.users import issue_api_token
-from tests.test_web_api import check, spec  # noqa: F401  (fixture)
-from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import add_account, add_contact, add_task, add_thread, add_user, db
+from followup.domain.vocabulary import TaskKind
+from followup.drafts import load_draft
+from tests.api_schema import check
+from tests.rows import NOW, add_account, add_contact, add_task, add_thread, add_user, db
+from tests.runtimes import TEST_SECRET_KEY
 
 QUESTION = "Könnten Sie mir bitte ein Angebot für 200 Stahlwinkel schicken? Die Bestellung #4821 kam gut an."
 
@@ -118,8 +124,6 @@ def test_api_returns_the_draft_and_refuses_to_save_into_an_import_only_mailbox(c
 
 
 def test_reply_links_open_gmail_by_message_id_or_the_mail_app_with_the_question(client, web_rt):
-    from urllib.parse import unquote
-
     user = add_user(web_rt, "rep@example.com", name="Rita Rep")
     task = german_request(web_rt, user)
     gmail = add_account(web_rt, user, address="rep@gmail.example", imap_host="imap.gmail.com", password="app-pass")
@@ -162,11 +166,6 @@ def test_own_draft_texts_in_settings_are_checked_then_used(client, web_rt):
 
 
 def test_cli_prints_the_draft_and_says_why_an_import_only_mailbox_cannot_save(web_rt):
-    from click.testing import CliRunner
-
-    from followup.cli.main import main
-    from tests.conftest import TEST_SECRET_KEY
-
     user = add_user(web_rt, "rep@example.com", name="Rita Rep")
     task = german_request(web_rt, user)
     env = {"FOLLOWUP_DATA_DIR": str(web_rt.settings.data_dir), "FOLLOWUP_DATABASE_URL": web_rt.settings.database_url,
@@ -186,12 +185,6 @@ def test_cli_prints_the_draft_and_says_why_an_import_only_mailbox_cannot_save(we
 
 
 def test_a_contacts_task_answers_the_latest_thread_with_them_and_names_the_sale(web_rt):
-    from datetime import timedelta
-
-    from followup.drafts import load_draft
-    from followup.db.models import Contact, FollowUpTask
-    from tests.test_web_helpers import NOW
-
     user = add_user(web_rt, "rep@example.com", name="Rita Rep")
     account = add_account(web_rt, user)
     contact = add_contact(web_rt, account, email="nina@shop.example", name="Nina Nagel")

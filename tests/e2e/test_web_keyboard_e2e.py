@@ -11,9 +11,8 @@ import pytest
 
 from followup.db.models import FollowUpTask
 from followup.domain.vocabulary import TaskKind, TaskStatus
-from tests.test_web_e2e import SCREENSHOTS, _wait, browser  # noqa: F401  (fixture)
-from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import NOW, PASSWORD, add_account, add_task, add_thread, add_user, db
+from tests.e2e.chromium import SCREENSHOTS, wait_until
+from tests.rows import NOW, PASSWORD, add_account, add_task, add_thread, add_user, db
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +40,7 @@ def test_shortcuts_act_on_the_focused_follow_up_and_never_inside_fields(served, 
     browser.get(served + "/login")
     browser.find_element(By.ID, "email").send_keys("rep@example.com")
     browser.find_element(By.ID, "password").send_keys(PASSWORD + Keys.ENTER)
-    _wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.tasks li.task")))
+    wait_until(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.tasks li.task")))
 
     def press(key):
         ActionChains(browser).send_keys(key).perform()
@@ -60,18 +59,18 @@ def test_shortcuts_act_on_the_focused_follow_up_and_never_inside_fields(served, 
 
     # e: done; the row leaves, the Undo toast shows, the next follow-up has the focus.
     press("e")
-    _wait(browser, EC.invisibility_of_element_located((By.ID, f"task-{first}")))
-    _wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "#messages form.undo button")))
+    wait_until(browser, EC.invisibility_of_element_located((By.ID, f"task-{first}")))
+    wait_until(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "#messages form.undo button")))
     assert "Marked as done." in browser.find_element(By.ID, "messages").text
     assert status(web_rt, first) == TaskStatus.DONE
-    _wait(browser, lambda b: focused_row() == f"task-{second}")
+    wait_until(browser, lambda b: focused_row() == f"task-{second}")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SCREENSHOTS / "undo-toast.png"))
 
     # z: undo; the page comes back with the follow-up on it.
     press("z")
-    _wait(browser, EC.presence_of_element_located((By.ID, f"task-{first}")))
-    _wait(browser, EC.text_to_be_present_in_element((By.ID, "messages"), "Undone."))
+    wait_until(browser, EC.presence_of_element_located((By.ID, f"task-{first}")))
+    wait_until(browser, EC.text_to_be_present_in_element((By.ID, "messages"), "Undone."))
     assert status(web_rt, first) == TaskStatus.OPEN
 
     # ? shows the shortcuts; Escape closes them.
@@ -88,21 +87,21 @@ def test_shortcuts_act_on_the_focused_follow_up_and_never_inside_fields(served, 
     field = browser.switch_to.active_element
     assert field.get_attribute("name") == "when"
     field.send_keys("e#m tomorrow afternoon")
-    _wait(browser, EC.text_to_be_present_in_element((By.ID, f"when-{first}-shown"), "is not a moment"))
+    wait_until(browser, EC.text_to_be_present_in_element((By.ID, f"when-{first}-shown"), "is not a moment"))
     assert status(web_rt, first) == TaskStatus.OPEN
     field.clear()
     field.send_keys("tomorrow afternoon")
-    _wait(browser, EC.text_to_be_present_in_element((By.ID, f"when-{first}-shown"), "Wed 11 Mar, 15:00"))
+    wait_until(browser, EC.text_to_be_present_in_element((By.ID, f"when-{first}-shown"), "Wed 11 Mar, 15:00"))
     field.send_keys(Keys.ENTER)
-    _wait(browser, EC.invisibility_of_element_located((By.ID, f"task-{first}")))
+    wait_until(browser, EC.invisibility_of_element_located((By.ID, f"task-{first}")))
     assert status(web_rt, first) == TaskStatus.SNOOZED
 
     # #: dismiss the focused one (the next after the snoozed row).
-    _wait(browser, lambda b: focused_row() == f"task-{second}")
+    wait_until(browser, lambda b: focused_row() == f"task-{second}")
     press("#")
-    _wait(browser, EC.invisibility_of_element_located((By.ID, f"task-{second}")))
+    wait_until(browser, EC.invisibility_of_element_located((By.ID, f"task-{second}")))
     assert status(web_rt, second) == TaskStatus.DISMISSED
     # The Undo button goes after its 10 seconds.
-    _wait(browser, EC.invisibility_of_element_located((By.CSS_SELECTOR, "#messages form.undo")), timeout=14)
+    wait_until(browser, EC.invisibility_of_element_located((By.CSS_SELECTOR, "#messages form.undo")), timeout=14)
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors

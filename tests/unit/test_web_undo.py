@@ -11,9 +11,8 @@ from sqlmodel import select
 from followup.db.models import FollowUpTask, LabelFeedback, TaskEvent, Thread, User
 from followup.domain.vocabulary import TaskKind, TaskStatus
 from followup.db.users import issue_api_token
-from tests.test_web_complaints import _team
-from tests.test_web_helpers import *  # noqa: F401,F403  (fixtures)
-from tests.test_web_helpers import NOW, WebClient, add_task, add_user, db
+from tests.rows import NOW, add_support_team, add_task, add_user, db
+from tests.web_client import WebClient
 from web.undo import UNDO_GRACE, UNDO_SECONDS
 
 UNDO_TOKEN = re.compile(r'name="token" value="([^"]+)"')
@@ -126,7 +125,7 @@ def test_relabel_can_be_undone(client, web_rt, rep):
 
 
 def test_assign_can_be_undone(client, web_rt):
-    lead, member, other, outsider, tasks = _team(web_rt)
+    lead, member, other, outsider, tasks = add_support_team(web_rt)
     complaint = tasks["Broken table"]
     client.login("lead@example.com")
     client.get("/complaints/")
