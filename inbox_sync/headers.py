@@ -13,7 +13,7 @@ gives the same results:
 * Why: policy.default's header objects cost about 60 µs for each address header (about
   190 µs for From, To and Subject together), as much as the whole per-message budget of
   the import at 2,000 messages/s; the compat32 reading costs a few microseconds.
-* Same results: `tests/test_ingest_headers.py` compares this reading with policy.default's
+* Same results: `tests/unit/test_ingest_headers.py` compares this reading with policy.default's
   on every header of the fixture corpus and on a list of tricky headers (encoded words in
   several charsets, quoted and commented names, groups), and they are equal. Where they
   differ on the public corpora (`bench/corpora.py`'s folders: 27 headers of 617), this

@@ -2,7 +2,7 @@
 
 ``../shared/eval/`` (beside the repository) holds real text nobody on the team wrote; it
 measures generalisation only as long as none of it, or a close paraphrase of it, is trained
-on. ``tests/test_nlp_corpus.py`` applies this measure to the team corpus and to the real
+on. ``tests/unit/test_nlp_corpus.py`` applies this measure to the team corpus and to the real
 sources in ``nlp/corpus/real/``; :mod:`nlp.corpus.sources` drops near-copies when copying.
 
 The measure, per sentence: both sides are reduced to their content words (lower-cased
