@@ -72,23 +72,17 @@ class ConnectionResult:
 
 
 def check_connection(settings) -> ConnectionResult:
-    """Log in, list the folders and say which ones the sync would read."""
-    from inbox_sync.folders import plan_folders
-    from inbox_sync.imap_connection import ImapError, connect
+    """The connection test (inbox_sync.sync.check) worded for the page."""
+    from inbox_sync.imap_connection import ImapError
+    from inbox_sync.sync.check import check_connection as check_imap
 
     try:
-        with connect(settings) as connection:
-            listing = connection.list_folders()
-            plans = plan_folders(listing, gmail=connection.is_gmail)
+        check = check_imap(settings)
     except ImapError as exc:
         return ConnectionResult(False, str(exc), [], [])
-    names = sorted(
-        (name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name))
-        for _flags, _delim, name in listing
-    )
     return ConnectionResult(
-        True, f"Connected to {settings.where} as {settings.login}; found {len(names)} folders.",
-        names, [(p.name, str(p.role)) for p in plans],
+        True, f"Connected to {check.server} as {check.login}; found {len(check.folder_names)} folders.",
+        check.folder_names, [(p.name, str(p.role)) for p in check.plans],
     )
 
 
