@@ -7,6 +7,7 @@ the order (store → nlp → detection) is written down once.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from sqlmodel import select
 
 from followup.bootstrap import Runtime
 from followup.db.session import session_scope
-from followup.detection.service import detect_account
+from followup.detection.service import DetectionReport, detect_account
 from followup.domain.vocabulary import Label
 from followup.db.models import Message, Thread
 from followup.db.types import utcnow
@@ -28,15 +29,26 @@ log = logging.getLogger(__name__)
 CLASSIFY_BATCH = 1000
 
 
-def process_account(rt: Runtime, account_id: int, now: datetime | None = None) -> dict:
-    """Classify what is unclassified, then run an incremental detection pass.
+@dataclass
+class ProcessReport:
+    """What one pass after storing did: how many messages were labelled, the ones the
+    classifier failed on (stored as ``other``), and the detection pass."""
+    classified: int
+    detection: DetectionReport
+    classify_errors: list[dict] = field(default_factory=list)  # {"message_id", "error"}
 
-    ``classify_errors`` lists the messages the classifier failed on (stored as ``other``)."""
+    def to_dict(self) -> dict:
+        return {"classified": self.classified, "classify_errors": self.classify_errors,
+                "detection": self.detection.to_dict()}
+
+
+def process_account(rt: Runtime, account_id: int, now: datetime | None = None) -> ProcessReport:
+    """Classify what is unclassified, then run an incremental detection pass."""
     now = now or utcnow()
     classified, errors = classify_pending(rt, account_id)
     with session_scope(rt.engine) as session:
         report = detect_account(session, account_id, now)
-    return {"classified": classified, "classify_errors": errors, "detection": report.to_dict()}
+    return ProcessReport(classified, report, errors)
 
 
 def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:

@@ -48,7 +48,7 @@ def import_command(path: Path, account_ref: str, now: str | None, as_json: bool)
     for error in summary.errors:
         click.echo(f"failed: {error}", err=True)
     if as_json:
-        echo_json(summary.to_dict() | {"account": account_id, "processed": processed})
+        echo_json(summary.to_dict() | {"account": account_id, "processed": processed.to_dict()})
     else:
         click.echo(
             f"read {summary.read}, stored {summary.stored}, duplicates {summary.duplicates}, "

@@ -123,11 +123,11 @@ def setup_demo(rt: Runtime, now: datetime, demo) -> tuple[str, str | None, int]:
         ).one()
     if not open_tasks:
         raise click.ClickException(
-            f"the demo mailbox was imported but no follow-ups came out of it ({counts['classified']} "
-            f"messages classified, detection: {counts['detection']})"
+            f"the demo mailbox was imported but no follow-ups came out of it ({counts.classified} "
+            f"messages classified, detection: {counts.detection.to_dict()})"
         )
     click.echo(
         f"demo mailbox: {summary.messages} messages in {summary.threads} threads "
-        f"({imported.stored} new), {counts['classified']} classified, {open_tasks} follow-ups open"
+        f"({imported.stored} new), {counts.classified} classified, {open_tasks} follow-ups open"
     )
     return email, (None if chosen else password), account_id

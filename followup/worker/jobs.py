@@ -9,6 +9,7 @@ that the job runner records a failure (and can retry).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from rq import get_current_job
@@ -46,8 +47,8 @@ def sync_account(account_id: int, *, runtime: Runtime | None = None,
         options = SyncOptions(**{**options.__dict__, "lock_dir": rt.settings.lock_dir})
     report = sync_mailbox(rt.engine, int(account_id), secret_key=rt.settings.secret_key, options=options)
     if process:  # rq workers queue it on the `nlp` queue instead (`process_account_job`)
-        report.pipeline = process_account(rt, int(account_id), utcnow())
-        report.pipeline["nudges"] = nudge_account(int(account_id), runtime=rt)
+        processed = process_account(rt, int(account_id), utcnow())
+        report.pipeline = processed.to_dict() | {"nudges": nudge_account(int(account_id), runtime=rt).to_dict()}
     return report
 
 
@@ -58,7 +59,17 @@ def writeback(account_id: int, *, runtime: Runtime | None = None, now: datetime 
                              lock_dir=rt.settings.lock_dir)
 
 
-def nudge_account(account_id: int, *, runtime: Runtime | None = None, now: datetime | None = None) -> dict:
+@dataclass
+class NudgeReport:
+    """The inline nudges after a pass: the write-back (or its error) and the complaint webhooks."""
+    writeback: dict
+    webhooks: dict
+
+    def to_dict(self) -> dict:
+        return {"writeback": self.writeback, "webhooks": self.webhooks}
+
+
+def nudge_account(account_id: int, *, runtime: Runtime | None = None, now: datetime | None = None) -> NudgeReport:
     """After detection, inline: the keywords in the mailbox, then new complaints to the team's webhook.
 
     The mail is stored and the follow-ups detected by then, so a write-back the server
@@ -72,7 +83,7 @@ def nudge_account(account_id: int, *, runtime: Runtime | None = None, now: datet
         log.warning("write-back of account %s failed: %s", account_id, exc)
         _record_writeback_error(rt, int(account_id), str(exc))
         writeback_report = {"error": str(exc)}
-    return {"writeback": writeback_report, "webhooks": notify_complaints(rt, int(account_id))}
+    return NudgeReport(writeback_report, notify_complaints(rt, int(account_id)))
 
 
 WRITEBACK_ERROR_PREFIX = "write-back: "
@@ -108,7 +119,7 @@ def process_account_job(account_id: int) -> dict:
     if writeback_wanted(rt.engine, account_id):
         enqueue_writeback(conn, account_id)
     enqueue_complaint_notices(conn, rt, account_id)
-    return result
+    return result.to_dict()
 
 
 def writeback_account_job(account_id: int) -> dict:

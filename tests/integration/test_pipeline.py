@@ -39,7 +39,7 @@ def test_new_messages_are_labelled_with_evidence_and_become_tasks(runtime):
                     "The printer from order #4471 arrived broken. I want a refund.\n", NOW - timedelta(days=3))
 
     result = process_account(runtime, account_id, NOW)
-    assert result["classified"] == 2
+    assert result.classified == 2
 
     with session_scope(runtime.engine) as session:
         labels = {m.subject: m for m in session.exec(select(Message))}
@@ -50,7 +50,7 @@ def test_new_messages_are_labelled_with_evidence_and_become_tasks(runtime):
         assert any(e["text"] in quote.body_text for e in quote.evidence)
         kinds = sorted(t.kind for t in session.exec(select(FollowUpTask)))
     assert kinds == ["complaint", "needs_reply"]
-    assert process_account(runtime, account_id, NOW)["classified"] == 0  # nothing new: nothing done
+    assert process_account(runtime, account_id, NOW).classified == 0  # nothing new: nothing done
 
 
 def test_a_message_the_classifier_fails_on_is_stored_as_other_and_the_rest_goes_on(runtime, monkeypatch):
@@ -68,7 +68,7 @@ def test_a_message_the_classifier_fails_on_is_stored_as_other_and_the_rest_goes_
                     "The printer from order #4471 arrived broken. I want a refund.\n", NOW - timedelta(days=3))
 
     result = process_account(runtime, account_id, NOW)
-    assert result["classified"] == 3
+    assert result.classified == 3
     with session_scope(runtime.engine) as session:
         messages = {m.subject: m for m in session.exec(select(Message))}
         log_id = messages["Server log"].id
@@ -77,6 +77,6 @@ def test_a_message_the_classifier_fails_on_is_stored_as_other_and_the_rest_goes_
         assert "exceeds maximum" in messages["Server log"].classify_error
         assert messages["Server log"].classified_at is not None
         kinds = sorted(t.kind for t in session.exec(select(FollowUpTask)))
-    assert result["classify_errors"] == [{"message_id": log_id, "error": messages["Server log"].classify_error}]
+    assert result.classify_errors == [{"message_id": log_id, "error": messages["Server log"].classify_error}]
     assert kinds == ["complaint", "needs_reply"]  # detection ran for the others
-    assert process_account(runtime, account_id, NOW)["classified"] == 0  # not pending again
+    assert process_account(runtime, account_id, NOW).classified == 0  # not pending again
