@@ -33,9 +33,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable, Sequence, TypeVar
 
-from sqlalchemy import bindparam, func, insert, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy import delete as sa_delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
@@ -50,6 +49,7 @@ from followup.db.models import (
     Thread,
     ThreadKey,
 )
+from followup.db.bulk import chunks, insert_and_read_ids, insert_many, insert_returning_ids
 from followup.db.session import session_scope
 from followup.domain.addresses import company_from_domain
 from followup.db.types import utcnow
@@ -58,9 +58,6 @@ from inbox_sync.participants import AccountIdentity
 from inbox_sync.threading import SUBJECT_WINDOW, is_reply_subject, normalise_subject, subject_key
 
 log = logging.getLogger(__name__)
-
-IN_CHUNK = 500
-"""Values per SQL IN (...) list."""
 
 MAX_SUBJECT_CANDIDATES = 20
 """The subject fallback looks at this many threads of the same subject, nearest in time."""
@@ -187,7 +184,7 @@ def store_isolating_refusals(
 
 def _load_messages(session: Session, ids: set[int]) -> dict[int, Message]:
     messages: dict[int, Message] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         for message in session.exec(
             select(Message).where(Message.id.in_(chunk)).execution_options(populate_existing=True)
         ):
@@ -273,7 +270,7 @@ class _Batch:
 
     def _existing_ids(self, message_ids: set[str]) -> dict[tuple[str, str], int]:
         found: dict[tuple[str, str], int] = {}
-        for chunk in _chunks(sorted(message_ids)):
+        for chunk in chunks(sorted(message_ids)):
             rows = self.session.execute(
                 select(Message.message_id_header, Message.content_hash, Message.id).where(
                     Message.account_id == self.account_id, Message.message_id_header.in_(chunk)
@@ -293,7 +290,7 @@ class _Batch:
             all_ids.add(p.message_id)
             all_ids.update(p.linked_ids)
         key_rows: list[tuple[str, int]] = []
-        for chunk in _chunks(sorted(all_ids)):
+        for chunk in chunks(sorted(all_ids)):
             key_rows.extend(self.session.execute(
                 select(ThreadKey.msgid, ThreadKey.thread_id).where(
                     ThreadKey.account_id == self.account_id, ThreadKey.msgid.in_(chunk)
@@ -317,7 +314,7 @@ class _Batch:
         high = max(p.sent_at for p in parsed) + SUBJECT_WINDOW
         rows = []
         lowered = sorted({s.lower() for s in subjects})
-        for chunk in _chunks(sorted(subjects | set(lowered))):
+        for chunk in chunks(sorted(subjects | set(lowered))):
             rows.extend(self.session.execute(
                 select(*_THREAD_COLUMNS).where(
                     Thread.account_id == self.account_id,
@@ -337,9 +334,9 @@ class _Batch:
 
     def _load_threads(self, thread_ids: set[int], gm_ids: set[int]) -> dict[int, _ThreadState]:
         rows = []
-        for chunk in _chunks(sorted(thread_ids)):
+        for chunk in chunks(sorted(thread_ids)):
             rows.extend(self.session.execute(select(*_THREAD_COLUMNS).where(Thread.id.in_(chunk))))
-        for chunk in _chunks(sorted(gm_ids)):
+        for chunk in chunks(sorted(gm_ids)):
             rows.extend(self.session.execute(select(*_THREAD_COLUMNS).where(
                 Thread.account_id == self.account_id, Thread.gm_thrid.in_(chunk))))
         return self._states(rows)
@@ -482,7 +479,7 @@ class _Batch:
             return
         found: dict[int, set[str]] = {tid: set() for tid in wanted}
         earliest: dict[int, tuple] = {}
-        for chunk in _chunks(sorted(wanted)):
+        for chunk in chunks(sorted(wanted)):
             rows = self.session.execute(
                 select(Message.thread_id, Message.from_addr, Message.to_addrs, Message.cc_addrs,
                        Message.subject, Message.sent_at, Message.id).where(Message.thread_id.in_(chunk))
@@ -537,7 +534,7 @@ class _Batch:
                      "first_message_at": t.first_message_at, "last_message_at": t.last_message_at,
                      "message_count": t.message_count, "muted": False, "needs_detection": True,
                      "updated_at": self.now} for t in new]
-            for state, new_id in zip(new, self._insert_returning(Thread, rows)):
+            for state, new_id in zip(new, insert_returning_ids(self.session.connection(), Thread.__table__, rows)):
                 state.id = new_id
                 state.touched = False  # inserted with its counts; later merges touch it again
         for loser_id, survivor in self.db_merges:
@@ -571,69 +568,15 @@ class _Batch:
         self._forget_threads({r["tid"] for r in rows})
 
     def _insert_messages(self, rows: list[dict]) -> list[int]:
-        """Insert new Message rows; their ids, in the order of `rows`.
-
-        A plain executemany, then the ids read back by the (account, Message-ID, content
-        hash) key that is unique: on SQLite, INSERT ... RETURNING with the rows' order kept
-        runs one statement per row, which cost a third of the store's time.
-        """
-        table = Message.__table__
-        connection = self.session.connection()
-        self._insert_many(table, rows)
-        found: dict[tuple[str, str], int] = {}
-        for chunk in _chunks(sorted({row["message_id_header"] for row in rows})):
-            for msgid, content_hash, mid in connection.execute(
-                select(table.c.message_id_header, table.c.content_hash, table.c.id).where(
-                    table.c.account_id == self.account_id, table.c.message_id_header.in_(chunk))
-            ):
-                found[(msgid, content_hash)] = mid
-        return [found[(row["message_id_header"], row["content_hash"])] for row in rows]
-
-    def _insert_returning(self, model, rows: list[dict]) -> list[int]:
-        ids: list[int] = []
-        table = model.__table__
-        for chunk in _chunks(rows):
-            result = self.session.connection().execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk
-            )
-            ids.extend(row[0] for row in result)
-        return ids
+        """Insert new Message rows; their ids, in the order of `rows`, read back by the
+        (account, Message-ID, content hash) key that is unique."""
+        return insert_and_read_ids(self.session.connection(), Message.__table__, rows,
+                                   key=("message_id_header", "content_hash"), scope={"account_id": self.account_id})
 
     def _insert_keys(self) -> None:
         rows = [{"account_id": self.account_id, "msgid": msgid, "thread_id": t.resolve().id}
                 for msgid, t in self.new_keys]
-        self._insert_many(ThreadKey.__table__, rows, ignore_conflicts=True)
-
-    def _insert_ignoring(self, table):
-        if self.dialect == "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing()
-        if self.dialect == "sqlite":
-            return sqlite.insert(table).on_conflict_do_nothing()
-        return insert(table)  # pragma: no cover - only the two supported databases
-
-    def _insert_many(self, table, rows: list[dict], *, ignore_conflicts: bool = False) -> None:
-        """INSERT every row (dicts with the same keys), as executemany.
-
-        On SQLite the statement is compiled once and the rows go to the driver as tuples,
-        through the columns' own bind processors (JSON, UTCDateTime, booleans): the same
-        values SQLAlchemy would send, without its per-row parameter handling, which cost
-        more than SQLite's own work for a Message row.
-        """
-        if not rows:
-            return
-        connection = self.session.connection()
-        plan = _driver_insert(table, tuple(rows[0]), ignore_conflicts, connection.dialect) \
-            if self.dialect == "sqlite" else None
-        if plan is None:
-            statement = self._insert_ignoring(table) if ignore_conflicts else insert(table)
-            for chunk in _chunks(rows):
-                connection.execute(statement, chunk)
-            return
-        sql, keys, processors = plan
-        for chunk in _chunks(rows):
-            connection.exec_driver_sql(sql, [
-                tuple(row[k] if proc is None else proc(row[k]) for k, proc in zip(keys, processors))
-                for row in chunk])
+        insert_many(self.session.connection(), ThreadKey.__table__, rows, ignore_conflicts=True)
 
     def _message_row(self, item: StoreItem, p: ParsedMessage, thread_id: int) -> dict:
         kinds = p.kinds
@@ -687,7 +630,7 @@ class _Batch:
         table = MessageLocation.__table__
         found: dict[tuple[int, int, int], tuple] = {}
         folder_ids = sorted({w[0] for w in wanted})
-        for chunk in _chunks(sorted({w[2] for w in wanted})):
+        for chunk in chunks(sorted({w[2] for w in wanted})):
             rows = self.session.execute(
                 select(table.c.id, table.c.folder_id, table.c.uidvalidity, table.c.uid,
                        table.c.flags, table.c.modseq, table.c.deleted)
@@ -715,8 +658,7 @@ class _Batch:
                 updates[row.id] = {"lid": row.id, "flags": flags, "deleted": False,
                                    "modseq": item.modseq if item.modseq is not None else row.modseq}
         connection = self.session.connection()
-        for chunk in _chunks(inserts):
-            connection.execute(insert(table), chunk)
+        insert_many(connection, table, inserts)
         if updates:
             connection.execute(
                 update(table).where(table.c.id == bindparam("lid")).values(
@@ -741,7 +683,7 @@ class _Batch:
             return
         table = Contact.__table__
         existing = {}
-        for chunk in _chunks(sorted(seen)):
+        for chunk in chunks(sorted(seen)):
             for row in self.session.execute(
                 select(table.c.id, table.c.email, table.c.name, table.c.last_message_at).where(
                     table.c.account_id == self.account_id, table.c.email.in_(chunk))
@@ -757,7 +699,7 @@ class _Batch:
                 updates.append({"cid": row.id, "name": row.name or name[:300],
                                 "last": _max(row.last_message_at, last)})
         connection = self.session.connection()
-        self._insert_many(table, inserts, ignore_conflicts=True)
+        insert_many(connection, table, inserts, ignore_conflicts=True)
         if updates:
             connection.execute(
                 update(table).where(table.c.id == bindparam("cid")).values(
@@ -781,34 +723,6 @@ class _Batch:
         for obj in list(self.session.identity_map.values()):
             if isinstance(obj, model) and obj.id in ids:
                 self.session.expire(obj)
-
-
-_DRIVER_INSERTS: dict[tuple, tuple | None] = {}
-
-
-def _driver_insert(table, keys: tuple[str, ...], ignore_conflicts: bool, dialect):
-    """(SQL, parameter keys in order, bind processors) for a positional executemany of rows
-    with `keys` on SQLite; None when the compiled statement needs more than the rows give
-    (a column default to fill in): then SQLAlchemy's own executemany runs."""
-    cache_key = (table.name, keys, ignore_conflicts, dialect.name)
-    if cache_key not in _DRIVER_INSERTS:
-        statement = sqlite.insert(table)
-        if ignore_conflicts:
-            statement = statement.on_conflict_do_nothing()
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
-        order = compiled.positiontup or []
-        plan = None
-        if dialect.paramstyle == "qmark" and set(order) == set(keys) and len(order) == len(keys):
-            processors = tuple(table.c[k].type.dialect_impl(dialect).bind_processor(dialect)
-                               for k in order)
-            plan = (compiled.string, tuple(order), processors)
-        _DRIVER_INSERTS[cache_key] = plan
-    return _DRIVER_INSERTS[cache_key]
-
-
-def _chunks(values: list, size: int = IN_CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 def _min(a, b):

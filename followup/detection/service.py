@@ -46,6 +46,7 @@ from followup.db.models import (
     Thread,
     User,
 )
+from followup.db.bulk import chunks, insert_and_read_ids
 from followup.domain.rules.policy import TEXT_LIMIT
 from followup.domain.rules.views import (
     ContactActivity,
@@ -60,9 +61,6 @@ from followup.domain.rules.views import (
 from followup.domain.rules.contact import contact_may_have_task, detect_contact
 from followup.domain.rules.thread import detect_thread
 from followup.errors import FollowupError
-
-CHUNK = 500
-"""Ids per `IN (...)` list: well under SQLite's and PostgreSQL's parameter limits."""
 
 CONTACT_KINDS = (TaskKind.DORMANT_CUSTOMER, TaskKind.ANNIVERSARY)
 
@@ -242,7 +240,7 @@ def _load_threads(session: Session, account_id: int, now: datetime, full: bool,
     query = select(Thread.id, Thread.subject, Thread.muted, Thread.needs_detection, Thread.detect_at,
                    Thread.updated_at, Thread.message_count).where(Thread.account_id == account_id)
     if ids is not None:
-        queries = [query.where(Thread.id.in_(chunk)) for chunk in _chunks(sorted(ids))]
+        queries = [query.where(Thread.id.in_(chunk)) for chunk in chunks(sorted(ids))]
     elif not full:
         queries = [query.where(or_(Thread.needs_detection.is_(True), Thread.detect_at <= now))]
     else:
@@ -255,7 +253,7 @@ def _load_threads(session: Session, account_id: int, now: datetime, full: bool,
 def _threads_naming(session: Session, account_id: int, contact_ids: list[int], skip: set[int]) -> list[int]:
     """Threads with an open task for one of these contacts, other than `skip`."""
     found: set[int] = set()
-    for chunk in _chunks(contact_ids):
+    for chunk in chunks(contact_ids):
         found.update(session.execute(
             select(FollowUpTask.thread_id).where(
                 FollowUpTask.account_id == account_id, FollowUpTask.contact_id.in_(chunk),
@@ -282,7 +280,7 @@ def _load_messages(session: Session, account_id: int, thread_ids: Sequence[int],
     if full:
         queries = [select(*_MESSAGE_COLUMNS).where(Message.account_id == account_id, Message.thread_id.is_not(None))]
     else:
-        queries = [select(*_MESSAGE_COLUMNS).where(Message.thread_id.in_(chunk)) for chunk in _chunks(thread_ids)]
+        queries = [select(*_MESSAGE_COLUMNS).where(Message.thread_id.in_(chunk)) for chunk in chunks(thread_ids)]
     connection = session.connection()
     addresses = _AddressLists()
     for query in queries:
@@ -343,7 +341,7 @@ def _load_contacts(session: Session, account_id: int, emails: set[str] | None) -
         queries = [base]
     else:
         queries = [base.where(Contact.first_sale_at.is_not(None))]
-        queries += [base.where(Contact.email.in_(chunk)) for chunk in _chunks(sorted(emails))]
+        queries += [base.where(Contact.email.in_(chunk)) for chunk in chunks(sorted(emails))]
     contacts = {}
     connection = session.connection()
     for query in queries:
@@ -382,19 +380,12 @@ def _save_contacts(session: Session, account_id: int, contacts: dict[str, Contac
             contacts[email] = new
             updates.append(dict(id=known.id, name=new.name, first_sale_at=new.first_sale_at,
                                 last_sale_at=new.last_sale_at, last_message_at=new.last_message_at))
-    if inserts:
-        # executemany without RETURNING, then the ids in one query per chunk: RETURNING over
-        # executemany is slow on SQLite.
-        connection = session.connection()
-        connection.execute(Contact.__table__.insert(), inserts)
-        ids = {}
-        for chunk in _chunks([values["email"] for values in inserts]):
-            ids.update((email, id_) for id_, email in connection.execute(
-                select(Contact.id, Contact.email).where(Contact.account_id == account_id, Contact.email.in_(chunk))))
-        for values in inserts:
-            contacts[values["email"]] = ContactView(
-                ids[values["email"]], values["email"], values["name"], "", values["first_sale_at"],
-                values["last_sale_at"], values["last_message_at"])
+    new_ids = insert_and_read_ids(session.connection(), Contact.__table__, inserts, key=("email",),
+                                  scope={"account_id": account_id})
+    for values, new_id in zip(inserts, new_ids):
+        contacts[values["email"]] = ContactView(
+            new_id, values["email"], values["name"], "", values["first_sale_at"],
+            values["last_sale_at"], values["last_message_at"])
     if updates:
         session.execute(update(Contact), updates)
     report.contacts_added, report.contacts_updated = len(inserts), len(updates)
@@ -420,17 +411,12 @@ def _mark_threads(session: Session, outcomes: list[tuple[_ThreadRow, Outcome]]) 
         if row.needs_detection:
             groups.setdefault((row.updated_at, row.message_count), []).append(row.id)
     for (seen, count), ids in groups.items():
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             connection.execute(table.update()
                                .where(table.c.id.in_(chunk), table.c.updated_at == seen,
                                       table.c.message_count == count)
                                .values(needs_detection=False))
 
-
-def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 # -------------------------------------------------------------------------- applying
@@ -456,7 +442,7 @@ class _TaskApplier:
             queries = [base]
         else:
             queries = [base.where(FollowUpTask.kind.in_(CONTACT_KINDS))]
-            queries += [base.where(FollowUpTask.thread_id.in_(chunk)) for chunk in _chunks(thread_ids)]
+            queries += [base.where(FollowUpTask.thread_id.in_(chunk)) for chunk in chunks(thread_ids)]
         for query in queries:
             for task in self.session.execute(query).scalars():
                 self.tasks[task.key] = task
@@ -550,14 +536,10 @@ class _TaskApplier:
 
     def flush(self) -> None:
         self.session.flush()
-        ids: dict[str, int] = {}
-        if self.new_rows:
-            connection = self.session.connection()
-            connection.execute(FollowUpTask.__table__.insert(), list(self.new_rows.values()))
-            for chunk in _chunks(list(self.new_rows)):
-                ids.update((key, id_) for id_, key in connection.execute(
-                    select(FollowUpTask.id, FollowUpTask.key)
-                    .where(FollowUpTask.account_id == self.account.id, FollowUpTask.key.in_(chunk))))
+        rows = list(self.new_rows.values())
+        new_ids = insert_and_read_ids(self.session.connection(), FollowUpTask.__table__, rows, key=("key",),
+                                      scope={"account_id": self.account.id})
+        ids = dict(zip(self.new_rows, new_ids))
         if self.events:
             self.session.connection().execute(TaskEvent.__table__.insert(), [
                 dict(task_id=ids[task] if isinstance(task, str) else task.id, at=self.now, event=event,
