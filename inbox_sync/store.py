@@ -46,8 +46,8 @@ from followup.db.models import (
     ThreadKey,
 )
 from followup.db.bulk import chunks, insert_and_read_ids, insert_many
+from followup.db.contacts import record_correspondents
 from followup.db.session import session_scope
-from followup.domain.addresses import company_from_domain
 from followup.db.types import utcnow
 from inbox_sync.parse import ParsedMessage, parse_message
 from inbox_sync.participants import AccountIdentity
@@ -343,6 +343,7 @@ class _Batch:
         return added
 
     def _update_contacts(self, parsed: list[ParsedMessage]) -> None:
+        """Whom the new mail was with: their names and the date of the last message."""
         seen: dict[str, tuple[str, datetime]] = {}
         for p in parsed:
             k = p.kinds
@@ -354,32 +355,8 @@ class _Batch:
             for addr in self.identity.external(names):
                 name, last = seen.get(addr, ("", p.sent_at))
                 seen[addr] = (name or names.get(addr, ""), max(last, p.sent_at))
-        if not seen:
-            return
-        table = Contact.__table__
-        existing = {}
-        for chunk in chunks(sorted(seen)):
-            for row in self.session.execute(
-                select(table.c.id, table.c.email, table.c.name, table.c.last_message_at).where(
-                    table.c.account_id == self.account_id, table.c.email.in_(chunk))
-            ):
-                existing[row.email] = row
-        inserts, updates = [], []
-        for addr, (name, last) in seen.items():
-            row = existing.get(addr)
-            if row is None:
-                inserts.append({"account_id": self.account_id, "email": addr, "name": name[:300],
-                                "company": company_from_domain(addr), "last_message_at": last})
-            elif (name and not row.name) or row.last_message_at is None or last > row.last_message_at:
-                updates.append({"cid": row.id, "name": row.name or name[:300],
-                                "last": _max(row.last_message_at, last)})
-        connection = self.session.connection()
-        insert_many(connection, table, inserts, ignore_conflicts=True)
-        if updates:
-            connection.execute(
-                update(table).where(table.c.id == bindparam("cid")).values(
-                    name=bindparam("name"), last_message_at=bindparam("last")), updates)
-            self._forget_objects(Contact, {u["cid"] for u in updates})
+        updated = record_correspondents(self.session.connection(), self.account_id, seen)
+        self._forget_objects(Contact, updated)
 
     # -- keeping the caller's session honest ------------------------------------------------
 
@@ -387,7 +364,3 @@ class _Batch:
         for obj in list(self.session.identity_map.values()):
             if isinstance(obj, model) and obj.id in ids:
                 self.session.expire(obj)
-
-
-def _max(a, b):
-    return b if a is None else a if b is None else max(a, b)

@@ -36,7 +36,6 @@ from sqlmodel import Session
 from followup.domain.calendar import parse_working_days
 from followup.domain.vocabulary import OPEN_STATUSES, TaskKind, TaskStatus
 from followup.db.models import (
-    Contact,
     FollowUpTask,
     IgnoreRule,
     MailAccount,
@@ -47,6 +46,7 @@ from followup.db.models import (
     User,
 )
 from followup.db.bulk import chunks, insert_and_read_ids
+from followup.db.contacts import load_contacts, save_contact_activity
 from followup.domain.rules.policy import TEXT_LIMIT
 from followup.domain.rules.views import (
     ContactActivity,
@@ -151,7 +151,7 @@ def detect_account(session: Session, account_id: int, now: datetime, full: bool 
 
     addresses = {a for views in messages.values() for m in views
                  for a in (m.from_addr, *m.to_addrs, *m.cc_addrs)}
-    contacts = _load_contacts(session, account_id, None if full else addresses)
+    contacts = load_contacts(session, account_id, None if full else addresses)
     # Names seen in the mail being looked at, so that a first pass and a later one word the
     # nudges alike ("Dana Wu (Acme)", not "dana@acme.com" before the contact row existed).
     names = _display_names(messages)
@@ -183,7 +183,9 @@ def detect_account(session: Session, account_id: int, now: datetime, full: bool 
 
     for email, seen in activity.items():
         seen.name = names.get(email, seen.name)
-    contacts, renamed = _save_contacts(session, account_id, contacts, activity, full, report)
+    saved = save_contact_activity(session, account_id, contacts, activity, full)
+    contacts, renamed = saved.contacts, saved.renamed
+    report.contacts_added, report.contacts_updated = saved.added, saved.updated
     applier.contact_ids = {email: c.id for email, c in contacts.items()}
     if renamed and not full:
         # A name learned in this pass: re-word the open tasks elsewhere that still call the
@@ -331,65 +333,6 @@ def _utc(value) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-def _load_contacts(session: Session, account_id: int, emails: set[str] | None) -> dict[str, ContactView]:
-    """All contacts of the account, or those with these addresses plus every past customer."""
-    base = select(Contact.id, Contact.email, Contact.name, Contact.company, Contact.first_sale_at,
-                  Contact.last_sale_at, Contact.last_message_at).where(Contact.account_id == account_id)
-    if emails is None:
-        queries = [base]
-    else:
-        queries = [base.where(Contact.first_sale_at.is_not(None))]
-        queries += [base.where(Contact.email.in_(chunk)) for chunk in chunks(sorted(emails))]
-    contacts = {}
-    connection = session.connection()
-    for query in queries:
-        for row in connection.execute(query):
-            contacts[row.email] = ContactView(*row)
-    return contacts
-
-
-def _save_contacts(session: Session, account_id: int, contacts: dict[str, ContactView],
-                   activity: dict[str, ContactActivity], full: bool,
-                   report: DetectionReport) -> tuple[dict[str, ContactView], set[str]]:
-    """Merge the threads' news into `Contact` rows (a full pass recomputes them). Returns the
-    contacts and the addresses of those whose name was learned just now."""
-    inserts, updates, renamed = [], [], set()
-    for email, seen in activity.items():
-        if len(email) > 320:
-            continue
-        known = contacts.get(email)
-        if known is None:
-            inserts.append(dict(account_id=account_id, email=email, name=seen.name[:300], company="",
-                                first_sale_at=seen.first_sale_at, last_sale_at=seen.last_sale_at,
-                                last_message_at=seen.last_message_at))
-            continue
-        merged = ContactActivity(email, known.name or seen.name[:300])
-        if full:
-            merged.first_sale_at, merged.last_sale_at = seen.first_sale_at, seen.last_sale_at
-            merged.last_message_at = seen.last_message_at
-        else:
-            merged.merge(ContactActivity(email, "", known.last_message_at, known.first_sale_at, known.last_sale_at))
-            merged.merge(seen)
-        new = ContactView(known.id, email, merged.name, known.company, merged.first_sale_at,
-                          merged.last_sale_at, merged.last_message_at)
-        if new != known:
-            if new.name and not known.name:
-                renamed.add(email)
-            contacts[email] = new
-            updates.append(dict(id=known.id, name=new.name, first_sale_at=new.first_sale_at,
-                                last_sale_at=new.last_sale_at, last_message_at=new.last_message_at))
-    new_ids = insert_and_read_ids(session.connection(), Contact.__table__, inserts, key=("email",),
-                                  scope={"account_id": account_id})
-    for values, new_id in zip(inserts, new_ids):
-        contacts[values["email"]] = ContactView(
-            new_id, values["email"], values["name"], "", values["first_sale_at"],
-            values["last_sale_at"], values["last_message_at"])
-    if updates:
-        session.execute(update(Contact), updates)
-    report.contacts_added, report.contacts_updated = len(inserts), len(updates)
-    return contacts, renamed
 
 
 def _mark_threads(session: Session, outcomes: list[tuple[_ThreadRow, Outcome]]) -> None:
