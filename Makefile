@@ -14,11 +14,12 @@ UNIT_TESTS := $(if $(wildcard tests/unit),tests/unit,tests/test_detection_rules.
 demo: $(INSTALLED)
 	$(BIN)/followup demo
 
-# Lint (ruff), the import contracts (import-linter, in pyproject.toml) and the unit tests.
+# Lint (ruff), the import contracts (import-linter, in pyproject.toml) and the unit tests
+# but the few marked slow (the whole demo mailbox, 51 scrypt checks): `make test` runs those.
 check: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q $(UNIT_TESTS)
+	$(BIN)/pytest -q -m "not slow" $(UNIT_TESTS)
 
 test: $(INSTALLED) system-packages
 	$(BIN)/pytest
