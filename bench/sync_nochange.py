@@ -1,0 +1,92 @@
+"""What a no-change `followup sync --all` costs beyond the command's own start-up.
+
+    .venv/bin/python bench/sync_nochange.py [--count 500] [--runs 7]
+
+Starts a throwaway Dovecot on loopback (tests/services/dovecot.py), fills INBOX and Sent
+with `--count` messages (the generator of bench/sync.py), runs a first `followup sync --all`
+(classifier and detection included) so that everything is stored, then alternates, `--runs`
+times, fresh processes of `followup --help` (interpreter, imports of the command line) and
+`followup sync --all` with nothing new on the server. Prints both medians and the difference.
+Target (issue 20): the difference < 0.5 s; the no-change sync must not load spaCy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.services.dovecot import DovecotServer  # noqa: E402
+
+# bench/ is not a package: load the sync bench's mail generator by path.
+_spec = importlib.util.spec_from_file_location("bench_sync", ROOT / "bench" / "sync.py")
+bench_sync = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_sync)
+
+
+def timed(cmd: list[str], env: dict) -> tuple[float, str]:
+    t = time.perf_counter()
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - t
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
+    return elapsed, result.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="followup-bench-nochange-"))
+    os.chmod(work, 0o755)
+    server = DovecotServer(work / "dovecot").start()
+    try:
+        user, password = "bench", "bench-password"
+        server.add_user(user, password)
+        n_inbox, n_sent, _ = bench_sync.fill(server, user, args.count)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWUP_")}
+        env.update(FOLLOWUP_DATA_DIR=str(work / "data"), FOLLOWUP_SECRET_KEY=bench_sync.SECRET_KEY)
+        followup = str(Path(sys.executable).with_name("followup"))
+        subprocess.run([followup, "user", "add", bench_sync.OWN], input="bench-password-123\n", text=True,
+                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            [followup, "account", "add", "--user", bench_sync.OWN, "--imap-host", server.host,
+             "--port", str(server.port), "--security", "none", "--login", user, "--address", bench_sync.OWN,
+             "--internal-domain", "acme.example",
+             "--since", (datetime.now(timezone.utc) - timedelta(days=365)).strftime("%Y-%m-%d"), "--json"],
+            input=password + "\n", text=True, env=env, check=True, capture_output=True)
+        first, _ = timed([followup, "sync", "--all", "--json"], env)
+        print(f"Dovecot on {server.host}:{server.port}: {n_inbox + n_sent} messages; first `followup sync --all` "
+              f"(classifier + detection) {first:.2f}s; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+
+        helps, syncs = [], []
+        for _ in range(args.runs):
+            helps.append(timed([followup, "--help"], env)[0])
+            elapsed, out = timed([followup, "sync", "--all", "--json"], env)
+            syncs.append(elapsed)
+        report = json.loads(out)
+        help_t, sync_t = statistics.median(helps), statistics.median(syncs)
+        print(f"median of {args.runs}: `followup --help` {help_t:.3f}s, no-change `followup sync --all` {sync_t:.3f}s")
+        print(f"no-change sync beyond start-up: {sync_t - help_t:.3f}s (target < 0.5 s)")
+        print(f"last no-change report: {json.dumps(report)[:300]}")
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
