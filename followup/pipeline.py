@@ -65,7 +65,7 @@ def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
             from nlp import evidence_to_json, load_classifier
 
             classifier = load_classifier(active_model_path(rt.settings))
-        outcomes = _classify_rows(classifier, rows)
+        outcomes = classify_rows(classifier, rows)
         stamp = utcnow()
         table = Message.__table__
         columns = ("label", "confidence", "needs_reply", "evidence", "model_version", "classified_at",
@@ -91,7 +91,7 @@ def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
         total += len(rows)
 
 
-def _classify_rows(classifier, rows) -> list[tuple[Classification, str | None]]:
+def classify_rows(classifier, rows) -> list[tuple[Classification, str | None]]:
     """(classification, error) per row. A batch the model fails on is classified message by
     message, so one bad message cannot keep the account's other mail unlabelled for ever."""
     try:
