@@ -59,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--profile", type=Path, default=None, help="Also write a cProfile of one no-change sync here.")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="followup-bench-nochange-"))
@@ -101,6 +102,9 @@ def main() -> None:
                                 capture_output=True, text=True, env=env)
         loaded = re.search(r"\|\s+spacy$", traced.stderr, re.M)
         print(f"spaCy imported by a no-change sync: {'yes' if loaded else 'no'}")
+        if args.profile:
+            subprocess.run([sys.executable, "-m", "cProfile", "-o", str(args.profile), followup, "sync", "--all"],
+                           capture_output=True, env=env, check=True)
         print(f"last no-change report: {json.dumps(report)[:300]}")
     finally:
         server.stop()
