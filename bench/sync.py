@@ -8,7 +8,7 @@ replies, some HTML alternatives and small attachments) by MULTIAPPEND, then time
 
 - mbsync (isync; `apt-get install -y isync` when missing) pulling INBOX and Sent into a
   Maildir (plain IMAP, its default FSync on), then again with nothing changed;
-- `followup sync --account ID` as a user runs it (a fresh process: imports, IMAP, parse,
+- `followup sync --all` as a user runs it (a fresh process: imports, IMAP, parse,
   thread, store on SQLite, then the classifier and detection), then again with nothing
   changed;
 - the same IMAP sync in-process (`followup.worker.jobs.sync_account(..., process=False)`, into a
@@ -206,10 +206,11 @@ def run_command(work: Path, server: DovecotServer, user: str, password: str):
          "--since", (datetime.now(timezone.utc) - timedelta(days=365)).strftime("%Y-%m-%d"), "--json"],
         input=password + "\n", text=True, env=env, check=True, capture_output=True)
     account_id = json.loads(added.stdout)["id"]
-    first, out = timed([followup, "sync", "--account", str(account_id), "--json"], env)
-    report = json.loads(out.stdout)
-    again, out = timed([followup, "sync", "--account", str(account_id), "--json"], env)
-    return first, again, report, json.loads(out.stdout)
+    first, out = timed([followup, "sync", "--all", "--json"], env)  # --all: one report per account
+    [report] = [r for r in json.loads(out.stdout) if r["account_id"] == account_id]
+    again, out = timed([followup, "sync", "--all", "--json"], env)
+    [again_report] = [r for r in json.loads(out.stdout) if r["account_id"] == account_id]
+    return first, again, report, again_report
 
 
 def load() -> str:

@@ -20,6 +20,7 @@ from followup.detection.service import DetectionReport, detect_account
 from followup.domain.vocabulary import Label
 from followup.db.models import Message, Thread
 from followup.db.types import utcnow
+from followup.model_store import active_model_path
 
 if TYPE_CHECKING:
     from nlp.classifier import Classification
@@ -58,9 +59,7 @@ def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
     on: such a message is stored as ``other`` with ``classify_error`` set, so it is not pending
     again and the messages after it are still labelled.
     """
-    from nlp import evidence_to_json, load_classifier  # imported on first use: commands that never classify stay fast
-
-    classifier = None
+    classifier = evidence_to_json = None
     total, errors = 0, []
     while True:
         # One batch per transaction: no transaction is held while the model runs.
@@ -72,8 +71,13 @@ def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
             ).all()
         if not rows:
             return total, errors
-        classifier = classifier or load_classifier()  # not loaded when nothing is new
-        outcomes = _classify_rows(classifier, rows)
+        if classifier is None:
+            # Imported here, once there is mail to label: importing nlp loads spaCy (~0.7 s),
+            # which a no-change sync must not pay.
+            from nlp import evidence_to_json, load_classifier
+
+            classifier = load_classifier(active_model_path(rt.settings))
+        outcomes = classify_rows(classifier, rows)
         stamp = utcnow()
         table = Message.__table__
         columns = ("label", "confidence", "needs_reply", "evidence", "model_version", "classified_at",
@@ -99,7 +103,7 @@ def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
         total += len(rows)
 
 
-def _classify_rows(classifier, rows) -> list[tuple[Classification, str | None]]:
+def classify_rows(classifier, rows) -> list[tuple[Classification, str | None]]:
     """(classification, error) per row. A batch the model fails on is classified message by
     message, so one bad message cannot keep the account's other mail unlabelled for ever."""
     try:

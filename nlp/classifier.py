@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -56,7 +56,9 @@ class Evidence:
     @staticmethod
     def to_json(items: Iterable["Evidence"]) -> list[dict]:
         """A list of evidence as JSON data (a list of objects): what `Message.evidence` stores."""
-        return [asdict(e) for e in items]
+        # Spelled out: dataclasses.asdict deep-copies every field; it was 2.5 s of a 15.5 s
+        # classify pass over 4,000 imported messages (cProfile of `followup import`).
+        return [{"kind": e.kind, "text": e.text, "start": e.start, "end": e.end} for e in items]
 
     @staticmethod
     def from_json(data: str | list | None) -> list["Evidence"]:
