@@ -340,6 +340,30 @@ def bounce_not_resent(demo: Demo) -> None:
                 "bounced", f"bounce {bounced.message_id}: find another way to reach them")
 
 
+def order_asking_for_confirmation(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["quote"], facts))
+    convo.customer(demo.clock.bday(6), demo.say(P.INQUIRIES["quote"], facts))
+    convo.rep_says(demo.clock.bday(5), demo.say(P.ANSWERS["quote"], facts))
+    convo.customer(demo.clock.bday(2), f"We accept the quote {facts['quote']}. "
+                   "Please send us the order confirmation and the delivery date.")
+    demo.expect("the customer accepts the quote and asks for the order confirmation", convo,
+                "needs_reply", "their order asks for an answer: a reply is due, not a post-sale check-in")
+
+
+def rep_chaser_is_no_sale(demo: Demo) -> None:
+    contact = demo.contact()
+    facts = demo.deal(contact)
+    convo = demo.conversation(contact, demo.say(P.INQUIRY_SUBJECTS["quote"], facts))
+    convo.customer(demo.clock.bday(9), demo.say(P.INQUIRIES["quote"], facts))
+    convo.rep_says(demo.clock.bday(8), demo.say(P.ANSWERS["quote"], facts))
+    convo.rep_says(demo.clock.bday(2), f"Just following up on my proposal {facts['quote']} for "
+                   f"{facts['qty']} x {facts['product']}. Happy to go ahead whenever you are.")
+    demo.expect("the rep's chaser after a quote, 2 business days ago", convo, None,
+                "the rep's own mail is never a sale (no check-in); the wait restarts from it (2 < 5)")
+
+
 def calendar_invitation(demo: Demo) -> None:
     contact = demo.contact()
     facts = demo.deal(contact)
@@ -422,6 +446,8 @@ def tell_the_story(demo: Demo) -> None:
     bounce_not_resent(demo)
     forward_to_colleague(demo)
     calendar_invitation(demo)
+    order_asking_for_confirmation(demo)
+    rep_chaser_is_no_sale(demo)
     for index in range(len(P.INTERNAL_TOPICS)):
         internal_chatter(demo, index, 1 + index * 3)
     newsletters(demo)

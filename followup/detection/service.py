@@ -120,6 +120,7 @@ def settings_for(user: User, account: MailAccount, ignore_patterns: Iterable[str
         own_addresses=frozenset(a.lower() for a in (*account.addresses, user.email)),
         internal_domains=frozenset(d.lower().lstrip("@") for d in account.internal_domains),
         ignore_patterns=frozenset(p.strip().lower().lstrip("@") for p in ignore_patterns if p.strip()),
+        watching_since=_utc(account.created_at) if account.created_at else None,
     )
 
 

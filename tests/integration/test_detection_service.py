@@ -121,7 +121,8 @@ def test_every_kind_and_detecting_twice_changes_nothing(db_engine, account_id):
     add_thread(db_engine, account_id, "Quote for 200 units", out(MON))
     add_thread(db_engine, account_id, "Datasheet", inn(MON + timedelta(days=4), label="inquiry", needs_reply=True))
     add_thread(db_engine, account_id, "Order 200 units",
-               out(MON + timedelta(days=3), "Deal signed, invoice attached.", label="sale", needs_reply=False))
+               inn(MON + timedelta(days=3), "We'll take 200 units.", label="sale", needs_reply=False),
+               out(MON + timedelta(days=3, hours=1), "Deal signed, invoice attached.", label="sale", needs_reply=False))
     add_thread(db_engine, account_id, "Broken units",
                inn(MON + timedelta(days=4), "Broken on arrival. I want a refund.", label="complaint"))
     first_sale = datetime(2025, 3, 10, 12, tzinfo=UTC)  # the anniversary is next Tuesday
@@ -146,7 +147,7 @@ def test_every_kind_and_detecting_twice_changes_nothing(db_engine, account_id):
         rows = list_open_tasks(session, now)
     assert [r.kind for r in rows][:2] == ["needs_reply", "complaint"]  # the waiting prospect, then the refund
     awaiting = next(r for r in rows if r.kind == "awaiting_reply")
-    assert awaiting.nudge == "No reply in 5 days — Dana Wu (Acme), 'Quote for 200 units'"
+    assert awaiting.nudge == "No reply in 5 business days — Dana Wu (Acme), 'Quote for 200 units'"
     assert awaiting.contact == "dana@acme.com" and awaiting.subject == "Quote for 200 units"
 
 
@@ -321,11 +322,11 @@ def test_cli_detect_and_tasks_json(app_env, db_engine, account_id):
     assert awaiting == awaiting | {
         "status": "open", "account": account_id, "subject": "Quote for 200 units", "contact": "dana@acme.com",
         "due_at": "2026-03-09T10:00:00+00:00",
-        "nudge": "No reply in 5 days — Dana Wu (Acme), 'Quote for 200 units'",
+        "nudge": "No reply in 5 business days — Dana Wu (Acme), 'Quote for 200 units'",
     }
     only = json.loads(cli(["tasks", "--json", "--now", now, "--kind", "complaint", "--account", ME], app_env))
     assert [r["kind"] for r in only] == ["complaint"]
-    assert "No reply in 5 days" in cli(["tasks", "--now", now], app_env)
+    assert "No reply in 5 business days" in cli(["tasks", "--now", now], app_env)
     assert json.loads(cli(["detect", "--now", now, "--json", "--account", str(account_id)], app_env))["opened"] == 0
 
 

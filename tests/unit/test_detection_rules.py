@@ -41,6 +41,11 @@ def inn(at: datetime, text: str = "Sounds good.", sender: str = DANA, name: str 
                        from_name=name, to_addrs=(ME,), text=text, **kw)
 
 
+def order(at: datetime) -> MessageView:
+    """The customer's order: what makes the rep's confirmation a sale."""
+    return inn(at, "We'll take 200 units.", label=Label.SALE, needs_reply=False)
+
+
 def thread(*messages: MessageView, subject: str = "Quote for 200 units", muted: bool = False, tid: int = 42) -> ThreadView:
     return ThreadView(id=tid, subject=subject, messages=tuple(messages), muted=muted)
 
@@ -67,7 +72,7 @@ def test_awaiting_reply_after_exactly_five_business_days():
     t = thread(inn(MON - timedelta(days=3), "Can you quote 200 units?", label=Label.INQUIRY), out(MON))
     assert TaskKind.AWAITING_REPLY not in kinds(run(t, utc(2026, 3, 9, 9, 59)))
     task = kinds(run(t, utc(2026, 3, 9, 10)))[TaskKind.AWAITING_REPLY]
-    assert task.nudge == "No reply in 5 days — Dana Wu (Acme), 'Quote for 200 units'"
+    assert task.nudge == "No reply in 5 business days — Dana Wu (Acme), 'Quote for 200 units'"
     assert task.key == "awaiting_reply:thread:42"
     assert task.due_at == utc(2026, 3, 9, 10)
     assert task.nudge_count == 1
@@ -137,7 +142,7 @@ def test_an_out_of_office_is_not_a_reply():
     ooo = inn(MON + timedelta(hours=1), "I am out of the office until 5 March.", is_auto_reply=True)
     task = kinds(run(thread(out(MON), ooo), utc(2026, 3, 9, 10)))[TaskKind.AWAITING_REPLY]
     assert "away" in task.nudge
-    assert task.nudge.startswith("No reply in 5 days — Dana Wu (Acme)")
+    assert task.nudge.startswith("No reply in 5 business days — Dana Wu (Acme)")
     assert "out-of-office" in task.reason
 
 
@@ -380,13 +385,14 @@ def test_post_sale_checkin_due_two_days_after_and_expiring_after_seven():
 
 def test_post_sale_checkin_due_on_a_weekend_moves_to_monday():
     thursday = utc(2026, 3, 5, 15)
-    task = kinds(run(thread(out(thursday, "Deal signed.", label=Label.SALE, needs_reply=False)),
+    task = kinds(run(thread(order(thursday - timedelta(hours=2)),
+                            out(thursday, "Deal signed.", label=Label.SALE, needs_reply=False)),
                      thursday))[TaskKind.POST_SALE_CHECKIN]
     assert task.due_at == utc(2026, 3, 9, 0)
 
 
 def test_no_checkin_when_the_customer_wrote_after_the_sale():
-    t = thread(out(MON, "Deal signed.", label=Label.SALE, needs_reply=False),
+    t = thread(order(MON - timedelta(hours=2)), out(MON, "Deal signed.", label=Label.SALE, needs_reply=False),
                inn(MON + timedelta(days=1), "Received, thanks!"))
     result = run(t, MON + timedelta(days=3))
     assert TaskKind.POST_SALE_CHECKIN not in kinds(result)
@@ -394,7 +400,7 @@ def test_no_checkin_when_the_customer_wrote_after_the_sale():
 
 
 def test_checkin_done_when_the_user_checked_in():
-    t = thread(out(MON, "Deal signed.", label=Label.SALE, needs_reply=False),
+    t = thread(order(MON - timedelta(hours=2)), out(MON, "Deal signed.", label=Label.SALE, needs_reply=False),
                out(MON + timedelta(days=3), "How is it going with the new units?"))
     result = run(t, MON + timedelta(days=4))
     assert "checked in" in closure(result, TaskKind.POST_SALE_CHECKIN).reason
@@ -515,7 +521,7 @@ def test_first_sale_anniversary():
     assert task.kind == TaskKind.ANNIVERSARY
     assert task.key == "anniversary:contact:7:2026"
     assert task.due_at == utc(2026, 3, 10)
-    assert task.nudge == "1 year since the first sale on Tue 10 Mar 2026 — say thank you to Dana Wu (Acme)"
+    assert task.nudge == "1 year since the first sale on Mon 10 Mar 2025 — say thank you to Dana Wu (Acme)"
     gone = detect_contact(c, settings(), utc(2026, 3, 24))
     assert not gone.proposals
     assert any(cl.key == "anniversary:contact:7:2026" and cl.status == TaskStatus.EXPIRED for cl in gone.closures)
@@ -534,18 +540,20 @@ def test_company_from_domain(domain, company):
 
 def test_contact_activity_feeds_contacts():
     sale = out(MON, "Deal signed.", label=Label.SALE, needs_reply=False)
-    result = run(thread(inn(MON - timedelta(days=1), "We'll buy."), sale,
+    result = run(thread(inn(MON - timedelta(days=1), "We'll buy.", label=Label.SALE, needs_reply=False), sale,
                         inn(MON + timedelta(days=1), "ok", is_auto_reply=True)), MON + timedelta(days=2))
     activity = result.activity[DANA]
     assert activity.name == "Dana Wu"
-    assert activity.first_sale_at == activity.last_sale_at == MON
+    assert activity.first_sale_at == MON - timedelta(days=1)  # their order
+    assert activity.last_sale_at == MON  # the rep's confirmation of it
     assert activity.last_message_at == MON  # the auto-reply is not mail with the contact
 
 
 def test_closures_only_for_the_open_keys_when_given():
     t = thread(out(MON), inn(MON + timedelta(days=1), "Yes, confirmed.", needs_reply=False))
     assert {c.key for c in run(t, MON + timedelta(days=8)).closures} == {
-        f"{kind}:thread:42" for kind in ("awaiting_reply", "needs_reply", "complaint")}  # no complaint in it (#17)
+        f"{kind}:thread:42" for kind in ("awaiting_reply", "needs_reply", "complaint",  # no complaint in it (#17)
+                                         "post_sale_checkin")}  # and no order in it
     only = run(t, MON + timedelta(days=8), open_keys={"awaiting_reply:thread:42"})
     assert [c.key for c in only.closures] == ["awaiting_reply:thread:42"]
     assert run(t, MON + timedelta(days=8), open_keys=set()).closures == []
@@ -636,3 +644,54 @@ def test_writing_again_after_a_bounce_resolves_it():
                    to=("tom.lee@acme.com",)))
     result = run(t, MON + timedelta(hours=3))
     assert TaskKind.BOUNCED not in kinds(result)
+
+
+# ------------------------------------------------------------- what counts as a sale
+
+
+def test_a_reps_own_mail_is_never_a_sale_on_its_own():
+    # The classifier read the rep's chaser as a sale: no check-in for a sale that never happened.
+    chaser = out(MON, "Just following up on my proposal, any thoughts?", label=Label.SALE)
+    result = run(thread(chaser), MON + timedelta(days=3))
+    assert TaskKind.POST_SALE_CHECKIN not in kinds(result)
+    assert result.activity[DANA].first_sale_at is None
+    # It still waits for an answer like any other question.
+    assert TaskKind.AWAITING_REPLY in kinds(run(thread(chaser), utc(2026, 3, 9, 10)))
+
+
+def test_the_reps_confirmation_of_the_customers_order_is_a_sale():
+    t = thread(inn(MON - timedelta(days=1), "We'll take 200 units.", label=Label.SALE, needs_reply=False),
+               out(MON, "Order confirmed, invoice attached.", label=Label.SALE, needs_reply=False))
+    task = kinds(run(t, MON + timedelta(days=3)))[TaskKind.POST_SALE_CHECKIN]
+    assert task.trigger_message_id == t.messages[-1].id
+
+
+def test_a_customers_request_after_the_sale_needs_a_reply_not_a_checkin():
+    order = inn(MON, "We accept the quote, please send the order confirmation.", label=Label.SALE)
+    result = run(thread(out(MON - timedelta(days=2), "Quote Q-7 attached.", label=Label.INQUIRY), order),
+                 MON + timedelta(days=3))
+    found = kinds(result)
+    assert TaskKind.NEEDS_REPLY in found
+    assert TaskKind.POST_SALE_CHECKIN not in found
+    assert not any("no word from the customer" in p.reason for p in result.proposals)
+    assert result.activity[DANA].first_sale_at == MON  # it is still their order
+
+
+def test_an_order_that_asks_nothing_gets_a_checkin_without_a_false_no_word_since():
+    order = inn(MON, "We'll take 200 units.", label=Label.SALE, needs_reply=False)
+    task = kinds(run(thread(order), MON + timedelta(days=3)))[TaskKind.POST_SALE_CHECKIN]
+    assert "no word from the customer since" not in task.reason
+    assert "their order" in task.reason
+
+
+def test_the_first_nudge_a_rep_sees_is_reminder_1():
+    # The account was connected two weeks after the rep's mail: no nudge was ever shown.
+    s = settings(watching_since=utc(2026, 3, 16, 10))
+    first = kinds(run(thread(out(MON)), utc(2026, 3, 16, 11), s))[TaskKind.AWAITING_REPLY]
+    assert first.nudge_count == 1
+    assert first.nudge == f"No reply in 10 business days — {DANA}, 'Quote for 200 units'"
+    second = kinds(run(thread(out(MON)), utc(2026, 3, 23, 10), s))[TaskKind.AWAITING_REPLY]
+    assert second.nudge_count == 2 and "reminder 2 of 3" in second.nudge
+    # Watching from before the mail changes nothing.
+    early = settings(watching_since=MON - timedelta(days=30))
+    assert kinds(run(thread(out(MON)), utc(2026, 3, 16, 10), early))[TaskKind.AWAITING_REPLY].nudge_count == 2

@@ -31,8 +31,8 @@ def nudge_for(contact: str) -> str:
 
 def test_a_free_mail_address_has_no_company_in_the_nudge_either():
     assert company_from_domain("dana@yahoo.fr") == ""
-    assert nudge_for("dana@yahoo.fr") == "No reply in 5 days — Dana Wu, 'Quote for 200 units'"
-    assert nudge_for("dana@acme-tools.co.uk") == "No reply in 5 days — Dana Wu (Acme Tools), 'Quote for 200 units'"
+    assert nudge_for("dana@yahoo.fr") == "No reply in 5 business days — Dana Wu, 'Quote for 200 units'"
+    assert nudge_for("dana@acme-tools.co.uk") == "No reply in 5 business days — Dana Wu (Acme Tools), 'Quote for 200 units'"
 
 
 def test_a_free_mail_domain_is_never_internal():

@@ -76,7 +76,7 @@ def detect_contact(contact: ContactView, settings: DetectionSettings, now: datet
                 key=akey, kind=TaskKind.ANNIVERSARY, due_at=due, expires_at=expires,
                 priority=PRIORITY_ANNIVERSARY,
                 reason=f"first sale on {day_text(first)}: {years} year{'s' if years > 1 else ''} on {day_text(day)}",
-                nudge=f"{years} year{'s' if years > 1 else ''} since the first sale on {day_text(day)} — say thank you to {who}",
+                nudge=f"{years} year{'s' if years > 1 else ''} since the first sale on {day_text(first)} — say thank you to {who}",
                 contact_email=contact.email, contact_name=contact.name, nudge_count=1 if now >= due else 0,
             ))
             out.recheck(due, now)

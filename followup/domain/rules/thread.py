@@ -98,8 +98,8 @@ def detect_thread(
     # sender is: the contact is only away).
     machine_senders = {t.message.from_addr.lower() for t in turns
                        if t.role == Role.MACHINE and not t.message.is_auto_reply}
-    ctx = _ThreadContext(thread, settings, now, contacts or {}, machine_senders)
     conversation = [t for t in turns if t.role in (Role.OWN, Role.CONTACT, Role.TEAM)]
+    ctx = _ThreadContext(thread, settings, now, contacts or {}, machine_senders, _sale_ids(conversation))
     _record_activity(out, conversation, ctx)
     if not any(t.role == Role.CONTACT for t in conversation) and not any(
         ctx.recipients(t.message) for t in conversation if t.role == Role.OWN
@@ -127,6 +127,7 @@ class _ThreadContext:
     now: datetime
     contacts: Mapping[str, ContactView]
     machine_senders: set[str]
+    sale_ids: frozenset[int]  # the messages that are a sale (see _sale_ids)
 
     @property
     def cal(self) -> BusinessCalendar:
@@ -221,6 +222,24 @@ def _role(message: MessageView, settings: DetectionSettings) -> Role:
     return Role.CONTACT
 
 
+def _sale_ids(conversation: list[_Turn]) -> frozenset[int]:
+    """The customer's orders, and the user's confirmations of an order the customer placed.
+    The user's own mail is never a sale on its own ("Just following up on my proposal" read
+    as a sale would open a check-in for a sale that never happened); a colleague's deal is
+    the colleague's check-in."""
+    ids = []
+    ordered = False
+    for turn in conversation:
+        if turn.message.label != Label.SALE:
+            continue
+        if turn.role == Role.CONTACT:
+            ordered = True
+            ids.append(turn.message.id)
+        elif turn.role == Role.OWN and ordered:
+            ids.append(turn.message.id)
+    return frozenset(ids)
+
+
 def _record_activity(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext) -> None:
     """Conversation turns are in date order, so the latest one sets last_message_at."""
     activity = out.activity
@@ -230,7 +249,7 @@ def _record_activity(out: Outcome, conversation: list[_Turn], ctx: _ThreadContex
             addresses = [message.from_addr.lower()]
         else:
             addresses = ctx.recipients(message)
-        sale = message.label == Label.SALE and turn.role != Role.TEAM
+        sale = message.id in ctx.sale_ids
         at = message.sent_at
         for address in addresses:
             seen = activity.get(address)
@@ -245,13 +264,17 @@ def _record_activity(out: Outcome, conversation: list[_Turn], ctx: _ThreadContex
 
 
 def _post_sale_checkin(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, key: str) -> bool:
-    # A sale by the user or the customer: a colleague's deal is the colleague's check-in.
-    sales = [i for i, t in enumerate(conversation)
-             if t.message.label == Label.SALE and t.role in (Role.OWN, Role.CONTACT)]
+    sales = [i for i, t in enumerate(conversation) if t.message.id in ctx.sale_ids]
     if not sales:
+        out.close(key, TaskStatus.RESOLVED, "no order from the customer in the thread")
         return False
     index = sales[-1]
     sale = conversation[index]
+    if sale.role == Role.CONTACT and index == len(conversation) - 1 and asks_for_something(sale.message):
+        # "We accept the quote, please send the order confirmation": the customer waits for
+        # the user, which is a needs_reply, not a check-in.
+        out.close(key, TaskStatus.RESOLVED, "their order asks for an answer first", sale.message.id)
+        return False
     contact = _counterpart(sale, ctx)
     due = ctx.cal.next_business_moment(sale.message.sent_at + CHECKIN_AFTER)
     expires = sale.message.sent_at + CHECKIN_WINDOW
@@ -281,8 +304,10 @@ def _post_sale_checkin(out: Outcome, conversation: list[_Turn], ctx: _ThreadCont
     out.proposals.append(TaskProposal(
         key=key, kind=TaskKind.POST_SALE_CHECKIN, thread_id=ctx.thread.id,
         due_at=due, expires_at=expires, priority=PRIORITY_CHECKIN,
-        reason=(f"sale on {ctx.day(sale.message.sent_at)} and no word from the customer since; "
-                f"check in between {ctx.day(due)} and {ctx.day(expires)}"),
+        reason=((f"their order on {ctx.day(sale.message.sent_at)}, asking nothing more"
+                 if sale.role == Role.CONTACT else
+                 f"you confirmed their order on {ctx.day(sale.message.sent_at)} and no word from the customer since")
+                + f"; check in between {ctx.day(due)} and {ctx.day(expires)}"),
         nudge=nudge, contact_email=contact, contact_name=ctx.name(contact),
         nudge_count=1 if ctx.now >= due else 0, trigger_message_id=sale.message.id,
     ))
@@ -424,7 +449,7 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
         return
 
     clock = own[-1]  # the latest outbound mail: a reminder moves the clock
-    if clock.label == Label.SALE and "?" not in clock.text:
+    if clock.id in ctx.sale_ids and "?" not in clock.text:
         # An order confirmation waits for nothing: the post-sale check-in is the follow-up.
         out.close(key, TaskStatus.RESOLVED, "your last mail confirmed the sale")
         return
@@ -449,7 +474,16 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
         out.close(key, TaskStatus.RESOLVED, why, clock.id)
         return
     max_nudges = max(ctx.settings.max_nudges, 1)
-    if held:
+    watching = ctx.settings.watching_since
+    if (not held and watching is not None and watching <= ctx.now
+            and watching > add_business_days(clock.sent_at, n, ctx.cal)
+            and watching < add_business_days(clock.sent_at, (max_nudges + 1) * n, ctx.cal)):
+        # The first sync found a wait already past its first nudge: the rep never saw that
+        # one, so the first nudge they see is reminder 1, the next ones every n business days.
+        start, late = max(watching, clock.sent_at), True
+    else:
+        late = False
+    if held or late:
         # The first nudge on the day they are back, the next ones every n business days.
         nudges = min(1 + business_days_between(start, ctx.now, ctx.cal) // n, max_nudges)
         expires = add_business_days(start, max_nudges * n, ctx.cal)
@@ -467,8 +501,8 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
     contact = recipients[0]
     who = ctx.who(contact)
     # The text changes with each nudge, not every day.
-    waited = business_days_between(clock.sent_at, due, ctx.cal) if held else nudges * n
-    nudge = f"No reply in {days_text(waited, business=False)} — {who}, '{ctx.subject}'"
+    waited = business_days_between(clock.sent_at, due, ctx.cal) if held or late else nudges * n
+    nudge = f"No reply in {days_text(waited)} — {who}, '{ctx.subject}'"
     if away:
         nudge += f" (away: auto-reply on {ctx.day(away[-1].sent_at)})"
     if nudges > 1:

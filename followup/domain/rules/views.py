@@ -77,6 +77,8 @@ class DetectionSettings:
     own_addresses: frozenset[str] = frozenset()
     internal_domains: frozenset[str] = frozenset()
     ignore_patterns: frozenset[str] = frozenset()  # "someone@x.com" or "x.com"
+    # When the account was connected: the user saw no nudge before it (reminders count from it).
+    watching_since: datetime | None = None
 
     @cached_property
     def calendar(self) -> BusinessCalendar:
