@@ -183,6 +183,25 @@ def team_webhook():
     return redirect(url_for("settings.index"))
 
 
+@bp.route("/team/triage", methods=["POST"])
+@login_required
+def team_triage():
+    """The team lead turns team triage (complaints round robin) on or off."""
+    db = get_db()
+    user = signed_in_user()
+    if not is_lead(user):
+        abort(403)
+    team = db.get(Team, user.team_id)
+    team.complaint_round_robin = request.form.get("complaint_round_robin") == "1"
+    db.add(team)
+    db.commit()
+    log.info("team %s: complaint round robin %s by user %s", team.id,
+             "on" if team.complaint_round_robin else "off", user.id)
+    flash("Team triage on: new complaints go round robin among the members." if team.complaint_round_robin
+          else "Team triage off: a complaint belongs to the owner of the mailbox it arrived in.")
+    return redirect(url_for("settings.index"))
+
+
 @bp.route("/token", methods=["POST"])
 @login_required
 def token():

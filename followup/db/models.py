@@ -25,7 +25,9 @@ class Team(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=200)
     complaint_webhook_url: str | None = Field(default=None, max_length=2000)
-    # Round robin: the member who got the last complaint; the next one goes to the one after.
+    # Team triage: complaints go round robin over the members (else to the mailbox owner);
+    # the member who got the last one, so the next goes to the one after.
+    complaint_round_robin: bool = Field(default=False)
     last_assignee_id: int | None = Field(default=None)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 

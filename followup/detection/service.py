@@ -492,8 +492,9 @@ class _TaskApplier:
             ])
 
     def _next_assignee(self) -> int:
-        """Round robin over the active members of the owner's team; the owner without a team."""
-        if self.user.team_id is None:
+        """The mailbox owner, unless the lead turned team triage on: then round robin over the
+        active members of the owner's team."""
+        if not self._round_robin():
             return self.user.id
         if self._members is None:
             self._members = list(self.session.execute(
@@ -506,9 +507,15 @@ class _TaskApplier:
         team.last_assignee_id = chosen
         return chosen
 
+    def _round_robin(self) -> bool:
+        if self.user.team_id is None:
+            return False
+        team = self.session.get(Team, self.user.team_id)
+        return bool(team and team.complaint_round_robin)
+
     def _assignment_detail(self, user_id: int | None) -> str:
         if user_id is None:
             return "unassigned"
         email = self.session.execute(select(User.email).where(User.id == user_id)).scalar_one_or_none()
-        how = "round robin in the team" if self.user.team_id is not None else "the account owner"
+        how = "round robin in the team" if self._round_robin() else "the mailbox owner"
         return f"to {email} ({how})"

@@ -249,7 +249,26 @@ def test_done_and_muted_are_not_reopened(db_engine, account_id):
     assert statuses == {a: TaskStatus.OPEN, b: TaskStatus.DISMISSED}
 
 
-def test_complaints_are_assigned_round_robin_unless_the_lead_assigns(db_engine, account_id):
+def test_complaints_in_my_mailbox_are_mine_unless_the_lead_turns_team_triage_on(db_engine, account_id):
+    for i in range(3):
+        add_thread(db_engine, account_id, f"Complaint {i}",
+                   inn(MON + timedelta(minutes=i), "Broken.", label="complaint", from_addr=f"c{i}@acme.com"))
+    detect(db_engine, account_id, MON + timedelta(hours=1))
+    with session_scope(db_engine) as session:
+        rep = session.exec(select(User).where(User.email == ME)).one()
+        rows = session.exec(select(FollowUpTask)).all()
+        assert [t.assignee_id for t in rows] == [rep.id] * 3  # teammates exist, yet none vanish from my list
+        assert all(t.team_id is not None for t in rows)  # still on the team's board
+    assert events(db_engine, rows[0].id) == ["opened", "assigned"]
+    with session_scope(db_engine) as session:
+        detail = session.exec(select(TaskEvent.detail).where(TaskEvent.task_id == rows[0].id,
+                                                              TaskEvent.event == "assigned")).one()
+    assert detail == f"to {ME} (the mailbox owner)"
+
+
+def test_complaints_are_assigned_round_robin_when_team_triage_is_on(db_engine, account_id):
+    with session_scope(db_engine) as session:
+        session.exec(select(Team)).one().complaint_round_robin = True
     for i in range(4):
         add_thread(db_engine, account_id, f"Complaint {i}",
                    inn(MON + timedelta(minutes=i), "Broken.", label="complaint", from_addr=f"c{i}@acme.com"))

@@ -107,7 +107,7 @@ def test_a_new_complaint_is_posted_once_as_slack_json(hook_rt, hook):
     assert request["path"] == "/services/T0/B0/xyz" and request["type"].startswith("application/json")
     payload = request["json"]
     assert set(payload) == {"text", "blocks"}
-    assert payload["text"] == "New complaint from Bea &lt;Buyer&gt; &lt;bea@customer.example&gt;: " \
+    assert payload["text"] == "New complaint from Bea &lt;Buyer&gt; &lt;bea@customer.example&gt; (Customer): " \
                               "Broken &lt;legs&gt; &amp; late delivery"
     kinds = [b["type"] for b in payload["blocks"]]
     assert kinds == ["header", "section", "section", "context", "actions"]

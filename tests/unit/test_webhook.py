@@ -43,3 +43,25 @@ def test_the_team_lead_sets_the_webhook_in_settings(client, web_rt):
     with db(web_rt) as session:
         assert session.exec(select(User).where(User.email == "rep@example.com")).one().role == "member"
         assert session.get(Team, lead.team_id).complaint_webhook_url == "https://hooks.slack.com/services/T/B/x"
+
+
+def test_the_team_lead_turns_team_triage_on_and_off(client, web_rt):
+    lead = add_user(web_rt, "lead@example.com", team="Support", lead=True)
+    add_user(web_rt, "rep@example.com", team="Support")
+    client.login("lead@example.com")
+    page = client.get("/settings/").get_data(as_text=True)
+    assert 'name="complaint_round_robin"' in page and "checked" not in page.split("triage-title")[1].split("</form>")[0]
+    on = client.post("/settings/team/triage", {"complaint_round_robin": "1"})
+    assert on.status_code == 302
+    with db(web_rt) as session:
+        assert session.get(Team, lead.team_id).complaint_round_robin is True
+    assert "Team triage on" in client.get("/settings/").get_data(as_text=True)
+    client.post("/settings/team/triage", {})
+    with db(web_rt) as session:
+        assert session.get(Team, lead.team_id).complaint_round_robin is False
+
+    client.post("/logout")
+    client.login("rep@example.com")
+    assert client.post("/settings/team/triage", {"complaint_round_robin": "1"}).status_code == 403
+    with db(web_rt) as session:
+        assert session.get(Team, lead.team_id).complaint_round_robin is False
