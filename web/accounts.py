@@ -13,13 +13,14 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func
 from sqlmodel import select
 
 from followup.db.accounts import AccountError, create_account
 from followup.db.models import FollowUpTask, Message, Thread
+from followup.db.oauth_grants import grant_of
 from followup.domain.vocabulary import OPEN_STATUSES, Security
 from followup.secrets import SecretDecryptionError
 from followup.db.users import UserError
@@ -49,9 +50,9 @@ PROVIDERS = {
     p.key: p
     for p in (
         Provider("gmail", "Gmail / Google Workspace", "imap.gmail.com", 993, "ssl",
-                 "Use an app password (Google Account → Security → App passwords)."),
+                 "Use an app password (Google Account → Security → App passwords), or “Connect with Google” on Mailboxes."),
         Provider("outlook", "Outlook / Microsoft 365", "outlook.office365.com", 993, "ssl",
-                 "Microsoft 365 may require OAuth2: add the account with `followup account add --oauth2-token-cmd`."),
+                 "Microsoft 365 has turned off password logins: use “Connect with Microsoft” on Mailboxes."),
         Provider("fastmail", "Fastmail", "imap.fastmail.com", 993, "ssl",
                  "Use an app password (Settings → Privacy & Security → App passwords)."),
         Provider("icloud", "iCloud Mail", "imap.mail.me.com", 993, "ssl",
@@ -142,7 +143,8 @@ def index():
             .group_by(Message.account_id)
         ).all()
     ) if accounts else {}
-    return render_template("accounts/index.html", accounts=accounts, counts=counts)
+    return render_template("accounts/index.html", accounts=accounts, counts=counts,
+                           oauth_providers=current_app.config["FOLLOWUP_OAUTH_PROVIDERS"].values())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -205,8 +207,6 @@ def _start_sync(account_id: int) -> str:
     """Start a sync of the account: the account's unique rq job when Redis is configured
     (as `followup sync` queues it: sync queue, account lock), else a thread of this process
     (the embedded, one-machine setup)."""
-    from flask import current_app
-
     if not current_app.config.get("FOLLOWUP_START_SYNC", True):
         return SYNC_OFF
     rt = get_runtime()
@@ -246,8 +246,11 @@ def show(account_id: int):
             .where(FollowUpTask.account_id == account.id, FollowUpTask.status.in_(OPEN_STATUSES))
         ).one(),
     }
+    grant = grant_of(db, account.id)
+    provider = current_app.config["FOLLOWUP_OAUTH_PROVIDERS"].get(grant.provider) if grant else None
     return render_template("accounts/show.html", account=account, stats=stats,
-                           progress=_progress(account.sync_progress))
+                           progress=_progress(account.sync_progress),
+                           oauth_label=(provider.label if provider else grant.provider) if grant else None)
 
 
 def _progress(progress: dict | None) -> dict | None:

@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from followup.db.models import MailAccount, OAuthGrant
+from followup.db.models import MailAccount, OAuthGrant, User
 from followup.db.types import utcnow
+from followup.domain.vocabulary import Security, SyncStatus
+from followup.oauth_providers import OAuthProvider
 from followup.secrets import decrypt_secret, encrypt_secret
 
 AUTH_METHOD = "oauth2_grant"
@@ -83,3 +85,41 @@ def delete_grant(session: Session, account_id: int) -> bool:
     session.delete(grant)
     session.flush()
     return True
+
+
+def connect_account(session: Session, secret_key: str, *, user: User, provider: OAuthProvider, address: str,
+                    token: dict, now: datetime | None = None) -> tuple[MailAccount, bool]:
+    """The user's mailbox *address* on the provider's IMAP server with this grant; (account, created).
+
+    Connecting the same mailbox again (after "sign in again" or a disconnect) replaces the
+    grant of the existing account and clears its error, keeping its mail and tasks.
+    """
+    existing = [
+        a for a in session.exec(select(MailAccount).where(MailAccount.user_id == user.id))
+        if a.imap_host == provider.imap_host and (a.login or "").lower() == address
+    ]
+    account = existing[0] if existing else None
+    created = account is None
+    if account is None:
+        account = MailAccount(
+            user_id=user.id, name=address, imap_host=provider.imap_host, imap_port=provider.imap_port,
+            security=Security(provider.imap_security), login=address, addresses=[address],
+            internal_domains=[], auth_method=AUTH_METHOD,
+        )
+        session.add(account)
+        session.flush()
+    else:
+        account.secret_encrypted = None  # the grant replaces a password or token command
+        account.oauth2_token_cmd = None
+        account.sync_status = SyncStatus.NEVER if account.last_sync_at is None else SyncStatus.OK
+        account.last_error = None
+        account.last_error_at = None
+    save_tokens(session, secret_key, account, provider.name, token, now)
+    return account, created
+
+
+def disconnected(account: MailAccount, provider_label: str) -> None:
+    """Mark the account after its grant was deleted: no sync until it is connected again."""
+    account.sync_status = SyncStatus.NEEDS_SIGNIN
+    account.last_error = f"disconnected from {provider_label}: connect it again to sync"
+    account.last_error_at = utcnow()
