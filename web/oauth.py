@@ -76,7 +76,8 @@ def callback():
     if kept is None or kept.get("at", 0) <= time.time() - PENDING_LIFETIME:
         log.info("refused an OAuth callback with an unknown or expired state for user %s", user.id)
         abort(400, description="This sign-in is not valid here: it expired, was already used, or was "
-                               "started in another browser session. Start again from Mailboxes.")
+                               "started in another browser session. Start again from Mailboxes. "
+                               "(Started with `followup account connect`? Paste this page's address there.)")
     if kept.get("user") != user.id:
         log.warning("refused an OAuth callback started by user %s in the session of user %s", kept.get("user"), user.id)
         abort(403, description="This sign-in was started by another user.")
