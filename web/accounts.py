@@ -12,8 +12,9 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func
 from sqlmodel import select
@@ -24,6 +25,7 @@ from followup.db.oauth_grants import grant_of
 from followup.domain.vocabulary import OPEN_STATUSES, Security
 from followup.secrets import SecretDecryptionError
 from followup.db.users import UserError
+from web import CONTENT_SECURITY_POLICY
 from web.auth import signed_in_user
 from web.database import get_db, get_runtime
 from web.scoping import get_user_account_or_404, user_accounts
@@ -143,8 +145,21 @@ def index():
             .group_by(Message.account_id)
         ).all()
     ) if accounts else {}
-    return render_template("accounts/index.html", accounts=accounts, counts=counts,
-                           oauth_providers=current_app.config["FOLLOWUP_OAUTH_PROVIDERS"].values())
+    providers = current_app.config["FOLLOWUP_OAUTH_PROVIDERS"].values()
+    response = make_response(render_template("accounts/index.html", accounts=accounts, counts=counts,
+                                             oauth_providers=providers))
+    # "Connect with …" posts here and is redirected to the provider: the browser applies
+    # form-action to that redirect too, so this page allows exactly the providers' origins.
+    origins = sorted({_origin(p.authorize_url) for p in providers if p.configured})
+    if origins:
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'", "form-action 'self' " + " ".join(origins))
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @bp.route("/new", methods=["GET", "POST"])

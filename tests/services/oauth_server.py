@@ -272,7 +272,7 @@ class OAuthServer:
                         f"<h1>followup wants to read your mail</h1>"
                         f"<p>Signed in as <b id='who'>{escape(outer.user)}</b>; client {escape(grant.client.client_id)}, "
                         f"scope {escape(grant.request.payload.scope or '')}.</p>"
-                        f"<form method='post'>{fields}"
+                        f"<form method='post' action='/authorize'>{fields}"
                         f"<button type='submit' name='consent' value='allow' id='allow'>Allow</button> "
                         f"<button type='submit' name='consent' value='deny' id='deny'>Deny</button></form>")
             allowed = request.form.get("consent") == "allow"
