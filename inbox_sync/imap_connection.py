@@ -31,7 +31,6 @@ from followup.db.accounts import account_oauth2_token_cmd, account_password
 from followup.db.oauth_grants import AUTH_METHOD as OAUTH_GRANT
 from followup.db.types import utcnow
 from followup.errors import FollowupError
-from inbox_sync.oauth import access_token_for
 
 DEFAULT_TIMEOUT = 60.0
 """Seconds to wait for the TCP connection and for each read from the server."""
@@ -130,6 +129,9 @@ class ConnectionSettings:
             raise ImapError(f"account {account.id} has no IMAP server (it is import-only)")
         access_token = None
         if account.auth_method == OAUTH_GRANT:
+            # Imported here: inbox_sync.oauth builds its errors on this module's ImapError.
+            from inbox_sync.oauth import access_token_for
+
             access_token = access_token_for(object_session(account), account, secret_key, now or utcnow())
         return cls(
             host=account.imap_host,

@@ -32,6 +32,7 @@ from followup.db.oauth_grants import grant_of, read_tokens, save_tokens
 from followup.db.users import normalise_email
 from followup.errors import FollowupError
 from followup.oauth_providers import OAuthProvider, load_providers
+from inbox_sync.imap_connection import AuthenticationError, ImapError
 
 REFRESH_MARGIN = timedelta(seconds=60)
 """An access token that expires within this is refreshed before the login."""
@@ -40,13 +41,14 @@ HTTP_TIMEOUT = 20.0
 """Seconds to wait for the provider's token, userinfo and revocation endpoints."""
 
 
-class OAuthLoginError(FollowupError):
-    """Root of the OAuth2 failures around an IMAP login; `status` is the account's sync_status."""
+class OAuthLoginError(ImapError):
+    """Root of the OAuth2 failures before an IMAP login (an `ImapError`, so every caller that
+    reports a failed login reports these too); `status` is the account's sync_status."""
 
     status = "error"
 
 
-class NeedsSignIn(OAuthLoginError):
+class NeedsSignIn(OAuthLoginError, AuthenticationError):
     """The grant is gone (refused with invalid_grant, disconnected): the user must connect again."""
 
     status = "needs_signin"

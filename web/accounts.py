@@ -296,6 +296,7 @@ def test(account_id: int):
     except (SecretDecryptionError, ImapError) as exc:
         flash(str(exc), "error")
         return redirect(url_for("accounts.show", account_id=account.id))
+    db.commit()  # an OAuth2 access token refreshed for this login is kept (the old refresh token may be spent)
     db.close()
     result = check_connection(settings)
     if result.ok:

@@ -11,7 +11,7 @@ import time
 from datetime import date, datetime, timedelta
 from inbox_sync.folders import FolderPlan, discover_folders
 from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, ImapError, RETRYABLE_ERRORS, classify_error, connect
-from inbox_sync.oauth import NeedsSignIn, OAuthLoginError
+from inbox_sync.oauth import NeedsSignIn
 from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -93,7 +93,7 @@ def sync_mailbox(
     with AccountLock(lock_dir, account_id):
         try:
             settings, window = _begin(engine, account_id, secret_key, options, now or utcnow())
-        except OAuthLoginError as exc:  # the token refresh before the login failed
+        except ImapError as exc:  # the OAuth2 token refresh before the login failed
             _record_failure(engine, account_id, exc, exc.status)
             raise
         report = SyncReport(account_id=account_id)
@@ -102,7 +102,7 @@ def sync_mailbox(
             _sync_with_retries(engine, account_id, settings, window, options, report, connect_fn)
         except BaseException as exc:
             report.seconds = time.monotonic() - started
-            error = exc if isinstance(exc, (ImapError, OAuthLoginError)) else None
+            error = exc if isinstance(exc, ImapError) else None
             _record_failure(engine, account_id, exc, error.status if error else SyncStatus.ERROR)
             raise
         report.seconds = time.monotonic() - started
@@ -155,7 +155,7 @@ def _refused_earlier(session, account_id: int) -> str:
 
 def _record_failure(engine, account_id, exc: BaseException, status: str) -> None:
     message = str(exc) or exc.__class__.__name__
-    if not isinstance(exc, (ImapError, SyncError, OAuthLoginError)):
+    if not isinstance(exc, (ImapError, SyncError)):
         message = f"{exc.__class__.__name__}: {message}"
     try:
         with session_scope(engine) as session:
