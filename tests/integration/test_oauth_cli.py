@@ -80,3 +80,20 @@ def test_connect_takes_the_pasted_address_and_refuses_a_foreign_one(runtime, bas
     assert process.returncode == 0, err
     assert _account(runtime).login == oauth_mailbox
 
+
+
+@pytest.mark.parametrize("env, args, said", [
+    ({"FOLLOWUP_OAUTH_PROVIDERS": "google"}, ["account", "connect", "--provider", "google", "--user", "a@b.c"],
+     "Error: FOLLOWUP_OAUTH_PROVIDERS: 'google' is not a usable provider name"),
+    ({"FOLLOWUP_GOOGLE_CLIENT_ID": "", "FOLLOWUP_GOOGLE_CLIENT_SECRET": ""},
+     ["account", "connect", "--provider", "google", "--user", "a@b.c"],
+     "Error: --provider google: set FOLLOWUP_GOOGLE_CLIENT_ID, FOLLOWUP_GOOGLE_CLIENT_SECRET first"),
+    ({"FOLLOWUP_OAUTH_PROVIDERS": "kc", "FOLLOWUP_OAUTH_KC_TOKEN_URL": "http://id.example.com/token"},
+     ["serve", "--port", "1"], "Error: FOLLOWUP_OAUTH_KC_TOKEN_URL: must be https"),
+])
+def test_a_bad_oauth_setting_is_one_line_naming_it(app_env, env, args, said):
+    from tests.integration.cli_process import run
+
+    result = run(args, {**app_env, **env}, timeout=120)
+    assert result.returncode != 0 and result.stderr.strip().startswith(said), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
