@@ -276,7 +276,8 @@ class OAuthServer:
                         f"<button type='submit' name='consent' value='allow' id='allow'>Allow</button> "
                         f"<button type='submit' name='consent' value='deny' id='deny'>Deny</button></form>")
             allowed = request.form.get("consent") == "allow"
-            return server.create_authorization_response(grant_user=outer.user if allowed else None)
+            grant = server.get_consent_grant(end_user=outer.user)
+            return server.create_authorization_response(grant=grant, grant_user=outer.user if allowed else None)
 
         @app.post("/token")
         def token():

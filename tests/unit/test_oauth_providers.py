@@ -108,3 +108,22 @@ def test_the_digest_says_which_mailbox_must_sign_in_again():
     assert "<strong>rep@gmail.com</strong> stopped syncing" in digest.html
     assert build_digest(to="rep@example.com", name="Rita", timezone="UTC", tasks=[],
                         base_url="https://followup.example.com", now=NOW) is None
+
+
+def test_without_userinfo_the_address_comes_from_the_id_token():
+    import base64
+    import json
+
+    from inbox_sync.oauth import AuthorizationError, mailbox_address
+
+    def id_token(claims: dict) -> str:
+        body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+        return f"eyJhbGciOiJSUzI1NiJ9.{body}.signature"
+
+    microsoft = load_providers({})["microsoft"]
+    assert mailbox_address(microsoft, None, {"id_token": id_token({"preferred_username": "Dana@Contoso.com"})}) \
+        == "dana@contoso.com"
+    with pytest.raises(AuthorizationError, match="did not say which mailbox"):
+        mailbox_address(microsoft, None, {"id_token": id_token({"sub": "123"})})
+    with pytest.raises(AuthorizationError):
+        mailbox_address(microsoft, None, {"id_token": "not-a-jwt"})
