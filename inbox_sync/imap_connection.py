@@ -25,7 +25,11 @@ import imapclient
 from imapclient import exceptions as imap_exc
 from imapclient.response_parser import parse_fetch_response
 
+from sqlalchemy.orm import object_session
+
 from followup.db.accounts import account_oauth2_token_cmd, account_password
+from followup.db.oauth_grants import AUTH_METHOD as OAUTH_GRANT
+from followup.db.types import utcnow
 from followup.errors import FollowupError
 
 DEFAULT_TIMEOUT = 60.0
@@ -109,13 +113,26 @@ class ConnectionSettings:
     login: str = ""
     password: str | None = field(default=None, repr=False)
     oauth2_token_cmd: str | None = None
+    # From the account's OAuth2 grant ("Connect with …"), valid for at least a minute when built.
+    oauth2_access_token: str | None = field(default=None, repr=False)
     timeout: float = DEFAULT_TIMEOUT
 
     @classmethod
-    def for_account(cls, account, secret_key: str, timeout: float = DEFAULT_TIMEOUT):
-        """The account's settings with its password and token command decrypted."""
+    def for_account(cls, account, secret_key: str, timeout: float = DEFAULT_TIMEOUT, now=None):
+        """The account's settings with its password and token command decrypted.
+
+        For an account with an OAuth2 grant the access token is refreshed first when it
+        expires within a minute (`inbox_sync.oauth.NeedsSignIn` when the provider refuses);
+        the new token is stored in the account's session, which the caller commits.
+        """
         if not account.imap_host:
             raise ImapError(f"account {account.id} has no IMAP server (it is import-only)")
+        access_token = None
+        if account.auth_method == OAUTH_GRANT:
+            # Imported here: inbox_sync.oauth builds its errors on this module's ImapError.
+            from inbox_sync.oauth import access_token_for
+
+            access_token = access_token_for(object_session(account), account, secret_key, now or utcnow())
         return cls(
             host=account.imap_host,
             port=int(account.imap_port or (993 if account.security == "ssl" else 143)),
@@ -124,6 +141,7 @@ class ConnectionSettings:
             login=account.login or "",
             password=account_password(account, secret_key),
             oauth2_token_cmd=account_oauth2_token_cmd(account, secret_key) if account.auth_method == "oauth2" else None,
+            oauth2_access_token=access_token,
             timeout=timeout,
         )
 
@@ -397,7 +415,9 @@ def connect(settings: ConnectionSettings) -> ImapConnection:
                 client.starttls(tls_context(settings.verify_tls))
                 client._cached_capabilities = None
         with translate_errors(settings, "LOGIN"):
-            if settings.oauth2_token_cmd:
+            if settings.oauth2_access_token:
+                _oauth_login(client, settings.login, settings.oauth2_access_token)
+            elif settings.oauth2_token_cmd:
                 token = fetch_oauth2_token(settings.oauth2_token_cmd)
                 client.oauth2_login(settings.login, token)
             else:
@@ -409,3 +429,11 @@ def connect(settings: ConnectionSettings) -> ImapConnection:
         connection.close()
         raise
     return connection
+
+
+def _oauth_login(client: imapclient.IMAPClient, login: str, token: str) -> None:
+    """XOAUTH2 (Gmail's and Microsoft's), or OAUTHBEARER (RFC 7628) where only that is offered."""
+    if client.has_capability("AUTH=OAUTHBEARER") and not client.has_capability("AUTH=XOAUTH2"):
+        client.oauthbearer_login(login, token)
+    else:
+        client.oauth2_login(login, token)

@@ -18,6 +18,7 @@ from datetime import datetime
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from followup.oauth_providers import load_providers
 from followup.bootstrap import Runtime, bootstrap
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,15 @@ def create_app(runtime: Runtime | None = None, test_config: dict | None = None) 
         # Connecting a mailbox (or "Sync now") starts a sync; the tests switch it off.
         FOLLOWUP_START_SYNC=True,
     )
+    # "Connect with …" providers, from the environment (a bad variable stops start-up, named).
+    app.config["FOLLOWUP_OAUTH_PROVIDERS"] = load_providers()
     if test_config:
         app.config.update(test_config)
     if isinstance(app.config["FOLLOWUP_NOW"], str):
         app.config["FOLLOWUP_NOW"] = datetime.fromisoformat(app.config["FOLLOWUP_NOW"])
 
-    from web import (accounts, api, auth, complaints, database, draft_settings, drafts, formatting, ids, settings, snooze,
-                     tasks, threads, undo, view_cache)
+    from web import (accounts, api, auth, complaints, database, draft_settings, drafts, formatting, ids, oauth, settings,
+                     snooze, tasks, threads, undo, view_cache)
 
     ids.init_app(app)  # before the blueprints: their routes use the `id` converter
     database.init_app(app)
@@ -68,7 +71,7 @@ def create_app(runtime: Runtime | None = None, test_config: dict | None = None) 
     auth.init_app(app)
     formatting.init_app(app)
     view_cache.init_app(app)
-    for module in (auth, snooze, tasks, drafts, undo, threads, complaints, accounts, settings, draft_settings):
+    for module in (auth, snooze, tasks, drafts, undo, threads, complaints, accounts, oauth, settings, draft_settings):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)

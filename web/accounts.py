@@ -12,17 +12,20 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func
 from sqlmodel import select
 
 from followup.db.accounts import AccountError, create_account
 from followup.db.models import FollowUpTask, Message, Thread
+from followup.db.oauth_grants import grant_of
 from followup.domain.vocabulary import OPEN_STATUSES, Security
 from followup.secrets import SecretDecryptionError
 from followup.db.users import UserError
+from web import CONTENT_SECURITY_POLICY
 from web.auth import signed_in_user
 from web.database import get_db, get_runtime
 from web.scoping import get_user_account_or_404, user_accounts
@@ -49,9 +52,9 @@ PROVIDERS = {
     p.key: p
     for p in (
         Provider("gmail", "Gmail / Google Workspace", "imap.gmail.com", 993, "ssl",
-                 "Use an app password (Google Account → Security → App passwords)."),
+                 "Use an app password (Google Account → Security → App passwords), or “Connect with Google” on Mailboxes."),
         Provider("outlook", "Outlook / Microsoft 365", "outlook.office365.com", 993, "ssl",
-                 "Microsoft 365 may require OAuth2: add the account with `followup account add --oauth2-token-cmd`."),
+                 "Microsoft 365 has turned off password logins: use “Connect with Microsoft” on Mailboxes."),
         Provider("fastmail", "Fastmail", "imap.fastmail.com", 993, "ssl",
                  "Use an app password (Settings → Privacy & Security → App passwords)."),
         Provider("icloud", "iCloud Mail", "imap.mail.me.com", 993, "ssl",
@@ -136,7 +139,21 @@ def index():
             .group_by(Message.account_id)
         ).all()
     ) if accounts else {}
-    return render_template("accounts/index.html", accounts=accounts, counts=counts)
+    providers = current_app.config["FOLLOWUP_OAUTH_PROVIDERS"].values()
+    response = make_response(render_template("accounts/index.html", accounts=accounts, counts=counts,
+                                             oauth_providers=providers))
+    # "Connect with …" posts here and is redirected to the provider: the browser applies
+    # form-action to that redirect too, so this page allows exactly the providers' origins.
+    origins = sorted({_origin(p.authorize_url) for p in providers if p.configured})
+    if origins:
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'", "form-action 'self' " + " ".join(origins))
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -199,8 +216,6 @@ def _start_sync(account_id: int) -> str:
     """Start a sync of the account: the account's unique rq job when Redis is configured
     (as `followup sync` queues it: sync queue, account lock), else a thread of this process
     (the embedded, one-machine setup)."""
-    from flask import current_app
-
     if not current_app.config.get("FOLLOWUP_START_SYNC", True):
         return SYNC_OFF
     rt = get_runtime()
@@ -240,8 +255,11 @@ def show(account_id: int):
             .where(FollowUpTask.account_id == account.id, FollowUpTask.status.in_(OPEN_STATUSES))
         ).one(),
     }
+    grant = grant_of(db, account.id)
+    provider = current_app.config["FOLLOWUP_OAUTH_PROVIDERS"].get(grant.provider) if grant else None
     return render_template("accounts/show.html", account=account, stats=stats,
-                           progress=_progress(account.sync_progress))
+                           progress=_progress(account.sync_progress),
+                           oauth_label=(provider.label if provider else grant.provider) if grant else None)
 
 
 def _progress(progress: dict | None) -> dict | None:
@@ -272,6 +290,7 @@ def test(account_id: int):
     except (SecretDecryptionError, ImapError) as exc:
         flash(str(exc), "error")
         return redirect(url_for("accounts.show", account_id=account.id))
+    db.commit()  # an OAuth2 access token refreshed for this login is kept (the old refresh token may be spent)
     db.close()
     result = check_connection(settings)
     if result.ok:

@@ -7,6 +7,7 @@ import click
 from sqlmodel import select
 
 from followup.cli.context import echo_json, json_option, read_secret, runtime
+from followup.cli.oauth_connect import account_connect
 from followup.db.accounts import create_account, find_account
 from followup.db.session import session_scope
 from followup.db.models import MailAccount, User
@@ -17,6 +18,9 @@ from followup.db.users import normalise_email
 @click.group("account")
 def account_group() -> None:
     """Mailboxes connected to the service."""
+
+
+account_group.add_command(account_connect)
 
 
 @account_group.command("add")

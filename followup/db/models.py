@@ -95,6 +95,20 @@ class MailAccount(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 
 
+class OAuthGrant(SQLModel, table=True):
+    """An account's OAuth2 grant (issue #19): the tokens are encrypted like the IMAP password."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="mailaccount.id", unique=True, ondelete="CASCADE")
+    provider: str = Field(max_length=40)
+    refresh_token_encrypted: str | None = Field(default=None, sa_column=Column(Text))
+    access_token_encrypted: str | None = Field(default=None, sa_column=Column(Text))
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    scope: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    refreshed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class Folder(SQLModel, table=True):
     """One IMAP folder and its sync checkpoint."""
 

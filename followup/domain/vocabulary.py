@@ -26,6 +26,7 @@ class SyncStatus(StrEnum):
     OK = "ok"
     ERROR = "error"
     AUTH_FAILED = "auth_failed"
+    NEEDS_SIGNIN = "needs_signin"  # the OAuth2 grant was refused (invalid_grant) or disconnected
 
 
 class FolderRole(StrEnum):

@@ -58,6 +58,7 @@ class Digest:
     text: str
     html: str
     groups: tuple[DigestGroup, ...]
+    signin_needed: tuple[str, ...] = ()  # mailboxes whose OAuth2 sign-in the provider refused
 
     @property
     def task_count(self) -> int:
@@ -106,18 +107,24 @@ def task_link(base_url: str, task_id: int) -> str:
 
 
 def build_digest(*, to: str, name: str, timezone: str | None, tasks: Sequence[DigestTask],
-                 base_url: str, now: datetime) -> Digest | None:
-    """The digest for these tasks, or None when none is due (no mail is sent then)."""
+                 base_url: str, now: datetime, signin_needed: Sequence[str] = ()) -> Digest | None:
+    """The digest for these tasks, or None when none is due and no mailbox needs a new sign-in
+    (no mail is sent then). A mailbox in *signin_needed* stopped syncing: the digest says so first,
+    since its follow-ups are going stale."""
     due = [t for t in tasks if is_due(t, now, timezone)]
-    if not due:
+    signin = tuple(signin_needed)
+    if not due and not signin:
         return None
     tz = zone(timezone)
     day = now.astimezone(tz).date()
     groups = group_tasks(due)
     count = len(due)
     subject = f"{count} follow-up{'s' if count != 1 else ''} for {day:%A} {day.day} {day:%B}"
-    return Digest(to=to, day=day, subject=subject, groups=groups,
-                  text=_text(name, groups, base_url, now, tz), html=_html(name, subject, groups, base_url, now, tz))
+    if not due:
+        subject = f"Sign in again: {signin[0]}" + (f" and {len(signin) - 1} more" if len(signin) > 1 else "")
+    return Digest(to=to, day=day, subject=subject, groups=groups, signin_needed=signin,
+                  text=_text(name, groups, base_url, now, tz, signin),
+                  html=_html(name, subject, groups, base_url, now, tz, signin))
 
 
 def _when(task: DigestTask, now: datetime, tz: ZoneInfo) -> str:
@@ -132,9 +139,17 @@ def _line(text: str) -> str:
     return show_bidi_controls(" ".join(str(text).split()))
 
 
-def _text(name: str, groups, base_url: str, now: datetime, tz: ZoneInfo) -> str:
-    out = [f"Good morning{', ' + _line(name) if name else ''}.", "",
-           "Here is whom to follow up with today.", ""]
+SIGNIN_TEXT = "stopped syncing: its provider needs you to sign in again"
+
+
+def _text(name: str, groups, base_url: str, now: datetime, tz: ZoneInfo, signin: Sequence[str] = ()) -> str:
+    out = [f"Good morning{', ' + _line(name) if name else ''}.", ""]
+    for mailbox in signin:
+        out.append(f"! {_line(mailbox)} {SIGNIN_TEXT}: {base_url.rstrip('/')}/accounts/")
+    if signin:
+        out.append("")
+    if groups:
+        out += ["Here is whom to follow up with today.", ""]
     for group in groups:
         out.append(f"{group.title} ({len(group.tasks)})")
         out.append("-" * len(out[-1]))
@@ -150,15 +165,20 @@ def _text(name: str, groups, base_url: str, now: datetime, tz: ZoneInfo) -> str:
     return "\n".join(out) + "\n"
 
 
-def _html(name: str, subject: str, groups, base_url: str, now: datetime, tz: ZoneInfo) -> str:
+def _html(name: str, subject: str, groups, base_url: str, now: datetime, tz: ZoneInfo,
+          signin: Sequence[str] = ()) -> str:
     e = html.escape
     parts = [
         "<!DOCTYPE html>",
         f'<html><head><meta charset="utf-8"><title>{e(subject)}</title></head>',
         '<body style="font-family: sans-serif; line-height: 1.4">',
         f"<p>Good morning{', ' + e(_line(name)) if name else ''}.</p>",
-        "<p>Here is whom to follow up with today.</p>",
     ]
+    for mailbox in signin:
+        parts.append(f'<p><strong>{e(_line(mailbox))}</strong> {e(SIGNIN_TEXT)}: '
+                     f'<a href="{e(base_url.rstrip("/"))}/accounts/">Mailboxes</a></p>')
+    if groups:
+        parts.append("<p>Here is whom to follow up with today.</p>")
     for group in groups:
         parts.append(f"<h2>{e(group.title)} ({len(group.tasks)})</h2>")
         parts.append("<ul>")

@@ -38,6 +38,7 @@ from followup.db.models import DigestSent, MailAccount, User
 from followup.config import masked_url
 from followup.tasks import list_open_tasks
 from followup.db.types import utcnow
+from followup.domain.vocabulary import SyncStatus
 from followup.errors import FollowupError
 
 SMTP_TIMEOUT = 30.0
@@ -138,6 +139,14 @@ def digest_tasks(session, user: User, now: datetime) -> list[DigestTask]:
     ]
 
 
+def signin_needed(session, user: User) -> list[str]:
+    """The user's mailboxes whose OAuth2 sign-in was refused (or disconnected): they no longer sync."""
+    return list(session.exec(
+        select(MailAccount.name).where(MailAccount.user_id == user.id,
+                                       MailAccount.sync_status == SyncStatus.NEEDS_SIGNIN)
+        .order_by(MailAccount.name)).all())
+
+
 def send_digest(rt: Runtime, user_id: int, now: datetime | None = None, *, dry_run: bool = False) -> DigestOutcome:
     """Send the user's digest for their local day at `now`, once; see the module docstring."""
     now = now or utcnow()
@@ -150,7 +159,7 @@ def send_digest(rt: Runtime, user_id: int, now: datetime | None = None, *, dry_r
             raise DigestError(f"no user {user_id}")
         email, name, timezone = user.email, user.display_name, user.timezone
         digest = build_digest(to=email, name=name, timezone=timezone, tasks=digest_tasks(session, user, now),
-                              base_url=rt.settings.base_url, now=now)
+                              base_url=rt.settings.base_url, now=now, signin_needed=signin_needed(session, user))
     day = local_day(now, timezone)
     outcome = DigestOutcome(user_id, email, day, "empty", digest.task_count if digest else 0, digest)
     if dry_run:

@@ -19,7 +19,9 @@ from followup.pipeline import process_account
 from followup.db.session import session_scope
 from followup.db.models import MailAccount
 from followup.db.types import utcnow
+from followup.domain.vocabulary import SyncStatus
 from inbox_sync.imap_connection import ImapError
+from inbox_sync.oauth import NeedsSignIn
 from inbox_sync.sync.reports import SyncOptions, SyncReport
 from inbox_sync.sync.account import sync_mailbox
 from followup.nudges.digest_mail import send_digest
@@ -106,7 +108,12 @@ def sync_account_job(account_id: int) -> dict:
     job = get_current_job()
     owner = job.id if job else sync_job_id(account_id)
     with redis_lock(conn, sync_lock_key(account_id), owner):
-        report = sync_account(account_id, runtime=rt, process=False)
+        try:
+            report = sync_account(account_id, runtime=rt, process=False)
+        except NeedsSignIn as exc:
+            # Recorded on the account (Mailboxes page, digest); raising would make rq retry in vain.
+            log.warning("account %s needs to sign in again: %s", account_id, exc)
+            return {"account_id": account_id, "status": str(SyncStatus.NEEDS_SIGNIN), "error": str(exc)}
     enqueue_process(conn, account_id)
     return report.to_dict()
 

@@ -50,7 +50,7 @@ def due_syncs(accounts: list[AccountClock], now: datetime, every: timedelta) -> 
         a.account_id
         for a in accounts
         if a.has_imap
-        and a.sync_status not in (SyncStatus.AUTH_FAILED, SyncStatus.SYNCING)
+        and a.sync_status not in (SyncStatus.AUTH_FAILED, SyncStatus.NEEDS_SIGNIN, SyncStatus.SYNCING)
         and (a.last_sync_at is None or now - a.last_sync_at >= every)
     ]
 

@@ -11,6 +11,7 @@ import time
 from datetime import date, datetime, timedelta
 from inbox_sync.folders import FolderPlan, discover_folders
 from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, ImapError, RETRYABLE_ERRORS, classify_error, connect
+from inbox_sync.oauth import NeedsSignIn
 from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -90,7 +91,11 @@ def sync_mailbox(
     options = options or SyncOptions()
     lock_dir = options.lock_dir or default_lock_dir()
     with AccountLock(lock_dir, account_id):
-        settings, window = _begin(engine, account_id, secret_key, options, now or utcnow())
+        try:
+            settings, window = _begin(engine, account_id, secret_key, options, now or utcnow())
+        except ImapError as exc:  # the OAuth2 token refresh before the login failed
+            _record_failure(engine, account_id, exc, exc.status)
+            raise
         report = SyncReport(account_id=account_id)
         started = time.monotonic()
         try:
@@ -112,6 +117,9 @@ def _begin(engine, account_id, secret_key, options, now) -> tuple[ConnectionSett
             raise NotSyncable(f"no account {account_id}")
         if not account.imap_host:
             raise NotSyncable(f"account {account_id} is import-only (no IMAP server)")
+        if account.sync_status == SyncStatus.NEEDS_SIGNIN:
+            # Retrying cannot help until the user connects the mailbox again (which resets it).
+            raise NeedsSignIn(account.last_error or f"{account.name}: sign in again on the Mailboxes page")
         if account.sync_since is None:
             account.sync_since = (now - timedelta(days=options.window_days)).date()
         account.sync_status = SyncStatus.SYNCING

@@ -22,7 +22,7 @@ from followup.db.models import MailAccount
 from followup.db.users import create_user
 from inbox_sync.imap_connection import AuthenticationError, TokenCommandError
 from tests.integration.mailboxes import REP, inbound, run_sync
-from tests.services.dovecot import DovecotServer
+from tests.services.dovecot import OAuth2Dovecot
 
 VALID_TOKENS: dict[str, str] = {}
 """access token -> user name, as the introspection endpoint answers."""
@@ -41,25 +41,6 @@ class _Introspection(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:
         pass
-
-
-class OAuth2Dovecot(DovecotServer):
-    """The harness's Dovecot plus XOAUTH2/OAUTHBEARER checked by an introspection URL."""
-
-    introspection_url = ""
-
-    def config_text(self) -> str:
-        text = super().config_text()
-        conf = self.root / "oauth2.conf.ext"
-        conf.write_text(
-            "introspection_mode = post\n"
-            f"introspection_url = {self.introspection_url}\n"
-            "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
-        )
-        conf.chmod(0o644)
-        text = text.replace("auth_mechanisms = plain login", "auth_mechanisms = plain login xoauth2 oauthbearer")
-        oauth_passdb = f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {conf}\n}}\n"
-        return text.replace("passdb {", oauth_passdb + "passdb {", 1)
 
 
 @pytest.fixture(scope="module")

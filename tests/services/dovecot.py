@@ -599,3 +599,22 @@ service anvil {{
         """Stop the server and delete its directory."""
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class OAuth2Dovecot(DovecotServer):
+    """The harness's Dovecot plus XOAUTH2/OAUTHBEARER checked by an introspection URL."""
+
+    introspection_url = ""
+
+    def config_text(self) -> str:
+        text = super().config_text()
+        conf = self.root / "oauth2.conf.ext"
+        conf.write_text(
+            "introspection_mode = post\n"
+            f"introspection_url = {self.introspection_url}\n"
+            "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+        )
+        conf.chmod(0o644)
+        text = text.replace("auth_mechanisms = plain login", "auth_mechanisms = plain login xoauth2 oauthbearer")
+        oauth_passdb = f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {conf}\n}}\n"
+        return text.replace("passdb {", oauth_passdb + "passdb {", 1)

@@ -9,6 +9,10 @@
 - ``redis_url`` (session): URL of a Redis database reserved for this test session.
 - ``redis_conn`` (function): a ``redis.Redis`` on that database, flushed before the test.
 - ``cutting_proxy`` (function): a factory of ``CuttingProxy`` objects, closed after the test.
+- ``oauth_idp`` (session): an ``OAuthIdP``: the Authlib authorization server of
+  tests/services/oauth_server.py and a Dovecot whose oauth2 passdb asks its introspection endpoint.
+- ``oauth_mailbox`` (function): a fresh mailbox address on that Dovecot, the one the
+  authorization server signs in; the ``FOLLOWUP_OAUTH_*`` variables point at it (provider ``testidp``).
 
 Set ``FOLLOWUP_KEEP_TEST_SERVICES=1`` to keep Dovecot's temp dir (config, log, Maildirs)
 after the session for debugging; its path is printed in the header of the test run.
@@ -27,7 +31,8 @@ from typing import Iterable
 
 import pytest
 
-from tests.services.dovecot import DovecotServer, DovecotStartError, DovecotUnavailable
+from tests.services.dovecot import DovecotServer, DovecotStartError, DovecotUnavailable, OAuth2Dovecot
+from tests.services.oauth_server import OAuthServer
 from tests.services.redis_server import RedisForTests, RedisUnavailable, acquire_redis
 from tests.services.tcp_proxy import CuttingProxy
 
@@ -94,6 +99,49 @@ def dovecot():
         server.stop()
         if not os.environ.get("FOLLOWUP_KEEP_TEST_SERVICES"):
             shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass
+class OAuthIdP:
+    server: OAuthServer
+    dovecot: OAuth2Dovecot
+
+
+OAUTH_PROVIDER = "testidp"
+"""The generic provider's name the oauth fixtures configure (FOLLOWUP_OAUTH_TESTIDP_*)."""
+
+
+@pytest.fixture(scope="session")
+def oauth_idp():
+    server = OAuthServer().start()
+    root = tempfile.mkdtemp(prefix="followup-dovecot-oauth-")
+    imap = OAuth2Dovecot(root)
+    imap.introspection_url = server.url + "/introspect"
+    try:
+        imap.start()
+    except (DovecotUnavailable, DovecotStartError) as exc:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield OAuthIdP(server, imap)
+    finally:
+        imap.stop()
+        server.stop()
+        if not os.environ.get("FOLLOWUP_KEEP_TEST_SERVICES"):
+            shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def oauth_mailbox(oauth_idp, monkeypatch) -> str:
+    address = f"user{next(_user_numbers)}-{secrets.token_hex(3)}@example.com"
+    oauth_idp.dovecot.add_user(address, secrets.token_urlsafe(12))  # the password is never used
+    oauth_idp.server.user = address
+    oauth_idp.server.redirect_uris = ["http://127.0.0.1:5000/oauth/callback"]
+    for key, value in oauth_idp.server.provider_env(OAUTH_PROVIDER, oauth_idp.dovecot.host,
+                                                    oauth_idp.dovecot.port).items():
+        monkeypatch.setenv(key, value)
+    return address
 
 
 @pytest.fixture

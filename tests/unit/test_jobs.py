@@ -1,4 +1,4 @@
-"""Which accounts are due for a sync: the interval, and revoked logins skipped."""
+"""Which accounts are due for a sync: the interval, and revoked logins (and OAuth2 grants) skipped."""
 
 from __future__ import annotations
 
@@ -22,5 +22,6 @@ def test_due_syncs_follow_the_interval_and_skip_revoked_logins():
         AccountClock(4, True, SyncStatus.AUTH_FAILED, now - dt.timedelta(hours=5)),
         AccountClock(5, False, SyncStatus.NEVER, None),  # import-only
         AccountClock(6, True, SyncStatus.ERROR, now - dt.timedelta(minutes=30)),
+        AccountClock(7, True, SyncStatus.NEEDS_SIGNIN, now - dt.timedelta(hours=5)),  # OAuth2 invalid_grant
     ]
     assert due_syncs(clocks, now, every) == [1, 3, 6]

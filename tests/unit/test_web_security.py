@@ -15,7 +15,7 @@ def test_every_form_rejects_a_missing_or_wrong_csrf_token(client, web_rt, rep, c
     app = client.client.application
     client.login("rep@example.com")
     ids = {"task_id": rep["task"].id, "thread_id": rep["thread"].id, "message_id": rep["messages"][0].id,
-           "account_id": rep["account"].id}
+           "account_id": rep["account"].id, "name": "google"}
     posts = [rule for rule in app.url_map.iter_rules()
              if "POST" in rule.methods and not rule.rule.startswith("/api/")]
     assert len(posts) >= 14
