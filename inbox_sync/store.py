@@ -48,6 +48,7 @@ from followup.db.models import (
 from followup.db.bulk import chunks, insert_and_read_ids, insert_many
 from followup.db.session import session_scope
 from followup.domain.addresses import company_from_domain
+from followup.domain.company_names import company_name, signature_block
 from followup.db.types import utcnow
 from inbox_sync.parse import ParsedMessage, parse_message
 from inbox_sync.participants import AccountIdentity
@@ -343,7 +344,7 @@ class _Batch:
         return added
 
     def _update_contacts(self, parsed: list[ParsedMessage]) -> None:
-        seen: dict[str, tuple[str, datetime]] = {}
+        seen: dict[str, tuple[str, datetime, str]] = {}
         for p in parsed:
             k = p.kinds
             if k.is_bulk or k.is_bounce or k.is_noreply:
@@ -352,33 +353,47 @@ class _Batch:
             if p.from_addr:
                 names[p.from_addr] = p.from_name
             for addr in self.identity.external(names):
-                name, last = seen.get(addr, ("", p.sent_at))
-                seen[addr] = (name or names.get(addr, ""), max(last, p.sent_at))
+                name, last, company = seen.get(addr, ("", p.sent_at, ""))
+                if addr == p.from_addr:  # what the sender wrote: their header and signature
+                    said = company_name(addr, display_name=p.from_name, organization=p.organization,
+                                        signature_text=signature_block(p.own_text, p.quoted_text))
+                else:
+                    said = company_name(addr, display_name=names.get(addr, ""))
+                # The latest message's word wins over a name guessed from the domain.
+                if said and (not company or p.sent_at >= last or company == company_from_domain(addr)):
+                    company = said
+                seen[addr] = (name or names.get(addr, ""), max(last, p.sent_at), company)
         if not seen:
             return
         table = Contact.__table__
         existing = {}
         for chunk in chunks(sorted(seen)):
             for row in self.session.execute(
-                select(table.c.id, table.c.email, table.c.name, table.c.last_message_at).where(
+                select(table.c.id, table.c.email, table.c.name, table.c.company, table.c.last_message_at).where(
                     table.c.account_id == self.account_id, table.c.email.in_(chunk))
             ):
                 existing[row.email] = row
         inserts, updates = [], []
-        for addr, (name, last) in seen.items():
+        for addr, (name, last, company) in seen.items():
             row = existing.get(addr)
             if row is None:
                 inserts.append({"account_id": self.account_id, "email": addr, "name": name[:300],
-                                "company": company_from_domain(addr), "last_message_at": last})
-            elif (name and not row.name) or row.last_message_at is None or last > row.last_message_at:
+                                "company": company[:300], "last_message_at": last})
+                continue
+            # A company someone typed in (not the domain's guess) is kept.
+            better = company and company != row.company and (
+                not row.company or row.company == company_from_domain(addr))
+            if better or (name and not row.name) or row.last_message_at is None or last > row.last_message_at:
                 updates.append({"cid": row.id, "name": row.name or name[:300],
+                                "company": (company if better else row.company or "")[:300],
                                 "last": _max(row.last_message_at, last)})
         connection = self.session.connection()
         insert_many(connection, table, inserts, ignore_conflicts=True)
         if updates:
             connection.execute(
                 update(table).where(table.c.id == bindparam("cid")).values(
-                    name=bindparam("name"), last_message_at=bindparam("last")), updates)
+                    name=bindparam("name"), company=bindparam("company"), last_message_at=bindparam("last")),
+                updates)
             self._forget_objects(Contact, {u["cid"] for u in updates})
 
     # -- keeping the caller's session honest ------------------------------------------------

@@ -39,7 +39,7 @@ def test_sign_in_snooze_and_read_the_evidence(demo_site, browser):
         demo_user = session.exec(select(User).where(User.email == "demo@example.com")).one()
         open_tasks = session.exec(my_tasks(demo_user).where(FollowUpTask.status == TaskStatus.OPEN)).all()
     assert len(rows) == min(len(open_tasks), 25) and len(rows) >= 5
-    nudges = [r.find_element(By.CSS_SELECTOR, "h2.nudge").text for r in rows]
+    nudges = [r.find_element(By.CSS_SELECTOR, ".nudge").text for r in rows]
     assert all(nudges) and any("reply" in n.lower() for n in nudges), nudges
     total = browser.find_element(By.CSS_SELECTOR, '#kind-counts .count[data-kind="all"]').text
     assert int(total) == len(open_tasks)
