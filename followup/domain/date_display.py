@@ -72,6 +72,11 @@ def absolute(value: datetime, zone: str | None, language: str | None = None) -> 
         "{0}", format_time(local, "short", locale=locale))
 
 
+def time_of_day(value: datetime, zone: str | None, language: str | None = None) -> str:
+    """"2:05 PM" / "14:05": the time part of `absolute`."""
+    return format_time(_aware(value).astimezone(zone_of(zone)), "short", locale=locale_of(language))
+
+
 def relative(value: datetime, now: datetime, language: str | None = None) -> str:
     """"in 3 days", "2 hours ago", "in 5 minutes": how far `value` is from `now`."""
     delta = _aware(value) - _aware(now)
