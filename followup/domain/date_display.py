@@ -80,6 +80,6 @@ def time_of_day(value: datetime, zone: str | None, language: str | None = None) 
 def relative(value: datetime, now: datetime, language: str | None = None) -> str:
     """"in 3 days", "2 hours ago", "in 5 minutes": how far `value` is from `now`."""
     delta = _aware(value) - _aware(now)
-    if abs(delta.total_seconds()) < 60:
-        delta = delta / abs(delta.total_seconds() or 1) * 60  # "in 1 minute", never "in 0 seconds"
-    return format_timedelta(delta, add_direction=True, threshold=1.5, locale=locale_of(language))
+    # Minutes at the finest: the list is re-rendered once a minute (web.view_cache).
+    return format_timedelta(delta, add_direction=True, threshold=1.5, granularity="minute",
+                            locale=locale_of(language))
