@@ -77,7 +77,7 @@ def test_sign_in_snooze_and_read_the_evidence(demo_site, browser):
              for r in browser.find_elements(By.CSS_SELECTOR, "ol.tasks li.task")}
     task_id, evidence = next((t, e) for t, e in candidates
                              if t in shown and any(not x["kind"].startswith("subject:") for x in e))
-    browser.find_element(By.CSS_SELECTOR, f"#task-{task_id} h2 a").click()
+    browser.find_element(By.CSS_SELECTOR, f"#task-{task_id} .nudge a").click()
     wait_until(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.messages")))
     marks = browser.find_elements(By.CSS_SELECTOR, ".mail-text mark.evidence")
     assert marks, "no evidence highlighted"
