@@ -359,8 +359,9 @@ class _Batch:
                                         signature_text=signature_block(p.own_text, p.quoted_text))
                 else:
                     said = company_name(addr, display_name=names.get(addr, ""))
-                # The latest message's word wins over a name guessed from the domain.
-                if said and (not company or p.sent_at >= last or company == company_from_domain(addr)):
+                # What someone wrote wins over the domain's guess, the latest writing over older.
+                guess = company_from_domain(addr)
+                if not company or (said != guess and (p.sent_at >= last or company == guess)):
                     company = said
                 seen[addr] = (name or names.get(addr, ""), max(last, p.sent_at), company)
         if not seen:
