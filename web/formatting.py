@@ -154,6 +154,14 @@ def kind_title(kind: str) -> str:
         return kind.replace("_", " ").capitalize()
 
 
+def nudge_why(nudge: str | None) -> str:
+    """The nudge in a few words for the list's line: the rules write "No reply in 5 days — Dana
+    Smith (Acme), 'Quote'" and the line already shows who; its lead ("No reply in 5 days") and a
+    reminder count stay. The whole nudge unfolds below the line."""
+    parts = (nudge or "").split(" — ")
+    return " — ".join([parts[0], *(p for p in parts[1:] if p.startswith("reminder "))])
+
+
 def from_mail(value) -> Markup:
     """A string from someone's mail, isolated (<bdi>) so it cannot reorder the page around it,
     with each bidi control shown as a marker that names it. Markup (highlighted text) is kept;
@@ -168,7 +176,7 @@ def from_mail(value) -> Markup:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(age=age, time_left=time_left, local_time=local_time, local_day=local_day,
                                  when=when, kind_title=kind_title, from_mail=from_mail,
-                                 person=person_from_display_name)
+                                 person=person_from_display_name, why=nudge_why)
     app.jinja_env.globals.update(now=now, KIND_TITLES=KIND_TITLES)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -100,7 +100,7 @@ def test_the_filter_in_use_is_marked_and_dates_read_one_way_everywhere(demo_site
     browser.get(base + "/")
     wait_until(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ROWS)))
     dates = _dates_on_page(browser)
-    link = browser.find_element(By.CSS_SELECTOR, f"{ROWS} h2 a").get_attribute("href")
+    link = browser.find_element(By.CSS_SELECTOR, f"{ROWS} .nudge a").get_attribute("href")
     browser.get(link)
     wait_until(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.messages")))
     thread_dates = _dates_on_page(browser)
