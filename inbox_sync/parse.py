@@ -67,6 +67,7 @@ class ParsedMessage:
     content_hash: str
     size: int
     warnings: tuple[str, ...] = field(default=())
+    organization: str = ""  # the Organization header: the sender's company, in their words
 
     @property
     def to_addrs(self) -> list[str]:
@@ -175,6 +176,7 @@ def _parse(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
         content_hash=content_hash,
         size=len(raw),
         warnings=tuple(safe_text(w) for w in warnings),
+        organization=safe_text(headers.text("Organization")[:300]),
     )
 
 

@@ -48,6 +48,8 @@ from followup.db.models import (
 from followup.db.bulk import chunks, insert_and_read_ids, insert_many
 from followup.db.contacts import record_correspondents
 from followup.db.session import session_scope
+from followup.domain.addresses import company_from_domain
+from followup.domain.company_names import company_name, signature_block
 from followup.db.types import utcnow
 from inbox_sync.parse import ParsedMessage, parse_message
 from inbox_sync.participants import AccountIdentity
@@ -343,8 +345,8 @@ class _Batch:
         return added
 
     def _update_contacts(self, parsed: list[ParsedMessage]) -> None:
-        """Whom the new mail was with: their names and the date of the last message."""
-        seen: dict[str, tuple[str, datetime]] = {}
+        """Whom the new mail was with: their names, companies and the date of the last message."""
+        seen: dict[str, tuple[str, datetime, str]] = {}
         for p in parsed:
             k = p.kinds
             if k.is_bulk or k.is_bounce or k.is_noreply:
@@ -353,8 +355,17 @@ class _Batch:
             if p.from_addr:
                 names[p.from_addr] = p.from_name
             for addr in self.identity.external(names):
-                name, last = seen.get(addr, ("", p.sent_at))
-                seen[addr] = (name or names.get(addr, ""), max(last, p.sent_at))
+                name, last, company = seen.get(addr, ("", p.sent_at, ""))
+                if addr == p.from_addr:  # what the sender wrote: their header and signature
+                    said = company_name(addr, display_name=p.from_name, organization=p.organization,
+                                        signature_text=signature_block(p.own_text, p.quoted_text))
+                else:
+                    said = company_name(addr, display_name=names.get(addr, ""))
+                # What someone wrote wins over the domain's guess, the latest writing over older.
+                guess = company_from_domain(addr)
+                if not company or (said != guess and (p.sent_at >= last or company == guess)):
+                    company = said
+                seen[addr] = (name or names.get(addr, ""), max(last, p.sent_at), company)
         updated = record_correspondents(self.session.connection(), self.account_id, seen)
         self._forget_objects(Contact, updated)
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context, request
 from markupsafe import Markup, escape
 
+from followup.domain import date_display
 from followup.domain.bidi import BIDI_CONTROL_RE, control_marker, control_title
+from followup.domain.company_names import person_from_display_name
 from followup.domain.vocabulary import TaskKind
 from followup.domain.snooze_phrases import read_snooze
 
@@ -112,10 +114,37 @@ def time_left(value: datetime | None) -> str:
     return f"overdue by {humanize_delta(delta)}"
 
 
-def local_time(value: datetime | None, zone_name: str | None = None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+def display_language() -> str:
+    """The language dates are shown in: the browser's first language CLDR knows (Accept-Language)."""
+    if not has_request_context():
+        return date_display.DEFAULT_LANGUAGE
+    if "display_language" not in g:
+        g.display_language = date_display.pick_language(request.accept_languages.values())
+    return g.display_language
+
+
+def local_time(value: datetime | None, zone_name: str | None = None) -> str:
+    """The one absolute format of a moment (`followup.domain.date_display.absolute`)."""
     if value is None:
         return ""
-    return value.astimezone(user_zone(zone_name)).strftime(fmt)
+    return date_display.absolute(value, zone_name, display_language())
+
+
+def local_day(value: datetime | None, zone_name: str | None = None) -> str:
+    if value is None:
+        return ""
+    return date_display.day(value, zone_name, display_language())
+
+
+def when(value: datetime | None, zone_name: str | None = None, prefix: str = "") -> Markup:
+    """"in 3 days" as a <time> whose hover (title) is the absolute date and time."""
+    if value is None:
+        return Markup("")
+    language = display_language()
+    absolute = date_display.absolute(value, zone_name, language)
+    relative = date_display.relative(value, now(), language)
+    return Markup('<time datetime="{}" title="{}">{}{}</time>').format(
+        value.isoformat(), absolute, prefix, relative)
 
 
 def kind_title(kind: str) -> str:
@@ -123,6 +152,14 @@ def kind_title(kind: str) -> str:
         return KIND_TITLES[TaskKind(kind)]
     except ValueError:
         return kind.replace("_", " ").capitalize()
+
+
+def nudge_why(nudge: str | None) -> str:
+    """The nudge in a few words for the list's line: the rules write "No reply in 5 days — Dana
+    Smith (Acme), 'Quote'" and the line already shows who; its lead ("No reply in 5 days") and a
+    reminder count stay. The whole nudge unfolds below the line."""
+    parts = (nudge or "").split(" — ")
+    return " — ".join([parts[0], *(p for p in parts[1:] if p.startswith("reminder "))])
 
 
 def from_mail(value) -> Markup:
@@ -137,8 +174,9 @@ def from_mail(value) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(age=age, time_left=time_left, local_time=local_time, kind_title=kind_title,
-                                 from_mail=from_mail)
+    app.jinja_env.filters.update(age=age, time_left=time_left, local_time=local_time, local_day=local_day,
+                                 when=when, kind_title=kind_title, from_mail=from_mail,
+                                 person=person_from_display_name, why=nudge_why)
     app.jinja_env.globals.update(now=now, KIND_TITLES=KIND_TITLES)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

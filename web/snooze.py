@@ -14,8 +14,6 @@ from web.formatting import local_time, now, snooze_until
 
 bp = Blueprint("snooze", __name__)
 
-SHOWN_FORMAT = "%a %-d %b, %H:%M"
-
 
 def user_calendar(user) -> BusinessCalendar | None:
     """The user's working calendar ("after the holidays"), or None when their settings are unusable."""
@@ -42,4 +40,4 @@ def preview():
                              calendar=user_calendar(user))
     except ValueError as exc:
         return f'<span class="error">{escape(str(exc))}</span>'
-    return f'<span class="when">{escape(local_time(until, user.timezone, SHOWN_FORMAT))}</span>'
+    return f'<span class="when">{escape(local_time(until, user.timezone))}</span>'

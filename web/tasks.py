@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import lru_cache
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -17,6 +18,7 @@ from sqlalchemy import bindparam, func, or_, union_all
 from sqlmodel import select
 
 from followup.db.models import Contact, FollowUpTask, Message, Thread
+from followup.domain.due_groups import DUE_GROUP_TITLES, group_by_due
 from followup.domain.vocabulary import Label, TaskKind, TaskStatus
 from followup.db.types import UTCDateTime
 from followup.undo import UNDOABLE, step_before
@@ -109,8 +111,27 @@ def _sent_at():
 @bp.app_context_processor
 def _nav_counts():
     if current_user.is_authenticated and not request.path.startswith(("/api/", "/static/")):
-        return {"nav_counts": open_counts}
-    return {"nav_counts": None}
+        return {"nav_counts": open_counts, "nav_active_kind": _active_kind}
+    return {"nav_counts": None, "nav_active_kind": None}
+
+
+def _active_kind() -> str | None:
+    """The kind the open list is filtered by ("" for all), None off the open list. After an
+    action (htmx redraws the counts) it is the kind of the list the action came from."""
+    if request.endpoint == "tasks.index":
+        args = request.args
+    elif request.endpoint == "tasks.act":
+        args = url_decode_query(request.form.get("next", ""))
+    else:
+        return None
+    if args.get("view", "open") != "open":
+        return None
+    kind = args.get("kind", "")
+    return kind if kind in {k.value for k in TaskKind} else ""
+
+
+def url_decode_query(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
 
 
 def _filters() -> dict:
@@ -199,7 +220,7 @@ def _details(sent_at, ids, view: str):
             FollowUpTask.priority, FollowUpTask.nudge, FollowUpTask.reason, FollowUpTask.thread_id,
             FollowUpTask.snooze_until, FollowUpTask.assignee_id, FollowUpTask.closed_at,
             FollowUpTask.account_id,
-            Thread.subject, Message.label, Message.from_name, Message.from_addr,
+            Thread.subject, Message.label, Message.from_name, Message.from_addr, Message.snippet,
             Contact.name.label("contact_name"), Contact.email.label("contact_email"),
             Contact.company, sent_at.label("sent_at"),
         )
@@ -223,10 +244,16 @@ def index():
     has_next = len(rows) > per_page
     accounts = get_db().exec(user_accounts(user)).all()
     links = {"thread": url_for("threads.show", thread_id=0)[:-1], "act": url_for("tasks.act", task_id=0)[:-1]}
-    rows_html = render_rows(rows[:per_page], user=user, at=at, links=links, csrf=generate_csrf(),
-                            back=request.full_path)
+    csrf, back = generate_csrf(), request.full_path
+    # The open list in groups by due (overdue, today, this week, upcoming), each keeping the
+    # list's order (most urgent first); snoozed and closed follow-ups are one group.
+    shown = rows[:per_page]
+    parts = group_by_due(shown, at, user.timezone) if filters["view"] == "open" else [(None, shown)]
+    groups = [(group.value if group else "all", DUE_GROUP_TITLES[group] if group else "",
+               render_rows(items, user=user, at=at, links=links, csrf=csrf, back=back))
+              for group, items in parts if items]
     return render_template(
-        "tasks/index.html", rows=rows[:per_page], rows_html=rows_html, filters=filters, has_next=has_next,
+        "tasks/index.html", rows=shown, groups=groups, filters=filters, has_next=has_next,
         accounts=accounts,
         kinds=list(TaskKind), labels=list(Label), ages=AGE_CHOICES, user=user,
         page_args=_page_args(filters),

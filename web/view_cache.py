@@ -4,7 +4,7 @@ The list is the page a rep reloads all day. Rendering its rows and counting a lo
 kind are most of its cost, and neither needs to be redone on every view.
 
 Rows: a row's HTML depends only on what the row shows (its query result, a tuple of plain values),
-the user's time zone and the clock to the minute (ages are shown in minutes at the finest).
+the user's time zone and language and the clock to the minute (ages are shown in minutes at the finest).
 Keyed by exactly those, the cache needs no invalidation: a task, label or contact that
 changed is a different key, and an unchanged row is rendered once a minute per process
 instead of on every view. The per-request parts (the CSRF token, the page to come back to)
@@ -28,6 +28,8 @@ from typing import Callable
 
 from flask import Flask, current_app, request, session
 from markupsafe import Markup, escape
+
+from web.formatting import display_language
 
 COUNTS_TTL = 30.0  # seconds
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -76,10 +78,11 @@ def render_rows(rows, *, user, at: datetime, links: dict, csrf: str, back: str) 
     cache = _cache()
     template = current_app.jinja_env.get_template("tasks/_row.html")
     minute = at.replace(second=0, microsecond=0)
+    language = display_language()
     slotted_links = {**links, "back": cache.back_slot}
     parts = []
     for row in rows:
-        key = (tuple(row), user.timezone, minute, links["act"])
+        key = (tuple(row), user.timezone, language, minute, links["act"])
         html = cache.rows.get(key)
         if html is None:
             html = template.render(row=row, user=user, at=at, links=slotted_links, csrf=cache.csrf_slot)

@@ -19,33 +19,40 @@ from followup.domain.rules.views import ContactActivity, ContactView
 
 
 def record_correspondents(connection: Connection, account_id: int,
-                          seen: dict[str, tuple[str, datetime]]) -> set[int]:
-    """Insert or refresh the contacts of new mail: address → (display name, last message).
-    Returns the ids of the rows updated (the caller's session must reload them)."""
+                          seen: dict[str, tuple[str, datetime, str]]) -> set[int]:
+    """Insert or refresh the contacts of new mail: address → (display name, last message,
+    company as they wrote it, else the domain's guess). A company someone wrote is never
+    replaced by the domain's guess. Returns the ids of the rows updated (the caller's session
+    must reload them)."""
     if not seen:
         return set()
     table = Contact.__table__
     existing = {}
     for chunk in chunks(sorted(seen)):
         for row in connection.execute(
-            select(table.c.id, table.c.email, table.c.name, table.c.last_message_at).where(
+            select(table.c.id, table.c.email, table.c.name, table.c.company, table.c.last_message_at).where(
                 table.c.account_id == account_id, table.c.email.in_(chunk))
         ):
             existing[row.email] = row
     inserts, updates = [], []
-    for addr, (name, last) in seen.items():
+    for addr, (name, last, company) in seen.items():
         row = existing.get(addr)
         if row is None:
             inserts.append({"account_id": account_id, "email": addr, "name": name[:300],
-                            "company": company_from_domain(addr), "last_message_at": last})
-        elif (name and not row.name) or row.last_message_at is None or last > row.last_message_at:
+                            "company": company[:300], "last_message_at": last})
+            continue
+        better = company and company != row.company and (
+            not row.company or row.company == company_from_domain(addr))
+        if better or (name and not row.name) or row.last_message_at is None or last > row.last_message_at:
             updates.append({"cid": row.id, "name": row.name or name[:300],
+                            "company": (company if better else row.company or "")[:300],
                             "last": _max(row.last_message_at, last)})
     insert_many(connection, table, inserts, ignore_conflicts=True)
     if updates:
         connection.execute(
             update(table).where(table.c.id == bindparam("cid")).values(
-                name=bindparam("name"), last_message_at=bindparam("last")), updates)
+                name=bindparam("name"), company=bindparam("company"), last_message_at=bindparam("last")),
+            updates)
     return {u["cid"] for u in updates}
 
 

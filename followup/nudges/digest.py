@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from followup.domain import date_display
 from followup.domain.bidi import show_bidi_controls
 from followup.domain.vocabulary import TaskKind
 
@@ -119,7 +120,7 @@ def build_digest(*, to: str, name: str, timezone: str | None, tasks: Sequence[Di
     day = now.astimezone(tz).date()
     groups = group_tasks(due)
     count = len(due)
-    subject = f"{count} follow-up{'s' if count != 1 else ''} for {day:%A} {day.day} {day:%B}"
+    subject = f"{count} follow-up{'s' if count != 1 else ''} for {date_display.day(now, timezone)}"
     if not due:
         subject = f"Sign in again: {signin[0]}" + (f" and {len(signin) - 1} more" if len(signin) > 1 else "")
     return Digest(to=to, day=day, subject=subject, groups=groups, signin_needed=signin,
@@ -131,7 +132,7 @@ def _when(task: DigestTask, now: datetime, tz: ZoneInfo) -> str:
     if task.due_at <= now:
         days = (now - task.due_at).days
         return "overdue" if days < 1 else f"overdue by {days} day{'s' if days != 1 else ''}"
-    return f"due {task.due_at.astimezone(tz):%H:%M}"
+    return f"due {date_display.time_of_day(task.due_at, tz.key)}"
 
 
 def _line(text: str) -> str:

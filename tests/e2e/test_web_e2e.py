@@ -39,7 +39,7 @@ def test_sign_in_snooze_and_read_the_evidence(demo_site, browser):
         demo_user = session.exec(select(User).where(User.email == "demo@example.com")).one()
         open_tasks = session.exec(my_tasks(demo_user).where(FollowUpTask.status == TaskStatus.OPEN)).all()
     assert len(rows) == min(len(open_tasks), 25) and len(rows) >= 5
-    nudges = [r.find_element(By.CSS_SELECTOR, "h2.nudge").text for r in rows]
+    nudges = [r.find_element(By.CSS_SELECTOR, ".nudge").text for r in rows]
     assert all(nudges) and any("reply" in n.lower() for n in nudges), nudges
     total = browser.find_element(By.CSS_SELECTOR, '#kind-counts .count[data-kind="all"]').text
     assert int(total) == len(open_tasks)
@@ -77,7 +77,7 @@ def test_sign_in_snooze_and_read_the_evidence(demo_site, browser):
              for r in browser.find_elements(By.CSS_SELECTOR, "ol.tasks li.task")}
     task_id, evidence = next((t, e) for t, e in candidates
                              if t in shown and any(not x["kind"].startswith("subject:") for x in e))
-    browser.find_element(By.CSS_SELECTOR, f"#task-{task_id} h2 a").click()
+    browser.find_element(By.CSS_SELECTOR, f"#task-{task_id} .nudge a").click()
     wait_until(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.messages")))
     marks = browser.find_elements(By.CSS_SELECTOR, ".mail-text mark.evidence")
     assert marks, "no evidence highlighted"

@@ -150,6 +150,26 @@ def test_direction_and_contacts(db_engine, account_id):
         assert carl.last_message_at == T0 + timedelta(days=1)
 
 
+def test_the_company_is_what_the_person_wrote_not_the_domain(db_engine, account_id):
+    with session_scope(db_engine) as session:
+        account = _account(session, account_id)
+        store_message(session, account, mail("o1@x", frm="sales@acme.test", to="Fiona <fiona@emberbakery.co.uk>"))
+    with session_scope(db_engine) as session:
+        assert session.exec(select(Contact)).one().company == "Emberbakery"  # only the domain so far
+    with session_scope(db_engine) as session:
+        account = _account(session, account_id)
+        store_message(session, account, mail(
+            "i1@x", frm="fiona@emberbakery.co.uk", at=T0 + timedelta(days=1),
+            body="Thanks, that works.\n\nFiona MacLeod\nHead baker, Ember Bakery\nT: +44 1631 000000"))
+        # A later mail of the rep's (the domain's guess again) does not undo what she wrote.
+        store_message(session, account, mail("o2@x", frm="sales@acme.test", to="fiona@emberbakery.co.uk",
+                                             at=T0 + timedelta(days=2)))
+        store_message(session, account, mail("i2@x", frm="dana@gmail.com", extra="Organization: Dana's Flowers"))
+    with session_scope(db_engine) as session:
+        contacts = {c.email: c.company for c in session.exec(select(Contact))}
+        assert contacts == {"fiona@emberbakery.co.uk": "Ember Bakery", "dana@gmail.com": "Dana's Flowers"}
+
+
 def test_batch_with_duplicates_inside(db_engine, account_id):
     raws = [mail(f"b{i}@x", subject="Batch", irt=f"b{i-1}@x" if i else None) for i in range(5)]
     with session_scope(db_engine) as session:

@@ -37,14 +37,14 @@ def test_digest_groups_by_kind_most_urgent_first_with_nudges_links_and_escaping(
                           base_url=BASE, now=NOW)
 
     assert digest.task_count == 4 and digest.day == date(2026, 3, 10)
-    assert digest.subject == "4 follow-ups for Tuesday 10 March"
+    assert digest.subject == "4 follow-ups for Tue, Mar 10, 2026"  # the one date format (date_display)
     assert [g.kind for g in digest.groups] == ["complaint", "awaiting_reply", "needs_reply"]
     assert [t.id for t in digest.groups[1].tasks] == [3, 1]  # priority first, then due date
     text = digest.text
     assert text.index("Complaints that need an owner (1)") < text.index("No reply yet (2)") \
         < text.index("Waiting for your answer (1)")
     assert text.index("No reply from Cy") < text.index("No reply from Ann")
-    assert f"{BASE}/tasks/2" in text and "overdue by 2 days" in text and "due 13:30" in text
+    assert f"{BASE}/tasks/2" in text and "overdue by 2 days" in text and "due 1:30\u202fPM" in text
     assert "Not due before Thursday" not in text
     html = digest.html
     assert "<script>" not in html and "&lt;script&gt;" in html

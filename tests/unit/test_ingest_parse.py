@@ -116,3 +116,10 @@ def test_content_type_and_boundary_fast_paths_agree_with_the_standard_library():
         fast = _simple_boundary(value)
         assert fast is None or fast == msg.get_boundary(), value
     assert _content_type(None) == Message().get_content_type()
+
+
+def test_the_organization_header_is_kept_for_the_company():
+    raw = (b"From: Fiona MacLeod <fiona@emberbakery.co.uk>\r\nTo: rep@example.com\r\nSubject: Order\r\n"
+           b"Organization: Ember Bakery Ltd\r\nMessage-ID: <org-1@emberbakery.co.uk>\r\n\r\nHello\r\n")
+    assert parse_message(raw).organization == "Ember Bakery Ltd"
+    assert parse_message(raw.replace(b"Organization: Ember Bakery Ltd\r\n", b"")).organization == ""

@@ -39,7 +39,7 @@
 // never with Ctrl/Alt/Meta; after an action the next follow-up has the focus.
 (function () {
   "use strict";
-  var list = document.querySelector("ol.tasks");
+  var list = document.querySelector("#task-list");
   var dialog = document.getElementById("shortcuts");
   if (!list || !dialog) { return; }
   var rows = function () { return Array.prototype.slice.call(list.querySelectorAll("li.task")); };
@@ -92,12 +92,15 @@
     var actions = {
       "j": function () { move(1); },
       "k": function () { move(-1); },
-      "o": function () { click("h2.nudge a"); },
+      "o": function () { click(".nudge a"); },
       "e": function () { click('button[value="done"]'); },
       "#": function () { click('button[value="dismiss"]'); },
       "m": function () { click('button[value="mute"]'); },
       "d": function () { click("a.draft-link"); },
-      "s": function () { var field = current && current.querySelector('input[name="when"]'); if (field) { field.focus(); } },
+      "s": function () {
+        var field = current && current.querySelector('input[name="when"]');
+        if (field) { field.closest("details").open = true; field.focus(); }
+      },
       "z": function () { var undo = document.querySelector("form.undo button"); if (undo) { undo.click(); } },
       "?": function () { dialog.showModal(); }
     };
