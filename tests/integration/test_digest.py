@@ -112,7 +112,7 @@ def test_digest_arrives_once_with_grouped_nudges_and_not_when_empty(mail_rt, smt
     assert len(smtp_server.messages) == 1 and smtp_server.logins == ["digest"]
     rcpt, message = smtp_server.messages[0]
     assert rcpt == ["rep@example.com"]
-    assert message["Subject"] == "2 follow-ups for Tuesday 10 March"
+    assert message["Subject"] == "2 follow-ups for Tue, Mar 10, 2026"
     assert message["From"] == "Follow-ups <digest@followup.example.com>"
     assert message["To"] == "Rita Rep <rep@example.com>" and message["Auto-Submitted"] == "auto-generated"
     text = message.get_body(("plain",)).get_content()
@@ -199,7 +199,7 @@ def test_digest_send_command(mail_rt, smtp_server):
 
     dry = cli.invoke(main, ["digest", "send", "--user", "REP@example.com", "--now", now, "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "Subject: 2 follow-ups for Tuesday 10 March" in dry.output and "No reply from Bea Buyer" in dry.output
+    assert "Subject: 2 follow-ups for Tue, Mar 10, 2026" in dry.output and "No reply from Bea Buyer" in dry.output
     assert smtp_server.messages == []
 
     sent = cli.invoke(main, ["digest", "send", "--now", now])
