@@ -52,11 +52,3 @@ def load_lists(lang: str = "en", root: Path = FRAGMENTS_DIR) -> SimpleNamespace:
     if clash:
         raise ValueError(f"names both a fragment list and a slot table: {', '.join(sorted(clash))}")
     return SimpleNamespace(**lists, **tables)
-
-
-def fragment_ids(lang: str = "en", root: Path = FRAGMENTS_DIR) -> dict[str, str]:
-    """Text → stable id of every fragment of one language (the first id when a text repeats)."""
-    ids: dict[str, str] = {}
-    for row in read_fragments(lang, root):
-        ids.setdefault(row["text"], row["id"])
-    return ids
