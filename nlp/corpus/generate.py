@@ -2,7 +2,7 @@
 
     python -m nlp.corpus.generate            # rewrites both files (deterministic)
 
-Messages are composed from the hand-written fragments in :mod:`nlp.corpus.fragments`, in
+Messages are composed from the hand-written fragments in ``fragments/en/`` (:mod:`nlp.corpus.fragment_files`), in
 several registers: formal business email, casual chat, support tweets, short support-chat
 utterances, long complaint narratives, newsletters and automated notices. Every fifth
 fragment of each long list is reserved for the dev split, so the dev figure measures
@@ -20,13 +20,9 @@ import random
 import re
 from pathlib import Path
 
-from nlp.corpus import fragments as F
-from nlp.corpus import fragments_extra as X
-from nlp.corpus import fragments_general as G
-from nlp.corpus import fragments_more as M
-from nlp.corpus import fragments_seller as S
-from nlp.corpus import fragments_wide as W
+from nlp.corpus.fragment_files import load_lists
 
+L = load_lists("en")  # the team's fragments, nlp/corpus/fragments/en/<label>/<register>.jsonl
 HERE = Path(__file__).resolve().parent
 # Three times the messages of the first corpora (4,400): the fragments combine in more ways, and
 # on dev_nlp.jsonl macro-F1 went from 0.816 / 0.810 / 0.820 to 0.833 / 0.842 / 0.833 over
@@ -44,12 +40,12 @@ REGISTERS = {
     "other": [("email", 18), ("colleague", 32), ("news", 10), ("bulk", 10), ("social", 10), ("tweet", 12),
               ("utterance", 8), ("casual", 7), ("seller", 9), ("reply", 5)],
 }
-TWEETS = {"inquiry": M.TWEET_INQUIRY + W.TWEET_INQUIRY_2 + [x.lower() for x in W.INQUIRY_WIDE[-12:]] + G.INQUIRY_SITUATION,
-          "sale": M.TWEET_SALE + [x.lower() for x in W.SALE_WIDE[-6:]],
-          "complaint": M.TWEET_COMPLAINT + W.TWEET_COMPLAINT_2 + W.COMPLAINT_WIDE[-8:] + G.COMPLAINT_INDIRECT,
-          "other": M.TWEET_OTHER + W.OTHER_TWEET_WIDE + W.TWEET_OTHER_2 + G.OTHER_PRAISE}
-ACTIONS = {"inquiry": M.INQUIRY_ACTIONS, "sale": M.SALE_ACTIONS, "complaint": M.COMPLAINT_ACTIONS,
-           "other": M.OTHER_ACTIONS}
+TWEETS = {"inquiry": L.TWEET_INQUIRY + L.TWEET_INQUIRY_2 + [x.lower() for x in L.INQUIRY_WIDE[-12:]] + L.INQUIRY_SITUATION,
+          "sale": L.TWEET_SALE + [x.lower() for x in L.SALE_WIDE[-6:]],
+          "complaint": L.TWEET_COMPLAINT + L.TWEET_COMPLAINT_2 + L.COMPLAINT_WIDE[-8:] + L.COMPLAINT_INDIRECT,
+          "other": L.TWEET_OTHER + L.OTHER_TWEET_WIDE + L.TWEET_OTHER_2 + L.OTHER_PRAISE}
+ACTIONS = {"inquiry": L.INQUIRY_ACTIONS, "sale": L.SALE_ACTIONS, "complaint": L.COMPLAINT_ACTIONS,
+           "other": L.OTHER_ACTIONS}
 ASKS = re.compile(r"\?|\b(please(?! note| find| see)|pls|can you|could you|can i|fix it|sort it out|i want"
                   r"|i'd like|need to|want to|send me|would you)\b", re.IGNORECASE)
 
@@ -58,16 +54,16 @@ def _split(items: list[str]) -> tuple[list[str], list[str]]:
     return [x for x in items if ASKS.search(x)], [x for x in items if not ASKS.search(x)]
 
 
-_INQUIRY_MORE = _split(X.INQUIRY_MORE + W.INQUIRY_WIDE)
-_SALE_MORE = _split(X.SALE_MORE + W.SALE_WIDE)
-_COMPLAINT_MORE = _split(X.COMPLAINT_MORE + W.COMPLAINT_WIDE)
-_OTHER_MORE = _split(X.OTHER_MORE + W.OTHER_WIDE)
-ASK = {"inquiry": F.INQUIRY_ASK + _INQUIRY_MORE[0] + S.CUSTOMER_RFQ, "sale": F.SALE_ASK + _SALE_MORE[0],
-       "complaint": F.COMPLAINT_ASK + _COMPLAINT_MORE[0], "other": F.OTHER_ASK + _OTHER_MORE[0]}
-TELL = {"inquiry": F.INQUIRY_TELL + _INQUIRY_MORE[1], "sale": F.SALE_TELL + _SALE_MORE[1] + S.SELLER_CONFIRM,
-        "complaint": F.COMPLAINT_TELL + _COMPLAINT_MORE[1], "other": F.OTHER_TELL + _OTHER_MORE[1]}
-UTTER = {"inquiry": F.INQUIRY_UTTER, "sale": F.SALE_UTTER, "complaint": F.COMPLAINT_UTTER,
-         "other": F.OTHER_UTTER}
+_INQUIRY_MORE = _split(L.INQUIRY_MORE + L.INQUIRY_WIDE)
+_SALE_MORE = _split(L.SALE_MORE + L.SALE_WIDE)
+_COMPLAINT_MORE = _split(L.COMPLAINT_MORE + L.COMPLAINT_WIDE)
+_OTHER_MORE = _split(L.OTHER_MORE + L.OTHER_WIDE)
+ASK = {"inquiry": L.INQUIRY_ASK + _INQUIRY_MORE[0] + L.CUSTOMER_RFQ, "sale": L.SALE_ASK + _SALE_MORE[0],
+       "complaint": L.COMPLAINT_ASK + _COMPLAINT_MORE[0], "other": L.OTHER_ASK + _OTHER_MORE[0]}
+TELL = {"inquiry": L.INQUIRY_TELL + _INQUIRY_MORE[1], "sale": L.SALE_TELL + _SALE_MORE[1] + L.SELLER_CONFIRM,
+        "complaint": L.COMPLAINT_TELL + _COMPLAINT_MORE[1], "other": L.OTHER_TELL + _OTHER_MORE[1]}
+UTTER = {"inquiry": L.INQUIRY_UTTER, "sale": L.SALE_UTTER, "complaint": L.COMPLAINT_UTTER,
+         "other": L.OTHER_UTTER}
 # share of utterances that ask (support-chat requests are requests; "hello" is not)
 UTTER_ASKS = {"inquiry": True, "sale": True, "complaint": True, "other": False}
 
@@ -99,8 +95,8 @@ class Slots:
 
     def __init__(self, rng: random.Random):
         self.rng = rng
-        self.domain_name = rng.choice(list(F.DOMAINS))
-        self.domain = F.DOMAINS[self.domain_name]
+        self.domain_name = rng.choice(list(L.DOMAINS))
+        self.domain = L.DOMAINS[self.domain_name]
         r = rng
         self.values = {
             "company": r.choice(self.domain["companies"]),
@@ -109,16 +105,16 @@ class Slots:
             "service": r.choice(self.domain["services"]),
             "unit": r.choice(self.domain["units"]),
             "industry": self.domain_name if self.domain_name != "saas" else "software",
-            "first": r.choice(F.FIRST_NAMES),
-            "name": f"{r.choice(F.FIRST_NAMES)} {r.choice(F.LAST_NAMES)}",
-            "colleague": r.choice(F.FIRST_NAMES) if r.random() < 0.6
-            else f"{r.choice(F.FIRST_NAMES)} {r.choice(F.LAST_NAMES)}",
-            "me_first": r.choice(F.FIRST_NAMES),
-            "city": r.choice(F.CITIES),
-            "day": r.choice(F.WEEKDAYS),
-            "month": r.choice(F.MONTHS),
+            "first": r.choice(L.FIRST_NAMES),
+            "name": f"{r.choice(L.FIRST_NAMES)} {r.choice(L.LAST_NAMES)}",
+            "colleague": r.choice(L.FIRST_NAMES) if r.random() < 0.6
+            else f"{r.choice(L.FIRST_NAMES)} {r.choice(L.LAST_NAMES)}",
+            "me_first": r.choice(L.FIRST_NAMES),
+            "city": r.choice(L.CITIES),
+            "day": r.choice(L.WEEKDAYS),
+            "month": r.choice(L.MONTHS),
         }
-        self.values["me"] = f"{self.values['me_first']} {r.choice(F.LAST_NAMES)}"
+        self.values["me"] = f"{self.values['me_first']} {r.choice(L.LAST_NAMES)}"
 
     def order(self) -> str:
         r = self.rng
@@ -141,10 +137,10 @@ class Slots:
 
     def date(self) -> str:
         r = self.rng
-        m = r.choice(F.MONTHS)
+        m = r.choice(L.MONTHS)
         d = r.randint(1, 28)
-        return r.choice([f"{m} {d}", f"{d} {m}", f"{r.randint(1, 12)}/{d}", f"{r.choice(F.WEEKDAYS)}",
-                         f"next {r.choice(F.WEEKDAYS)}", f"2025-{r.randint(1, 12):02d}-{d:02d}",
+        return r.choice([f"{m} {d}", f"{d} {m}", f"{r.randint(1, 12)}/{d}", f"{r.choice(L.WEEKDAYS)}",
+                         f"next {r.choice(L.WEEKDAYS)}", f"2025-{r.randint(1, 12):02d}-{d:02d}",
                          f"the {d}th", f"{m[:3]} {d}"])
 
     def qty(self) -> str:
@@ -214,7 +210,7 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
     subject = None
     needs = False
     if register == "utterance" and label == "complaint" and rng.random() < 0.35:
-        text = rng.choice(M.PROBLEM_LEADS) + pick.one(M.PROBLEM_ACTIONS) + rng.choice(M.PROBLEM_TAILS)
+        text = rng.choice(L.PROBLEM_LEADS) + pick.one(L.PROBLEM_ACTIONS) + rng.choice(L.PROBLEM_TAILS)
         if rng.random() < 0.3:
             text = add_typos(text, rng, 0.12)
         if rng.random() < 0.4:
@@ -226,9 +222,9 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
         subject, text, needs = reply_under_question(label, rng, pick, slots)
     elif register == "utterance" and rng.random() < 0.6:
         action = pick.one(ACTIONS[label])
-        action = action.replace("{thing}", rng.choice(M.THINGS)).replace("{trip}", rng.choice(M.TRIPS))
-        action = action.replace("{room}", rng.choice(M.ROOMS)).replace("{plan}", rng.choice(M.PLANS))
-        text = slots.fill(rng.choice(M.LEADS) + action)
+        action = action.replace("{thing}", rng.choice(L.THINGS)).replace("{trip}", rng.choice(L.TRIPS))
+        action = action.replace("{room}", rng.choice(L.ROOMS)).replace("{plan}", rng.choice(L.PLANS))
+        text = slots.fill(rng.choice(L.LEADS) + action)
         if rng.random() < 0.3:
             text = add_typos(text, rng, 0.15)
         if rng.random() < 0.3:
@@ -246,28 +242,28 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
         if rng.random() < 0.25:
             text = text[0].upper() + text[1:]
     elif register == "narrative":
-        parts = [pick.one(F.NARRATIVE_OPEN)] + pick.some(F.NARRATIVE_MIDDLE + M.NARRATIVE_MORE, rng.randint(2, 6))
+        parts = [pick.one(L.NARRATIVE_OPEN)] + pick.some(L.NARRATIVE_MIDDLE + L.NARRATIVE_MORE, rng.randint(2, 6))
         if rng.random() < 0.7:
-            parts.append(pick.one(F.NARRATIVE_CLOSE))
+            parts.append(pick.one(L.NARRATIVE_CLOSE))
         if rng.random() < 0.25:
-            parts.insert(rng.randint(1, len(parts)), pick.one(F.COMPLAINT_TELL))
+            parts.insert(rng.randint(1, len(parts)), pick.one(L.COMPLAINT_TELL))
         text = " ".join(slots.fill(p) for p in parts)
         needs = rng.random() < 0.15
         if needs:
-            text += " " + slots.fill(pick.one(F.COMPLAINT_ASK))
+            text += " " + slots.fill(pick.one(L.COMPLAINT_ASK))
         if rng.random() < 0.1:
             text = text.upper()
     elif register == "bulk":
-        parts = pick.some(F.OTHER_BULK, rng.randint(2, 5))
+        parts = pick.some(L.OTHER_BULK, rng.randint(2, 5))
         text = "\n".join(slots.fill(p) for p in parts)
         if rng.random() < 0.5:
             subject = slots.fill(rng.choice(["{company} newsletter", "Weekly digest", "Last chance!",
                                              "New arrivals", "Account notice", "Your {month} update"]))
     elif register == "social":
-        parts = pick.some(F.OTHER_SOCIAL, rng.randint(1, 2))
+        parts = pick.some(L.OTHER_SOCIAL, rng.randint(1, 2))
         text = " ".join(slots.fill(p) for p in parts)
         if rng.random() < 0.4:
-            text += " " + rng.choice(F.EMOJI)
+            text += " " + rng.choice(L.EMOJI)
     elif register == "tweet" and (label == "other" or rng.random() < 0.5):
         text = slots.fill(pick.one(TWEETS[label]))
         if rng.random() < 0.3:
@@ -279,25 +275,25 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
         handle = "@" + slots.values["handle"]
         text = f"{handle} {text}" if rng.random() < 0.75 else f"{text} {handle}"
         if rng.random() < 0.3:
-            text += " " + rng.choice(F.EMOJI)
+            text += " " + rng.choice(L.EMOJI)
         if rng.random() < 0.15:
-            text += " " + rng.choice(F.HASHTAGS)
+            text += " " + rng.choice(L.HASHTAGS)
         if rng.random() < 0.15:
             text += " https://t.co/" + "".join(rng.choice("abcdefghijkLMNOPQ0123456789") for _ in range(10))
     elif register == "colleague":
         n_ask = rng.choice([0, 0, 1, 1, 2])
         n_tell = rng.choice([1, 1, 2, 3, 4, 6]) if n_ask < 2 else rng.choice([0, 1, 3])
-        parts = ([(x, True) for x in pick.some(M.COLLEAGUE_ASK + F.OTHER_ASK + G.PROPOSE, n_ask)]
-                 + [(x, False) for x in pick.some(M.COLLEAGUE_TELL + F.OTHER_TELL + W.OTHER_WIDE
-                                                  + W.OTHER_BUSINESS_TROUBLE + W.OTHER_BUSINESS_TROUBLE_2 + G.OTHER_MEMO, n_tell)])
+        parts = ([(x, True) for x in pick.some(L.COLLEAGUE_ASK + L.OTHER_ASK + L.PROPOSE, n_ask)]
+                 + [(x, False) for x in pick.some(L.COLLEAGUE_TELL + L.OTHER_TELL + L.OTHER_WIDE
+                                                  + L.OTHER_BUSINESS_TROUBLE + L.OTHER_BUSINESS_TROUBLE_2 + L.OTHER_MEMO, n_tell)])
         rng.shuffle(parts)
         if rng.random() < 0.5:
             ask = rng.random() < 0.4
-            parts.append((frame(rng, pick, ask) if rng.random() < 0.85 else pick.one(X.TELL_FRAMES[-3:]), ask))
+            parts.append((frame(rng, pick, ask) if rng.random() < 0.85 else pick.one(L.TELL_FRAMES[-3:]), ask))
         needs = any(a for _, a in parts)
-        body = [slots.fill(x) for x, _ in parts] or [slots.fill(pick.one(M.COLLEAGUE_TELL))]
+        body = [slots.fill(x) for x, _ in parts] or [slots.fill(pick.one(L.COLLEAGUE_TELL))]
         if rng.random() < 0.3:
-            body.append(slots.fill(pick.one(M.NEWS)))
+            body.append(slots.fill(pick.one(L.NEWS)))
         text = (" " if rng.random() < 0.6 else "  ").join(body)
         if rng.random() < 0.4:
             text = slots.values["first"] + rng.choice([",\n\n", " -- ", ", "]) + text
@@ -310,7 +306,7 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
                 "conference call", "{city} trip", "regulatory update", "job description", "lunch",
                 "testimony draft", "request", "follow up", "deal review", "press release", "agenda"]))
     elif register == "news":
-        parts = pick.some(M.NEWS + W.OTHER_BUSINESS_TROUBLE + W.OTHER_BUSINESS_TROUBLE_2 + G.OTHER_MEMO, rng.randint(2, 7))
+        parts = pick.some(L.NEWS + L.OTHER_BUSINESS_TROUBLE + L.OTHER_BUSINESS_TROUBLE_2 + L.OTHER_MEMO, rng.randint(2, 7))
         text = " ".join(slots.fill(x) for x in parts)
         if rng.random() < 0.5:
             text = slots.fill(rng.choice(["FYI. ", "Interesting article. ", "See below. ", "{first} -- worth a read. ",
@@ -327,9 +323,9 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
         handle = "@" + slots.values["handle"]
         text = f"{handle} {text}" if rng.random() < 0.8 else f"{text} {handle}"
         if rng.random() < 0.3:
-            text += " " + rng.choice(F.EMOJI)
+            text += " " + rng.choice(L.EMOJI)
         if rng.random() < 0.2:
-            text += " " + rng.choice(F.HASHTAGS)
+            text += " " + rng.choice(L.HASHTAGS)
         if rng.random() < 0.1:
             text = text.upper()
     else:  # email, casual
@@ -351,11 +347,11 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
                                      "We expect the contract with {company} to close next quarter."]))
         body = [slots.fill(s) for s in sents]
         if rng.random() < 0.3:
-            body.insert(0, slots.fill(pick.one(F.FILLER)))
+            body.insert(0, slots.fill(pick.one(L.FILLER)))
         sep = " " if rng.random() < 0.6 else "\n"
         text = sep.join(body)
-        greet_list = F.GREET_CASUAL if casual else F.GREET_FORMAL
-        close_list = F.CLOSE_CASUAL if casual else F.CLOSE_FORMAL
+        greet_list = L.GREET_CASUAL if casual else L.GREET_FORMAL
+        close_list = L.CLOSE_CASUAL if casual else L.CLOSE_FORMAL
         if rng.random() < (0.5 if casual else 0.7):
             text = slots.fill(rng.choice(greet_list)) + "\n\n" + text
         if rng.random() < (0.4 if casual else 0.6):
@@ -365,13 +361,13 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
         elif rng.random() < 0.15:
             text = add_typos(text, rng, 0.04)
         if not casual and rng.random() < 0.55:
-            subject = slots.fill(rng.choice(F.SUBJECTS[label]))
+            subject = slots.fill(rng.choice(L.SUBJECTS[label]))
             if rng.random() < 0.25:
                 subject = rng.choice(["Re: ", "RE: ", "Fwd: ", "FW: "]) + subject
         if not casual and rng.random() < 0.05:
             text += ("\n\n---------- Forwarded message ----------\nFrom: " + slots.values["name"]
-                     + "\nSubject: " + slots.fill(rng.choice(F.SUBJECTS["other"])) + "\n\n"
-                     + slots.fill(pick.one(F.OTHER_TELL)))
+                     + "\nSubject: " + slots.fill(rng.choice(L.SUBJECTS["other"])) + "\n\n"
+                     + slots.fill(pick.one(L.OTHER_TELL)))
     row = {"text": text}
     if subject:
         row["subject"] = subject
@@ -385,27 +381,27 @@ def seller_mail(label: str, rng: random.Random, pick: Picker, slots: Slots) -> t
     the customer accepting a quote or asking for one. Subject: the thread's, often an inquiry's."""
     needs = False
     if label == "sale" and rng.random() < 0.65:  # the seller confirms: asks nothing
-        body = [rng.choice(S.SELLER_CONFIRM_OPEN), pick.one(S.SELLER_CONFIRM), rng.choice(S.SELLER_CONFIRM_CLOSE)]
+        body = [rng.choice(L.SELLER_CONFIRM_OPEN), pick.one(L.SELLER_CONFIRM), rng.choice(L.SELLER_CONFIRM_CLOSE)]
     elif label == "sale":  # the customer's go-ahead
-        body = [pick.one(S.CUSTOMER_GO_AHEAD)]
+        body = [pick.one(L.CUSTOMER_GO_AHEAD)]
         needs = rng.random() < 0.5
         if not needs:
             body[0] = body[0].replace("please ", "").replace(", thanks", "")
             body.append(rng.choice(["Thanks for the quick turnaround.", "PO to follow.", "", "Thanks."]))
     elif label == "other":  # the customer's thanks or a closing note: nothing asked, no new sale
-        body = [pick.one(S.CUSTOMER_THANKS)]
+        body = [pick.one(L.CUSTOMER_THANKS)]
     elif label == "complaint":  # a complaint said politely or played down
-        body = [pick.one(S.POLITE_COMPLAINT)]
+        body = [pick.one(L.POLITE_COMPLAINT)]
         needs = bool(ASKS.search(body[0]))
     elif rng.random() < 0.2:  # the prospect will decide later
-        body = [pick.one(S.CUSTOMER_LATER)]
+        body = [pick.one(L.CUSTOMER_LATER)]
     elif rng.random() < 0.6:  # the seller's quote or answer: the deal is still open
-        body = [pick.one(S.SELLER_QUOTE)]
+        body = [pick.one(L.SELLER_QUOTE)]
         if rng.random() < 0.5:
-            body.append(pick.one(S.SELLER_QUOTE_ASK))
+            body.append(pick.one(L.SELLER_QUOTE_ASK))
             needs = True
     else:  # the prospect asks
-        body = [pick.one(S.CUSTOMER_RFQ)]
+        body = [pick.one(L.CUSTOMER_RFQ)]
         needs = True
     text = " ".join(slots.fill(b) for b in body if b)
     if rng.random() < 0.8:
@@ -416,7 +412,7 @@ def seller_mail(label: str, rng: random.Random, pick: Picker, slots: Slots) -> t
                                                   "Kind regards,\n{me}", "Best,\n{me_first}"]))
     subject = None
     if rng.random() < 0.85:
-        subject = slots.fill(rng.choice(S.POLITE_COMPLAINT_SUBJECTS if label == "complaint" else S.SELLER_SUBJECTS))
+        subject = slots.fill(rng.choice(L.POLITE_COMPLAINT_SUBJECTS if label == "complaint" else L.SELLER_SUBJECTS))
         if rng.random() < 0.7:
             subject = rng.choice(["Re: ", "RE: ", "Re: ", "AW: "]) + subject
     return subject, text, needs
@@ -425,32 +421,32 @@ def seller_mail(label: str, rng: random.Random, pick: Picker, slots: Slots) -> t
 def reply_under_question(label: str, rng: random.Random, pick: Picker, slots: Slots) -> tuple[str, str, bool]:
     """A reply in a thread whose first message asked something: the customer's thanks
     (``other``, nothing asked) or a new question (``inquiry``); the subject is no guide."""
-    subject = rng.choice(["Re: ", "RE: ", "Re: ", "AW: ", "Re: Re: "]) + slots.fill(rng.choice(G.QUESTION_SUBJECTS))
+    subject = rng.choice(["Re: ", "RE: ", "Re: ", "AW: ", "Re: Re: "]) + slots.fill(rng.choice(L.QUESTION_SUBJECTS))
     if label == "inquiry":
-        return subject, slots.fill(pick.one(F.INQUIRY_ASK)), True
-    return subject, slots.fill(pick.one(S.CUSTOMER_THANKS)), False
+        return subject, slots.fill(pick.one(L.INQUIRY_ASK)), True
+    return subject, slots.fill(pick.one(L.CUSTOMER_THANKS)), False
 
 
 def frame(rng: random.Random, pick: Picker, ask: bool) -> str:
     """One sentence from the grammar in fragments_extra: asking the reader, or telling."""
     if not ask and rng.random() < 0.2:
-        return pick.one(X.BULK_TELL)
+        return pick.one(L.BULK_TELL)
     if not ask and rng.random() < 0.3:
-        return pick.one(X.LONG_TELL)
+        return pick.one(L.LONG_TELL)
     if ask and rng.random() < 0.25:
-        return pick.one(X.INDIRECT_ASK).replace("{name}", rng.choice(X.NAMES))
-    text = pick.one(X.ASK_FRAMES if ask else X.TELL_FRAMES)
-    names = rng.sample(X.NAMES, 2)
-    text = (text.replace("{vp}", pick.one(X.VP)).replace("{obj}", rng.choice(X.OBJECTS))
-            .replace("{time}", rng.choice(X.TIMES)).replace("{name}", names[0], 1).replace("{name}", names[1]))
+        return pick.one(L.INDIRECT_ASK).replace("{name}", rng.choice(L.NAMES))
+    text = pick.one(L.ASK_FRAMES if ask else L.TELL_FRAMES)
+    names = rng.sample(L.NAMES, 2)
+    text = (text.replace("{vp}", pick.one(L.VP)).replace("{obj}", rng.choice(L.OBJECTS))
+            .replace("{time}", rng.choice(L.TIMES)).replace("{name}", names[0], 1).replace("{name}", names[1]))
     text = re.sub(r" +([?.,])", r"\1", re.sub(r"  +", " ", text)).strip()
     return text[0].upper() + text[1:]
 
 
 def sentence_rows(rng: random.Random, pick: Picker, n: int) -> list[dict]:
-    asks = F.NR_ASK + F.INQUIRY_ASK + F.SALE_ASK + F.COMPLAINT_ASK + F.OTHER_ASK + M.COLLEAGUE_ASK + M.COLLEAGUE_ASK + G.PROPOSE
-    tells = (F.NR_TELL + W.OTHER_BUSINESS_TROUBLE + W.OTHER_BUSINESS_TROUBLE_2 + G.OTHER_MEMO + G.OTHER_PRAISE + W.OTHER_WIDE + W.OTHER_TWEET_WIDE + F.OTHER_TELL + F.OTHER_BULK + F.OTHER_SOCIAL + F.SALE_TELL + F.COMPLAINT_TELL
-             + F.INQUIRY_TELL + F.NARRATIVE_MIDDLE + F.FILLER + M.COLLEAGUE_TELL + M.NEWS + M.NARRATIVE_MORE)
+    asks = L.NR_ASK + L.INQUIRY_ASK + L.SALE_ASK + L.COMPLAINT_ASK + L.OTHER_ASK + L.COLLEAGUE_ASK + L.COLLEAGUE_ASK + L.PROPOSE
+    tells = (L.NR_TELL + L.OTHER_BUSINESS_TROUBLE + L.OTHER_BUSINESS_TROUBLE_2 + L.OTHER_MEMO + L.OTHER_PRAISE + L.OTHER_WIDE + L.OTHER_TWEET_WIDE + L.OTHER_TELL + L.OTHER_BULK + L.OTHER_SOCIAL + L.SALE_TELL + L.COMPLAINT_TELL
+             + L.INQUIRY_TELL + L.NARRATIVE_MIDDLE + L.FILLER + L.COLLEAGUE_TELL + L.NEWS + L.NARRATIVE_MORE)
     rows = []
     for i in range(n):
         slots = Slots(rng)
