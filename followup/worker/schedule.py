@@ -26,6 +26,7 @@ from followup.worker.queues import connect, enqueue_digest, enqueue_sync
 from followup.db.models import DigestSent, MailAccount, User
 from followup.domain.vocabulary import SyncStatus
 from followup.db.types import utcnow
+from followup.errors import FollowupError
 
 DEFAULT_SYNC_EVERY = timedelta(minutes=5)
 DIGEST_WINDOW = timedelta(hours=4)
@@ -124,7 +125,9 @@ class InlineTimer(threading.Thread):
         for account_id in due:
             try:
                 sync_account(account_id, runtime=self.rt)
-            except Exception:  # stored on the account by the sync; keep the timer alive
+            except FollowupError as exc:  # the mailbox's trouble (login, network, server): one line
+                log.warning("inline sync of account %s failed: %s", account_id, exc)
+            except Exception:  # a bug: its traceback; the timer stays alive either way
                 log.exception("inline sync of account %s failed", account_id)
         if self.rt.settings.smtp_url:
             self.send_digests(now)

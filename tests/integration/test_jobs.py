@@ -169,6 +169,21 @@ def test_without_redis_the_inline_timer_syncs_due_accounts_in_process(runtime, i
     assert timer.run_once(now + dt.timedelta(minutes=6)) == [account_id]
 
 
+def test_an_inline_sync_that_fails_logs_one_line_naming_the_account_and_the_error(runtime, imap_user, caplog):
+    from followup.worker.schedule import InlineTimer
+
+    account_id = make_account(runtime, imap_user, password="not-the-password")
+    timer = InlineTimer(runtime, every=dt.timedelta(minutes=5))
+    with caplog.at_level("WARNING"):
+        assert timer.run_once(dt.datetime.now(dt.timezone.utc)) == [account_id]
+    failures = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert len(failures) == 1 and failures[0].exc_info is None
+    assert failures[0].getMessage().startswith(f"inline sync of account {account_id} failed: ")
+    assert "\n" not in failures[0].getMessage()
+    with session_scope(runtime.engine) as session:
+        assert session.get(MailAccount, account_id).sync_status == SyncStatus.AUTH_FAILED
+
+
 def test_health_endpoint_checks_the_database(runtime):
     from web import create_app
 
