@@ -63,6 +63,15 @@ class TLSError(ImapError):
     """The TLS handshake failed, or the certificate could not be verified."""
 
 
+class CertificateError(TLSError):
+    """The server's certificate could not be verified. `problem` is the message without the
+    command line's hint, for pages that offer their own way round it."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"{problem} (use --insecure only if you trust this network)")
+        self.problem = problem
+
+
 class HostNotFoundError(ImapError):
     """The server's name does not resolve (DNS)."""
 
@@ -356,9 +365,9 @@ def classify_error(exc: BaseException, settings: ConnectionSettings, doing: str 
     if isinstance(exc, socket.gaierror):
         return HostNotFoundError(f"the server name {settings.host!r} does not resolve (DNS): {exc.strerror or exc}")
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return TLSError(
+        return CertificateError(
             f"the TLS certificate of {settings.host} could not be verified: "
-            f"{getattr(exc, 'verify_message', None) or getattr(exc, 'reason', None) or exc} (use --insecure only if you trust this network)"
+            f"{getattr(exc, 'verify_message', None) or getattr(exc, 'reason', None) or exc}"
         )
     if isinstance(exc, ssl.SSLEOFError) or (isinstance(exc, ssl.SSLError) and established):
         return DroppedConnectionError(f"the TLS connection to {where} was lost during {doing}: {exc}")

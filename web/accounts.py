@@ -76,11 +76,14 @@ class ConnectionResult:
 
 def check_connection(settings) -> ConnectionResult:
     """The connection test (inbox_sync.sync.check) worded for the page."""
-    from inbox_sync.imap_connection import ImapError
+    from inbox_sync.imap_connection import CertificateError, ImapError
     from inbox_sync.sync.check import check_connection as check_imap
 
     try:
         check = check_imap(settings)
+    except CertificateError as exc:
+        return ConnectionResult(False, f"{exc.problem}. Tick \u201cDo not verify the TLS certificate\u201d below "
+                                "options only if you trust this network.", [], [])
     except ImapError as exc:
         return ConnectionResult(False, str(exc), [], [])
     return ConnectionResult(

@@ -53,6 +53,20 @@ def test_wrong_password_and_unreachable_server_say_what_is_wrong(client, web_rt,
         assert session.exec(select(func.count()).select_from(MailAccount)).one() == 0
 
 
+def test_an_unverified_certificate_names_the_forms_checkbox_not_a_command_line_flag(
+        client, web_rt, imap_user, dovecot, monkeypatch):
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    add_user(web_rt)
+    client.login("rep@example.com")
+    client.get("/accounts/new")
+    form = _form(imap_user, imap_host="localhost", imap_port=str(dovecot.ssl_port), security="ssl")
+    page = client.post("/accounts/new", {**form, "action": "test"}).get_data(as_text=True)
+    assert "could not be verified" in page and "Do not verify the TLS certificate\u201d below" in page
+    assert "--insecure" not in page
+    page = client.post("/accounts/new", {**form, "insecure": "1", "action": "test"}).get_data(as_text=True)
+    assert "Connected to localhost" in page
+
+
 def test_connect_saves_the_account_with_an_encrypted_password(client, web_rt, imap_user):
     user = add_user(web_rt)
     client.login("rep@example.com")
