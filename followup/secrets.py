@@ -34,9 +34,10 @@ def encrypt_secret(secret_key: str, plaintext: str) -> str:
     return _fernet(secret_key).encrypt(plaintext.encode()).decode("ascii")
 
 
-def decrypt_secret(secret_key: str, token: str) -> str:
+def decrypt_secret(secret_key: str, token: str, *, ttl: int | None = None) -> str:
+    """The plaintext; with `ttl`, only of a token made at most that many seconds ago."""
     try:
-        return _fernet(secret_key).decrypt(token.encode("ascii")).decode()
+        return _fernet(secret_key).decrypt(token.encode("ascii"), ttl=ttl).decode()
     except InvalidToken:
         raise SecretDecryptionError(
             "stored secret cannot be decrypted (was FOLLOWUP_SECRET_KEY changed?)"

@@ -2,12 +2,14 @@
 account page (sync status, progress, last error) and removing an account with its data.
 
 The connection test runs with no database session open: the form's values (or the stored
-account's, decrypted) are copied into `ConnectionSettings` first. Passwords are never put
-back into a page: after a test the form asks for the password again.
+account's, decrypted) are copied into `ConnectionSettings` first. A password is never put
+back into a page: after a good test the form carries it sealed (encrypted with the server's
+key, bound to the user, server and login, valid for 15 minutes), so Connect needs no retyping.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from followup.db.accounts import AccountError, create_account
 from followup.db.models import FollowUpTask, Message, Thread
 from followup.db.oauth_grants import grant_of
 from followup.domain.vocabulary import OPEN_STATUSES, Security
-from followup.secrets import SecretDecryptionError
+from followup.secrets import SecretDecryptionError, decrypt_secret, encrypt_secret
 from followup.db.users import UserError
 from web import CONTENT_SECURITY_POLICY
 from web.auth import signed_in_user
@@ -36,6 +38,9 @@ bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 CONNECTION_TEST_TIMEOUT = 20.0
 """Seconds a connection test from the web page may wait for the server."""
+
+KEPT_PASSWORD_SECONDS = 15 * 60
+"""How long the password of a good connection test is kept (sealed) in the form."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,25 @@ def check_connection(settings) -> ConnectionResult:
     )
 
 
+def _seal_password(settings) -> str:
+    payload = json.dumps([signed_in_user().id, settings.host, settings.login, settings.password])
+    return encrypt_secret(get_runtime().settings.secret_key, payload)
+
+
+def _kept_password(form, host: str, login: str) -> str:
+    """The password of the test this form passed, when it is still for the same user, server
+    and login; else empty (the form asks for it)."""
+    sealed = form.get("kept_password") or ""
+    if not sealed:
+        return ""
+    try:
+        user_id, kept_host, kept_login, password = json.loads(
+            decrypt_secret(get_runtime().settings.secret_key, sealed, ttl=KEPT_PASSWORD_SECONDS))
+    except (SecretDecryptionError, ValueError):
+        return ""
+    return password if (user_id, kept_host, kept_login) == (signed_in_user().id, host, login) else ""
+
+
 def _form_settings(form):
     """`ConnectionSettings` from the form, or a list of what is wrong with it."""
     from inbox_sync.imap_connection import ConnectionSettings
@@ -118,7 +142,7 @@ def _form_settings(form):
     login = (form.get("login") or "").strip() or email
     if not login:
         errors.append("Enter your email address.")
-    password = form.get("password") or ""
+    password = form.get("password") or _kept_password(form, host, login)
     if not password:
         errors.append("Enter the password (or app password) for the mailbox.")
     if errors:
@@ -206,9 +230,10 @@ def new():
                 status = 400
         else:
             status = 400
+    kept = _seal_password(settings) if result is not None and result.ok else ""
     return render_template(
         "accounts/new.html", form=form, errors=errors, result=result, providers=PROVIDERS.values(),
-        securities=[s.value for s in Security],
+        securities=[s.value for s in Security], kept_password=kept,
     ), status
 
 

@@ -37,6 +37,26 @@ def test_test_connection_lists_folders(client, web_rt, imap_user):
         assert session.exec(select(func.count()).select_from(MailAccount)).one() == 0
 
 
+def test_the_password_of_a_good_test_is_kept_sealed_for_connect(client, web_rt, imap_user):
+    import re
+
+    add_user(web_rt)
+    client.login("rep@example.com")
+    client.get("/accounts/new")
+    page = client.post("/accounts/new", {**_form(imap_user), "action": "test"}).get_data(as_text=True)
+    assert "The password is kept for 15 minutes" in page and imap_user.password not in page
+    kept = re.search(r'name="kept_password" value="([^"]+)"', page).group(1)
+    # Sealed for this server and login only: another login gets no password from it.
+    other = client.post("/accounts/new", {**_form(imap_user, password="", login="someone-else"),
+                                          "kept_password": kept, "action": "save"})
+    assert other.status_code == 400 and "Enter the password" in other.get_data(as_text=True)
+    response = client.post("/accounts/new", {**_form(imap_user, password=""), "kept_password": kept, "action": "save"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with db(web_rt) as session:
+        account = session.exec(select(MailAccount)).one()
+        assert account_password(account, TEST_SECRET_KEY) == imap_user.password
+
+
 def test_wrong_password_and_unreachable_server_say_what_is_wrong(client, web_rt, imap_user):
     add_user(web_rt)
     client.login("rep@example.com")
