@@ -6,13 +6,18 @@
   if (provider) {
     var fields = document.getElementById("server-fields");
     var note = document.getElementById("provider-note");
-    var apply = function () {
+    var host = document.getElementById("imap_host"), port = document.getElementById("imap_port");
+    var apply = function (event) {
       var option = provider.options[provider.selectedIndex];
       var custom = option.value === "custom";
       if (!custom) {
-        document.getElementById("imap_host").value = option.dataset.host;
-        document.getElementById("imap_port").value = option.dataset.port;
+        host.value = option.dataset.host;
+        port.value = option.dataset.port;
         document.getElementById("security").value = option.dataset.security;
+      } else if (event) {
+        // Switching to "Other": the preset's server is not the user's, so it does not stay.
+        host.value = "";
+        port.value = "";
       }
       if (fields) { fields.hidden = !custom; }
       if (note) { note.textContent = option.dataset.note || ""; }
