@@ -20,7 +20,7 @@ from followup.detection.service import request_detection
 from followup.db.models import IgnoreRule, MailAccount, Team
 from followup.db.users import MIN_PASSWORD_LENGTH, UserError, change_password, issue_api_token
 from web.auth import signed_in_user, start_session
-from web.database import get_db
+from web.database import get_db, get_runtime
 from web.ids import ascii_digits
 from web.scoping import is_lead, user_accounts
 
@@ -71,6 +71,7 @@ def _render(user, errors=(), token=None, status=200, password_errors=()):
         accounts=db.exec(user_accounts(user)).all(),
         working=set((user.working_days or "").split(",")),
         team=db.get(Team, user.team_id) if is_lead(user) else None,
+        smtp_configured=bool(get_runtime().settings.smtp_url),
     ), status
 
 

@@ -137,7 +137,8 @@ def test_writeback_switch(client, web_rt):
     local = add_account(web_rt, user, address="b@example.com")
     client.login("rep@example.com")
     page = client.get("/settings/").get_data(as_text=True)
-    assert f'value="{local.id}" disabled>' in page and f'value="{imap.id}">' in page
+    assert f'value="{local.id}" disabled aria-describedby' in page and f'value="{imap.id}">' in page
+    assert "is import-only (no IMAP server), so nothing can be marked in it" in page
     client.post("/settings/writeback", {"writeback": [str(imap.id)]})
     with db(web_rt) as session:
         assert session.get(MailAccount, imap.id).writeback
@@ -181,3 +182,23 @@ def test_saving_settings_makes_detection_look_at_every_thread_again(client, web_
     assert client.post("/settings/", VALID).status_code == 302
     with db(web_rt) as session:
         assert session.get(Thread, thread.id).needs_detection
+
+
+def test_settings_say_when_the_digest_cannot_be_sent(web_rt, tmp_path):
+    import dataclasses
+
+    from followup.bootstrap import Runtime
+    from tests.web_client import make_app
+
+    user = add_user(web_rt)
+    with db(web_rt) as session:
+        session.get(User, user.id).digest_enabled = True
+        session.commit()
+    client = WebClient(make_app(web_rt).test_client())
+    client.login("rep@example.com")
+    page = client.get("/settings/").get_data(as_text=True)
+    assert "no digest can be sent although it is on" in page and "FOLLOWUP_SMTP_URL" in page
+    with_smtp = Runtime(dataclasses.replace(web_rt.settings, smtp_url="smtp://127.0.0.1:2525"), web_rt.engine)
+    client = WebClient(make_app(with_smtp).test_client())
+    client.login("rep@example.com")
+    assert "no digest can be sent" not in client.get("/settings/").get_data(as_text=True)
