@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
@@ -24,7 +24,7 @@ from sqlmodel import select
 from followup.db.accounts import AccountError, create_account
 from followup.db.models import FollowUpTask, Message, Thread
 from followup.db.oauth_grants import grant_of
-from followup.domain.vocabulary import OPEN_STATUSES, Security
+from followup.domain.vocabulary import OPEN_STATUSES, Security, SyncStatus
 from followup.secrets import SecretDecryptionError, decrypt_secret, encrypt_secret
 from followup.db.users import UserError
 from web import CONTENT_SECURITY_POLICY
@@ -286,21 +286,28 @@ def show(account_id: int):
     grant = grant_of(db, account.id)
     provider = current_app.config["FOLLOWUP_OAUTH_PROVIDERS"].get(grant.provider) if grant else None
     return render_template("accounts/show.html", account=account, stats=stats,
-                           progress=_progress(account.sync_progress),
+                           progress=_progress(account),
                            oauth_label=(provider.label if provider else grant.provider) if grant else None)
 
 
-def _progress(progress: dict | None) -> dict | None:
-    """A percentage from the sync's progress record ({"folder", "done", "total"} while a
-    folder syncs, see inbox_sync.sync), when it says done/total."""
-    if not isinstance(progress, dict) or not progress:
+def _progress(account) -> dict | None:
+    """What the sync is doing, from its progress record ({"folder", "done", "total"} while a
+    folder syncs, {"started_at"} before, see inbox_sync.sync): "Syncing Sent: 1,200 of 11,000".
+    None when it is not syncing, or when an error is what there is to say."""
+    progress = account.sync_progress
+    if account.sync_status != SyncStatus.SYNCING or not isinstance(progress, dict) or not progress:
         return None
     done = progress.get("done", progress.get("fetched"))
     total = progress.get("total")
     if isinstance(done, int) and isinstance(total, int) and total > 0:
+        folder = str(progress.get("folder") or "mail")
         return {"done": done, "total": total, "percent": min(100, round(100 * done / total)),
-                "folder": str(progress.get("folder") or "")}
-    return None
+                "text": f"Syncing {folder}: {done:,} of {total:,}"}
+    try:
+        started = datetime.fromisoformat(str(progress.get("started_at")))
+    except ValueError:
+        return None
+    return {"started": started, "text": "Syncing: reading the folder list"}
 
 
 @bp.route("/<id:account_id>/test", methods=["POST"])

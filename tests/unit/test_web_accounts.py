@@ -52,17 +52,29 @@ def test_account_page_shows_sync_state(client, web_rt):
         session.commit()
     client.login("rep@example.com")
     page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
-    assert '<progress max="160" value="40">25%</progress> 40 of 160 messages in INBOX' in page
+    assert '<progress max="160" value="40">25%</progress> Syncing INBOX: 40 of 160' in page
     assert "syncing" in page and "rejected the login" in page and ">3 hours ago</time>)" in page
     assert "Mon, Mar 9, 2026, 6:00\u202fAM" in page and "s3cret-imap-pass" not in page
     listing = client.get("/accounts/").get_data(as_text=True)
     assert "imap.example.com" in listing and "0 messages" in listing
     with db(web_rt) as session:
         row = session.get(MailAccount, account.id)
+        row.sync_progress = {"folder": "Sent", "done": 1200, "total": 11000}
+        session.commit()
+    page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert "Syncing Sent: 1,200 of 11,000" in page
+    with db(web_rt) as session:
+        row = session.get(MailAccount, account.id)
         row.sync_progress = {"started_at": "2026-03-10T08:59:00+00:00"}
         session.commit()
     page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
-    assert "started_at: 2026-03-10T08:59:00+00:00" in page
+    assert "Syncing: reading the folder list (started" in page and "started_at" not in page
+    with db(web_rt) as session:  # the sync failed: its error replaces the progress
+        row = session.get(MailAccount, account.id)
+        row.sync_status = "error"
+        session.commit()
+    page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert "Syncing" not in page and "rejected the login" in page
 
 
 def test_remove_account_with_its_data(client, web_rt, rep):
