@@ -116,3 +116,16 @@
     action();
   });
 })();
+// Settings on a first visit (time zone still UTC): suggest the browser's own zone; saving keeps it.
+(function () {
+  "use strict";
+  var select = document.querySelector("select[data-suggest-browser-zone]");
+  if (!select || !window.Intl) { return; }
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!zone || zone === select.value) { return; }
+  var known = Array.prototype.some.call(select.options, function (o) { return o.value === zone; });
+  if (!known) { return; }
+  select.value = zone;
+  var hint = document.getElementById("timezone-suggested");
+  if (hint) { hint.textContent = "Suggested from your browser: " + zone + ". Save to keep it."; hint.hidden = false; }
+})();
