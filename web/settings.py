@@ -16,7 +16,9 @@ from flask_login import login_required
 from flask_login.config import COOKIE_NAME
 from sqlmodel import delete, select
 
-from followup.detection.service import request_detection
+from followup.db.session import session_scope
+from followup.db.types import utcnow
+from followup.detection.service import detect_account, request_detection
 from followup.db.models import IgnoreRule, MailAccount, Team
 from followup.db.users import MIN_PASSWORD_LENGTH, UserError, change_password, issue_api_token
 from web.auth import signed_in_user, start_session
@@ -123,7 +125,26 @@ def save():
     for account in db.exec(user_accounts(user)):  # the rules read these settings: look again
         request_detection(db, account.id)
     db.commit()
-    flash("Settings saved. They apply from the next detection run.")
+    flash("Settings saved. They apply from the next detection run, or now with “Recalculate now”.")
+    return redirect(url_for("settings.index"))
+
+
+@bp.route("/recalculate", methods=["POST"])
+@login_required
+def recalculate():
+    """Run detection now over the user's mailboxes (the threads that saving flagged), so
+    changed thresholds show at once instead of after the next sync."""
+    db = get_db()
+    account_ids = [a.id for a in db.exec(user_accounts(signed_in_user()))]
+    db.close()  # each account's pass in its own unit of work
+    opened = closed = 0
+    now = utcnow()
+    for account_id in account_ids:
+        with session_scope(get_runtime().engine) as session:
+            report = detect_account(session, account_id, now)
+        opened, closed = opened + report.opened + report.reopened, closed + report.closed
+    flash(f"Recalculated {len(account_ids)} mailbox{'es' if len(account_ids) != 1 else ''}: "
+          f"{opened} follow-up{'s' if opened != 1 else ''} opened, {closed} closed.")
     return redirect(url_for("settings.index"))
 
 

@@ -202,3 +202,30 @@ def test_settings_say_when_the_digest_cannot_be_sent(web_rt, tmp_path):
     client = WebClient(make_app(with_smtp).test_client())
     client.login("rep@example.com")
     assert "no digest can be sent" not in client.get("/settings/").get_data(as_text=True)
+
+
+def test_recalculate_now_runs_detection_with_the_saved_settings(client, web_rt):
+    from datetime import datetime, timedelta, timezone
+
+    from followup.db.models import FollowUpTask
+    from tests.rows import add_thread
+
+    user = add_user(web_rt)
+    account = add_account(web_rt, user)
+    sent = datetime.now(timezone.utc) - timedelta(days=12)
+    add_thread(web_rt, account, "Our offer", [dict(
+        sent_at=sent, direction="outbound", from_addr="rep@example.com", from_name="Rep",
+        to_addrs=["buyer@customer.example"], body_text="Here is our offer. Could you confirm by Friday?",
+        label="other", classified_at=sent)])
+    client.login("rep@example.com")
+    client.get("/settings/")
+    assert client.post("/settings/", VALID).status_code == 302
+    with db(web_rt) as session:
+        assert session.exec(select(FollowUpTask)).all() == []  # saved: applies from the next run
+    response = client.post("/settings/recalculate", {})
+    assert response.status_code == 302
+    page = client.get("/settings/").get_data(as_text=True)
+    assert "Recalculated 1 mailbox: 1 follow-up opened, 0 closed." in page
+    with db(web_rt) as session:
+        [task] = session.exec(select(FollowUpTask)).all()
+        assert task.kind == "awaiting_reply" and "business days" in task.nudge
