@@ -68,3 +68,29 @@ def highlight(text: str, evidence: list[dict] | None, *, subject: bool = False) 
         pos = span.end
     out += escape(text[pos:])
     return out
+
+
+def distinct_evidence(evidence: list[dict] | None) -> list[dict]:
+    """The evidence items, less those inside a longer one of the same place ("Please" inside
+    "Please advise"): each phrase counted once in the list under a message."""
+    items = [e for e in evidence or [] if isinstance(e, dict) and isinstance(e.get("text"), str) and e["text"]]
+
+    def place(e: dict) -> bool:
+        return str(e.get("kind") or "").startswith(SUBJECT_PREFIX)
+
+    def inside(e: dict, other: dict) -> bool:
+        if other is e or place(other) != place(e) or len(other["text"]) <= len(e["text"]):
+            return False
+        start, end, o_start, o_end = e.get("start"), e.get("end"), other.get("start"), other.get("end")
+        if all(isinstance(v, int) for v in (start, end, o_start, o_end)):
+            return o_start <= start and end <= o_end
+        return e["text"].lower() in other["text"].lower()
+
+    kept, seen = [], set()
+    for e in items:
+        key = (place(e), e["text"].lower(), e.get("start"))
+        if key in seen or any(inside(e, other) for other in items):
+            continue
+        seen.add(key)
+        kept.append(e)
+    return kept

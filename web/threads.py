@@ -17,7 +17,7 @@ from followup.relabel import relabel_message
 from followup.undo import step_before
 from web.auth import signed_in_user
 from web.database import get_db
-from web.highlight import highlight
+from web.highlight import distinct_evidence, highlight
 from web.scoping import get_user_message_or_404, get_user_thread_or_404, visible_task_clause
 from web.formatting import now
 from web.reply_links import reply_link
@@ -55,7 +55,7 @@ def show(thread_id: int):
                    for task in tasks if task.status in OPEN_STATUSES and account is not None}
     return render_template(
         "threads/show.html", thread=thread, messages=messages, feedback=feedback, tasks=tasks,
-        account=account, labels=list(Label), highlight=highlight, user=user, reply_links=reply_links,
+        account=account, labels=list(Label), highlight=highlight, distinct_evidence=distinct_evidence, user=user, reply_links=reply_links,
         own=account is not None and account.user_id == user.id,
     )
 

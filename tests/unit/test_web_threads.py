@@ -134,3 +134,18 @@ def test_another_user_cannot_unmute(client, web_rt, rep):
     client.login("other@example.com")
     client.get("/")
     assert client.post(f"/threads/{rep['thread'].id}/unmute").status_code == 404
+
+
+def test_an_evidence_phrase_inside_a_longer_one_is_counted_once():
+    from web.highlight import distinct_evidence
+
+    evidence = [{"kind": "request", "text": "Please advise", "start": 0, "end": 13},
+                {"kind": "request", "text": "Please", "start": 0, "end": 6},
+                {"kind": "price", "text": "price", "start": 30, "end": 35},
+                {"kind": "subject:price", "text": "price", "start": 4, "end": 9},
+                {"kind": "price", "text": "price", "start": 30, "end": 35}]
+    assert [(e["kind"], e["text"]) for e in distinct_evidence(evidence)] == [
+        ("request", "Please advise"), ("price", "price"), ("subject:price", "price")]
+    # Without offsets, a phrase contained in a longer one of the same place still counts once.
+    assert [e["text"] for e in distinct_evidence([{"kind": "request", "text": "please"},
+                                                  {"kind": "request", "text": "Please advise"}])] == ["Please advise"]
