@@ -50,11 +50,15 @@ def show(thread_id: int):
         .where(FollowUpTask.thread_id == thread.id, visible_task_clause(user))
         .order_by(FollowUpTask.due_at)
     ).all()
+    # The mail the first open follow-up is about leads; the rest of the thread folds below it.
+    triggers = [t.trigger_message_id for t in tasks if t.status in OPEN_STATUSES and t.trigger_message_id]
+    lead = next((m for m in messages if triggers and m.id == triggers[0]), None)
+    others = [m for m in messages if m is not lead] if lead else messages
     account = db.get(MailAccount, thread.account_id)
     reply_links = {task.id: reply_link(account, load_draft(db, task))
                    for task in tasks if task.status in OPEN_STATUSES and account is not None}
     return render_template(
-        "threads/show.html", thread=thread, messages=messages, feedback=feedback, tasks=tasks,
+        "threads/show.html", thread=thread, messages=messages, lead=lead, others=others, feedback=feedback, tasks=tasks,
         account=account, labels=list(Label), highlight=highlight, distinct_evidence=distinct_evidence, user=user, reply_links=reply_links,
         own=account is not None and account.user_id == user.id,
     )

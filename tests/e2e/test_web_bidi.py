@@ -42,6 +42,7 @@ def test_a_spoofed_subject_reads_as_its_characters_in_chromium(demo_site, browse
     browser.find_element(By.ID, "email").send_keys("demo@example.com")
     browser.find_element(By.ID, "password").send_keys(DEMO_PASSWORD + Keys.ENTER)
     row = wait_until(browser, EC.presence_of_element_located((By.ID, f"task-{task_id}")))
+    row.find_element(By.CSS_SELECTOR, "summary.row-line .badge").click()  # the row unfolds to its subject
     subject = row.find_element(By.CSS_SELECTOR, ".subject").text
     assert "invoiceexe.jpg" not in subject and "invoice⟨U+202E⟩gpj.exe" in subject
     assert row.find_element(By.CSS_SELECTOR, ".subject .bidi-control").get_attribute("title") == \

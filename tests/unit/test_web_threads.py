@@ -18,7 +18,10 @@ def test_thread_shows_messages_in_order_with_label_and_evidence(client, rep):
     page = client.get(f"/threads/{rep['thread'].id}").get_data(as_text=True)
     first, second = rep["messages"]
     assert page.index(f'id="message-{first.id}"') < page.index(f'id="message-{second.id}"')
-    assert 'class="message inbound"' in page and 'class="message outbound"' in page
+    # The mail the follow-up is about leads, marked; the rest of the thread folds below it in order.
+    assert 'class="message inbound trigger"' in page and "the mail this follow-up is about" in page
+    folded = re.search(r'<details class="other-messages">.*?</details>\s*\n', page, re.S).group(0)
+    assert "The other 1 message of the thread, in order" in folded and 'class="message outbound"' in folded
     assert ">Received<" in page and ">Sent<" in page
     assert 'class="badge label label-inquiry">inquiry' in page and "confidence 91%" in page
     assert "asks for an answer" in page
