@@ -8,22 +8,10 @@ import pytest
 from sqlmodel import select
 
 from followup.db.models import User
-from tests.e2e.chromium import DEMO_PASSWORD, wait_until
+from tests.e2e.chromium import sign_in_as_demo, wait_until
 from tests.rows import db
 
 pytestmark = pytest.mark.slow
-
-
-def _sign_in(browser, base):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support import expected_conditions as EC
-
-    browser.get(base + "/login")
-    wait_until(browser, EC.presence_of_element_located((By.ID, "email")))
-    browser.find_element(By.ID, "email").send_keys("demo@example.com")
-    browser.find_element(By.ID, "password").send_keys(DEMO_PASSWORD + Keys.ENTER)
-    wait_until(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.tasks")))
 
 
 def test_choosing_other_clears_the_presets_server(demo_site, browser):
@@ -32,7 +20,7 @@ def test_choosing_other_clears_the_presets_server(demo_site, browser):
     from selenium.webdriver.support.ui import Select
 
     _rt, base = demo_site
-    _sign_in(browser, base)
+    sign_in_as_demo(browser, base)
     browser.get(base + "/accounts/new")
     provider = Select(wait_until(browser, EC.presence_of_element_located((By.ID, "provider"))))
     host, port = browser.find_element(By.ID, "imap_host"), browser.find_element(By.ID, "imap_port")
@@ -56,7 +44,7 @@ def test_settings_suggest_the_browsers_time_zone_on_a_first_visit(demo_site, bro
         session.commit()
     try:
         browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Europe/Berlin"})
-        _sign_in(browser, base)
+        sign_in_as_demo(browser, base)
         browser.get(base + "/settings/")
         hint = wait_until(browser, EC.visibility_of_element_located((By.ID, "timezone-suggested")))
         assert hint.text == "Suggested from your browser: Europe/Berlin. Save to keep it."

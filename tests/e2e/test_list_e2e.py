@@ -10,25 +10,13 @@ import re
 
 import pytest
 
-from tests.e2e.chromium import DEMO_PASSWORD, SCREENSHOTS, wait_until
+from tests.e2e.chromium import SCREENSHOTS, sign_in_as_demo, wait_until
 
 pytestmark = pytest.mark.slow
 
 # followup.domain.date_display.absolute in English: "Wed, Dec 2, 2026, 2:40 PM".
 ABSOLUTE = re.compile(r"^[A-Z][a-z]{2}, [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\u202f[AP]M$")
 ROWS_PER_LAPTOP_SCREEN = 12
-
-
-def _sign_in(browser, base):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support import expected_conditions as EC
-
-    browser.get(base + "/")
-    wait_until(browser, EC.presence_of_element_located((By.ID, "email")))
-    browser.find_element(By.ID, "email").send_keys("demo@example.com")
-    browser.find_element(By.ID, "password").send_keys(DEMO_PASSWORD + Keys.ENTER)
-    wait_until(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ol.tasks li.task")))
 
 
 def _rows_per_screen(browser) -> float:
@@ -51,7 +39,7 @@ def test_a_laptop_screen_shows_a_dozen_follow_ups_in_one_format(demo_site, brows
     rt, base = demo_site
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.set_window_size(1366, 900)
-    _sign_in(browser, base)
+    sign_in_as_demo(browser, base)
     browser.set_window_rect(width=1366, height=900)
     inner = browser.execute_script("return [window.innerWidth, window.innerHeight]")
     browser.set_window_size(1366 + (1366 - inner[0]), 900 + (900 - inner[1]))  # the page itself is 1366x900
@@ -107,7 +95,7 @@ def test_a_phone_shows_two_lines_a_row_and_the_actions_in_a_menu(demo_site, brow
     rt, base = demo_site
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.set_window_size(390, 844)
-    _sign_in(browser, base)
+    sign_in_as_demo(browser, base)
     width = browser.execute_script("return document.documentElement.scrollWidth")
     inner = browser.execute_script("return window.innerWidth")
     assert width <= inner, f"the page scrolls sideways at phone width ({width}px)"
