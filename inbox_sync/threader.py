@@ -68,6 +68,7 @@ class IncrementalThreader:
         self.threads: list[ThreadState] = []  # every thread this batch touched or created
         self.key_map: dict[str, ThreadState] = {}
         self.new_keys: list[tuple[str, ThreadState]] = []  # ThreadKey rows to insert
+        self.by_subject: dict[str, list[ThreadState]] = {}  # subject key → threads the fallback may join
         self.by_gm: dict[int, ThreadState] = {}
         self.db_merges: list[tuple[int, ThreadState]] = []  # (loser id, survivor)
 
@@ -98,7 +99,6 @@ class IncrementalThreader:
 
     def _prefetch_subjects(self, parsed: list[ParsedMessage]) -> None:
         """Threads that the subject fallback may join, for the whole batch in one query."""
-        self.by_subject: dict[str, list[ThreadState]] = {}
         subjects = {normalise_subject(p.subject) for p in parsed} - {""}
         if not subjects:
             return
@@ -179,8 +179,7 @@ class IncrementalThreader:
                              first_message_at=None, last_message_at=None, message_count=0,
                              participants=set())
         self.threads.append(state)
-        if hasattr(self, "by_subject"):
-            self._index_subject(state)
+        self._index_subject(state)
         return state
 
     def _merge(self, threads: list[ThreadState]) -> ThreadState:
