@@ -79,13 +79,13 @@ class ConnectionResult:
     synced: list[tuple[str, str]]  # (folder, role) the sync would read
 
 
-def check_connection(settings) -> ConnectionResult:
+def connection_result(settings) -> ConnectionResult:
     """The connection test (inbox_sync.sync.check) worded for the page."""
     from inbox_sync.imap_connection import CertificateError, ImapError
-    from inbox_sync.sync.check import check_connection as check_imap
+    from inbox_sync.sync.check import check_connection
 
     try:
-        check = check_imap(settings)
+        check = check_connection(settings)
     except CertificateError as exc:
         return ConnectionResult(False, f"{exc.problem}. Tick \u201cDo not verify the TLS certificate\u201d below "
                                 "options only if you trust this network.", [], [])
@@ -202,7 +202,7 @@ def new():
                 errors.append("The start date must be a date (YYYY-MM-DD).")
         if not errors:
             get_db().close()  # no transaction stays open across the network I/O below
-            result = check_connection(settings)
+            result = connection_result(settings)
             if action == "save" and result.ok:
                 db = get_db()
                 user = db.merge(user)
@@ -327,7 +327,7 @@ def test(account_id: int):
         return redirect(url_for("accounts.show", account_id=account.id))
     db.commit()  # an OAuth2 access token refreshed for this login is kept (the old refresh token may be spent)
     db.close()
-    result = check_connection(settings)
+    result = connection_result(settings)
     if result.ok:
         flash(result.message + " Synced: " + ", ".join(f"{n} ({r})" for n, r in result.synced) + ".")
     else:
