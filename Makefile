@@ -19,7 +19,7 @@ demo: $(INSTALLED)
 check: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q -m "not slow" $(UNIT_TESTS)
+	$(BIN)/pytest -q -n auto -m "not slow" $(UNIT_TESTS)
 
 test: $(INSTALLED) system-packages
 	$(BIN)/pytest

@@ -26,7 +26,7 @@ def can_save(account: MailAccount) -> bool:
 
 def save_task_draft(runtime: Runtime, draft: Draft, actor: User | None, at: datetime) -> SavedDraft:
     """APPEND the draft to Drafts (replacing its earlier copy); `DraftError` for an import-only
-    account, `inbox_sync.imap_connection.ImapError` when the server fails."""
+    account, `inbox_sync.imap_errors.ImapError` when the server fails."""
     with session_scope(runtime.engine) as session:
         account = session.get(MailAccount, draft.account_id)
         if not can_save(account):

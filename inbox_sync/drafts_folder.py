@@ -20,7 +20,8 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from inbox_sync.folders import _flags, _name
-from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, connect, translate_errors
+from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, connect
+from inbox_sync.imap_errors import translate_errors
 
 DRAFT_FLAGS = (b"\\Draft", b"\\Seen")
 
@@ -73,7 +74,7 @@ def find_drafts_folder(listing) -> str | None:
 
 def save_draft(settings: ConnectionSettings, message: EmailMessage, message_id: str, at: datetime) -> SavedDraft:
     """Put `message` (whose Message-ID is `message_id`, without <>) into Drafts, replacing
-    earlier copies with that Message-ID. Raises `inbox_sync.imap_connection.ImapError`."""
+    earlier copies with that Message-ID. Raises `inbox_sync.imap_errors.ImapError`."""
     with connect(settings) as connection:
         folder, created = _drafts_folder(connection)
         client = connection.client

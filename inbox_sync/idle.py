@@ -17,16 +17,8 @@ import threading
 import time
 from typing import Callable
 
-from inbox_sync.imap_connection import (
-    RETRYABLE_ERRORS,
-    AuthenticationError,
-    ConnectionSettings,
-    DroppedConnectionError,
-    ImapConnection,
-    ImapError,
-    connect,
-    translate_errors,
-)
+from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, connect
+from inbox_sync.imap_errors import RETRYABLE_ERRORS, AuthenticationError, DroppedConnectionError, ImapError, translate_errors
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from followup.db.oauth_grants import grant_of, read_tokens, save_tokens
 from followup.db.users import normalise_email
 from followup.errors import FollowupError
 from followup.oauth_providers import OAuthProvider, load_providers
-from inbox_sync.imap_connection import AuthenticationError, ImapError
+from inbox_sync.imap_errors import AuthenticationError, ImapError
 
 REFRESH_MARGIN = timedelta(seconds=60)
 """An access token that expires within this is refreshed before the login."""

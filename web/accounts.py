@@ -81,7 +81,7 @@ class ConnectionResult:
 
 def connection_result(settings) -> ConnectionResult:
     """The connection test (inbox_sync.sync.check) worded for the page."""
-    from inbox_sync.imap_connection import CertificateError, ImapError
+    from inbox_sync.imap_errors import CertificateError, ImapError
     from inbox_sync.sync.check import check_connection
 
     try:
@@ -314,7 +314,8 @@ def _progress(account) -> dict | None:
 @login_required
 def test(account_id: int):
     """Test the stored account's connection again."""
-    from inbox_sync.imap_connection import ConnectionSettings, ImapError
+    from inbox_sync.imap_connection import ConnectionSettings
+    from inbox_sync.imap_errors import ImapError
 
     user = signed_in_user()
     db = get_db()

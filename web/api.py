@@ -19,7 +19,7 @@ from followup.db.users import hash_api_token
 from followup.errors import FollowupError
 from followup.drafting import save_task_draft
 from followup.drafts import DraftError, draft_languages, load_draft
-from inbox_sync.imap_connection import ImapError
+from inbox_sync.imap_errors import ImapError
 from web.database import get_db, get_runtime
 from web.formatting import now
 from web.scoping import get_user_task_or_404, user_accounts, visible_task_clause

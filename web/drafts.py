@@ -13,7 +13,7 @@ from flask_login import login_required
 from followup.drafting import IMPORT_ONLY, can_save, save_task_draft
 from followup.drafts import Draft, DraftError, draft_languages, load_draft
 from followup.db.models import MailAccount
-from inbox_sync.imap_connection import ImapError
+from inbox_sync.imap_errors import ImapError
 from web.auth import signed_in_user
 from web.database import get_db, get_runtime
 from web.formatting import now

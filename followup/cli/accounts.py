@@ -125,7 +125,7 @@ def account_update(account_ref, writeback, keyword, as_json) -> None:
 @json_option
 def account_test(account_ref, as_json: bool) -> None:
     """Log in and show the server's capabilities and the folders that will be synced."""
-    from inbox_sync.imap_connection import ImapError
+    from inbox_sync.imap_errors import ImapError
     from inbox_sync.sync.reports import SyncError
     from inbox_sync.sync.check import check_account
 

@@ -9,7 +9,7 @@ from followup.drafting import save_task_draft
 from followup.db.session import MAX_ROW_ID, session_scope
 from followup.drafts import DraftError, draft_languages, load_draft
 from followup.db.models import FollowUpTask, MailAccount, User
-from inbox_sync.imap_connection import ImapError
+from inbox_sync.imap_errors import ImapError
 
 
 @click.command("draft")

@@ -13,7 +13,8 @@ from followup.db.accounts import AccountError, find_account
 from followup.db.session import session_scope
 from followup.db.models import Folder, MailAccount
 from followup.domain.vocabulary import FolderRole
-from inbox_sync.imap_connection import ConnectionSettings, ImapError
+from inbox_sync.imap_connection import ConnectionSettings
+from inbox_sync.imap_errors import ImapError
 from inbox_sync.sync.reports import SyncError
 
 

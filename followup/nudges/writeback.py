@@ -52,7 +52,8 @@ from followup.db.models import Folder, FollowUpTask, KeywordMark, MailAccount, M
 from followup.tasks import record_event
 from followup.db.types import utcnow
 from followup.errors import FollowupError
-from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, connect, translate_errors
+from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, connect
+from inbox_sync.imap_errors import translate_errors
 from inbox_sync.sync.account import AccountLock, default_lock_dir
 
 log = logging.getLogger(__name__)

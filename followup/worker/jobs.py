@@ -20,7 +20,7 @@ from followup.db.session import session_scope
 from followup.db.models import MailAccount
 from followup.db.types import utcnow
 from followup.domain.vocabulary import SyncStatus
-from inbox_sync.imap_connection import ImapError
+from inbox_sync.imap_errors import ImapError
 from inbox_sync.oauth import NeedsSignIn
 from inbox_sync.sync.reports import SyncOptions, SyncReport
 from inbox_sync.sync.account import sync_mailbox

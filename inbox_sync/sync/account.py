@@ -10,7 +10,8 @@ import os
 import time
 from datetime import date, datetime, timedelta
 from inbox_sync.folders import FolderPlan, discover_folders
-from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, ImapError, RETRYABLE_ERRORS, classify_error, connect
+from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, connect
+from inbox_sync.imap_errors import ImapError, RETRYABLE_ERRORS, classify_error
 from inbox_sync.oauth import NeedsSignIn
 from pathlib import Path
 from sqlalchemy.engine import Engine

@@ -7,7 +7,8 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 from inbox_sync.folders import FolderPlan, plan_folders
-from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, connect, translate_errors
+from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, connect
+from inbox_sync.imap_errors import translate_errors
 from sqlalchemy.engine import Engine
 from typing import Callable
 

@@ -14,15 +14,8 @@ from sqlmodel import func, select
 
 from followup.db.session import session_scope
 from followup.db.models import Folder, MailAccount, Message, MessageLocation
-from inbox_sync.imap_connection import (
-    AuthenticationError,
-    ConnectionSettings,
-    ConnectTimeoutError,
-    HostNotFoundError,
-    InsecureConnectionError,
-    TLSError,
-    connect,
-)
+from inbox_sync.imap_connection import ConnectionSettings, connect
+from inbox_sync.imap_errors import AuthenticationError, ConnectTimeoutError, HostNotFoundError, InsecureConnectionError, TLSError
 from tests.integration.mailboxes import count, inbound, make_account, run_sync
 
 FOLLOWUP = [str(Path(sys.executable).with_name("followup"))]

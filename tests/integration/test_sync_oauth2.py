@@ -20,7 +20,7 @@ from followup.db.accounts import create_account
 from followup.db.session import session_scope
 from followup.db.models import MailAccount
 from followup.db.users import create_user
-from inbox_sync.imap_connection import AuthenticationError, TokenCommandError
+from inbox_sync.imap_errors import AuthenticationError, TokenCommandError
 from tests.integration.mailboxes import REP, inbound, run_sync
 from tests.services.dovecot import OAuth2Dovecot
 

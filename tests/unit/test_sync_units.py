@@ -9,19 +9,8 @@ from imapclient import exceptions as imap_exc
 from imapclient.response_types import BodyData
 
 from inbox_sync.folders import plan_folders
-from inbox_sync.imap_connection import (
-    AuthenticationError,
-    ConnectionSettings,
-    ConnectTimeoutError,
-    DroppedConnectionError,
-    HostNotFoundError,
-    TLSError,
-    TokenCommandError,
-    classify_error,
-    fetch_oauth2_token,
-    is_loopback,
-    uid_set,
-)
+from inbox_sync.imap_connection import ConnectionSettings, fetch_oauth2_token, is_loopback, uid_set
+from inbox_sync.imap_errors import AuthenticationError, ConnectTimeoutError, DroppedConnectionError, HostNotFoundError, TLSError, TokenCommandError, classify_error
 from inbox_sync.sync.account import AccountLock
 from inbox_sync.sync.reports import SyncAlreadyRunning
 from inbox_sync.sync.fetch import _strip_content_headers, first_text_part, prefetch
