@@ -174,8 +174,10 @@ def list_open_tasks(
     account_ids: list[int] | None = None,
     kind: TaskKind | str | None = None,
     assignee_id: int | None = None,
+    upcoming: bool = False,
 ) -> list[TaskRow]:
-    """Open tasks (and snoozed ones whose date has come), most urgent first: priority, then due date."""
+    """Open tasks (and snoozed ones whose date has come), most urgent first: priority, then due
+    date; with `upcoming`, those not started yet instead (`upcoming_task_clause`)."""
     assignee = User.__table__.alias("assignee")
     query = (
         select(FollowUpTask, Thread.subject, Contact.email, Contact.name, MailAccount.name, assignee.c.email)
@@ -183,7 +185,7 @@ def list_open_tasks(
         .outerjoin(Thread, Thread.id == FollowUpTask.thread_id)
         .outerjoin(Contact, Contact.id == FollowUpTask.contact_id)
         .outerjoin(assignee, assignee.c.id == FollowUpTask.assignee_id)
-        .where(open_task_clause(now))
+        .where(upcoming_task_clause(now) if upcoming else open_task_clause(now))
         .order_by(FollowUpTask.priority.desc(), FollowUpTask.due_at, FollowUpTask.id)
     )
     if account_ids is not None:
