@@ -30,7 +30,7 @@ PROMISE_PHRASES: dict[str, tuple[str, str]] = {
 }
 
 _OPENERS_AND_LEADS = tuple(
-    (re.compile(opener, re.IGNORECASE), re.compile(lead + r"\s+(?P<day>[^.!?\n,;]{3,30})", re.IGNORECASE))
+    (re.compile(opener, re.IGNORECASE), re.compile(r"(?=" + lead + r"\s+(?P<day>[^.!?\n,;]{3,30}))", re.IGNORECASE))
     for opener, lead in PROMISE_PHRASES.values()
 )
 
@@ -60,8 +60,8 @@ def find_promise(text: str, sent_at: datetime) -> Promise | None:
         for start in opener.finditer(text):
             sentence = re.split(r"[.!?\n]", text[start.end():start.end() + PROMISE_REACH], maxsplit=1)[0]
             offset = start.end()
-            # Every lead word in turn, overlapping: "le bon de commande avant le 10 décembre".
-            for match in (m for i in range(len(sentence)) if (m := lead.match(sentence, i))):
+            # Every lead word in turn (a lookahead, so they overlap): "le bon ... avant le 10 décembre".
+            for match in lead.finditer(sentence):
                 words = match.group("day").split()
                 for end in range(min(len(words), 4), 0, -1):
                     day = parse_day(" ".join(words[:end]), base)
