@@ -15,10 +15,31 @@ from datetime import datetime
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
-from followup.domain.vocabulary import OPEN_STATUSES, TaskKind, TaskStatus
+from followup.domain.vocabulary import OPEN_STATUSES, STARTS_WHEN_DUE, TaskKind, TaskStatus
 from followup.db.models import Contact, FollowUpTask, LabelFeedback, MailAccount, TaskEvent, Thread, User
 from followup.db.types import utcnow
 from followup.errors import FollowupError
+
+
+def started_clause(at):
+    """The task's follow-up may start by `at`: any kind but those that start when due
+    (`STARTS_WHEN_DUE`), or those once due. `at` is a value or a bind parameter."""
+    return or_(FollowUpTask.kind.not_in([str(k) for k in STARTS_WHEN_DUE]), FollowUpTask.due_at <= at)
+
+
+def open_task_clause(at):
+    """What every open count and list means: open, or snoozed and woken up, and started."""
+    return and_(
+        or_(FollowUpTask.status == TaskStatus.OPEN,
+            and_(FollowUpTask.status == TaskStatus.SNOOZED, FollowUpTask.snooze_until <= at)),
+        started_clause(at),
+    )
+
+
+def upcoming_task_clause(at):
+    """Open but not started yet ("from Thu 3 Dec"): listed as upcoming, out of the open count."""
+    return and_(FollowUpTask.status == TaskStatus.OPEN, FollowUpTask.kind.in_([str(k) for k in STARTS_WHEN_DUE]),
+                FollowUpTask.due_at > at)
 
 
 class TaskError(FollowupError, ValueError):
@@ -153,8 +174,10 @@ def list_open_tasks(
     account_ids: list[int] | None = None,
     kind: TaskKind | str | None = None,
     assignee_id: int | None = None,
+    upcoming: bool = False,
 ) -> list[TaskRow]:
-    """Open tasks (and snoozed ones whose date has come), most urgent first: priority, then due date."""
+    """Open tasks (and snoozed ones whose date has come), most urgent first: priority, then due
+    date; with `upcoming`, those not started yet instead (`upcoming_task_clause`)."""
     assignee = User.__table__.alias("assignee")
     query = (
         select(FollowUpTask, Thread.subject, Contact.email, Contact.name, MailAccount.name, assignee.c.email)
@@ -162,10 +185,7 @@ def list_open_tasks(
         .outerjoin(Thread, Thread.id == FollowUpTask.thread_id)
         .outerjoin(Contact, Contact.id == FollowUpTask.contact_id)
         .outerjoin(assignee, assignee.c.id == FollowUpTask.assignee_id)
-        .where(or_(
-            FollowUpTask.status == TaskStatus.OPEN,
-            and_(FollowUpTask.status == TaskStatus.SNOOZED, FollowUpTask.snooze_until <= now),
-        ))
+        .where(upcoming_task_clause(now) if upcoming else open_task_clause(now))
         .order_by(FollowUpTask.priority.desc(), FollowUpTask.due_at, FollowUpTask.id)
     )
     if account_ids is not None:

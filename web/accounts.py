@@ -24,12 +24,14 @@ from sqlmodel import select
 from followup.db.accounts import AccountError, create_account
 from followup.db.models import FollowUpTask, Message, Thread
 from followup.db.oauth_grants import grant_of
-from followup.domain.vocabulary import OPEN_STATUSES, Security, SyncStatus
+from followup.domain.vocabulary import Security, SyncStatus
+from followup.tasks import open_task_clause
 from followup.secrets import SecretDecryptionError, decrypt_secret, encrypt_secret
 from followup.db.users import UserError
 from web import CONTENT_SECURITY_POLICY
 from web.auth import signed_in_user
 from web.database import get_db, get_runtime
+from web.formatting import now
 from web.scoping import get_user_account_or_404, user_accounts
 
 log = logging.getLogger(__name__)
@@ -280,7 +282,7 @@ def show(account_id: int):
         "messages": db.exec(select(func.count()).select_from(Message).where(Message.account_id == account.id)).one(),
         "open_tasks": db.exec(
             select(func.count()).select_from(FollowUpTask)
-            .where(FollowUpTask.account_id == account.id, FollowUpTask.status.in_(OPEN_STATUSES))
+            .where(FollowUpTask.account_id == account.id, open_task_clause(now()))
         ).one(),
     }
     grant = grant_of(db, account.id)

@@ -150,7 +150,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 @bp.get("/tasks")
 def list_tasks():
     user = g.api_user
-    status = _choice("status", {"open", "snoozed", "closed", "all"}) or "open"
+    status = _choice("status", {"open", "upcoming", "snoozed", "closed", "all"}) or "open"
     filters = {
         "kind": _choice("kind", {k.value for k in TaskKind}),
         "label": _choice("label", {l.value for l in Label}),

@@ -13,7 +13,8 @@ from sqlalchemy import and_, exists, or_
 from sqlmodel import Session, select
 
 from followup.db.models import FollowUpTask, MailAccount, Message, Thread, User
-from followup.domain.vocabulary import Role, TaskKind, TaskStatus
+from followup.domain.vocabulary import Role, TaskKind
+from followup.tasks import open_task_clause
 
 
 def is_lead(user: User) -> bool:
@@ -51,11 +52,8 @@ def visible_task_clause(user: User):
 
 
 def open_clause(at):
-    """Open, or snoozed and woken up."""
-    return or_(
-        FollowUpTask.status == TaskStatus.OPEN,
-        and_(FollowUpTask.status == TaskStatus.SNOOZED, FollowUpTask.snooze_until <= at),
-    )
+    """Open, or snoozed and woken up, and started (see `followup.tasks.open_task_clause`)."""
+    return open_task_clause(at)
 
 
 def user_tasks(user: User):

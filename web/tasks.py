@@ -21,6 +21,7 @@ from followup.db.models import Contact, FollowUpTask, Message, Thread
 from followup.domain.due_groups import DUE_GROUP_TITLES, group_by_due
 from followup.domain.vocabulary import Label, TaskKind, TaskStatus
 from followup.db.types import UTCDateTime
+from followup.tasks import started_clause, upcoming_task_clause
 from followup.undo import UNDOABLE, step_before
 from web.auth import _safe_next, signed_in_user
 from web.database import get_db
@@ -36,7 +37,7 @@ from web.undo import flash_undo, undo_token
 bp = Blueprint("tasks", __name__)
 
 AGE_CHOICES = {"2": 2, "7": 7, "30": 30}
-VIEW_CHOICES = ("open", "snoozed", "closed")  # and "all" for the API
+VIEW_CHOICES = ("open", "upcoming", "snoozed", "closed")  # and "all" for the API
 CLOSED_STATUSES = (TaskStatus.DONE, TaskStatus.DISMISSED, TaskStatus.RESOLVED, TaskStatus.EXPIRED)
 
 
@@ -65,10 +66,11 @@ def open_parts(user_id, at) -> list:
     not_handed = or_(FollowUpTask.assignee_id.is_(None), FollowUpTask.assignee_id == user_id)
     base = select(FollowUpTask.id)
     return [
-        base.where(FollowUpTask.user_id == user_id, FollowUpTask.status == TaskStatus.OPEN, not_handed),
+        base.where(FollowUpTask.user_id == user_id, FollowUpTask.status == TaskStatus.OPEN, not_handed,
+                   started_clause(at)),
         base.where(FollowUpTask.assignee_id == user_id, FollowUpTask.user_id != user_id, open_clause(at)),
         base.where(FollowUpTask.user_id == user_id, FollowUpTask.status == TaskStatus.SNOOZED,
-                   FollowUpTask.snooze_until <= at, not_handed),
+                   FollowUpTask.snooze_until <= at, not_handed, started_clause(at)),
     ]
 
 
@@ -151,6 +153,8 @@ def _filters() -> dict:
 def _order(view: str):
     if view == "open":  # most urgent first
         return (FollowUpTask.priority.desc(), FollowUpTask.due_at, FollowUpTask.id)
+    if view == "upcoming":  # the soonest first
+        return (FollowUpTask.due_at, FollowUpTask.id)
     if view == "snoozed":
         return (FollowUpTask.snooze_until, FollowUpTask.id)
     if view == "closed":
@@ -172,6 +176,8 @@ def list_query(user, filters: dict, at, scope=None, *, limit: int | None = None,
     ids = select(FollowUpTask.id).where(mine_clause(user) if scope is None else scope)
     if view == "open":
         ids = ids.where(open_clause(at))
+    elif view == "upcoming":
+        ids = ids.where(upcoming_task_clause(at))
     elif view == "snoozed":
         ids = ids.where(FollowUpTask.status == TaskStatus.SNOOZED, FollowUpTask.snooze_until > at)
     elif view == "closed":

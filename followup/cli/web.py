@@ -114,13 +114,14 @@ def setup_demo(rt: Runtime, now: datetime, demo) -> tuple[str, str | None, int]:
     with session_scope(rt.engine) as session:
         from sqlalchemy import func
 
-        from followup.domain.vocabulary import OPEN_STATUSES
         from followup.db.models import FollowUpTask
+        from followup.tasks import open_task_clause, upcoming_task_clause
 
-        open_tasks = session.exec(
-            select(func.count()).select_from(FollowUpTask)
-            .where(FollowUpTask.account_id == account_id, FollowUpTask.status.in_(OPEN_STATUSES))
-        ).one()
+        def count(clause) -> int:
+            return session.exec(select(func.count()).select_from(FollowUpTask)
+                                .where(FollowUpTask.account_id == account_id, clause)).one()
+
+        open_tasks, upcoming_tasks = count(open_task_clause(now)), count(upcoming_task_clause(now))
     if not open_tasks:
         raise click.ClickException(
             f"the demo mailbox was imported but no follow-ups came out of it ({counts.classified} "
@@ -128,6 +129,6 @@ def setup_demo(rt: Runtime, now: datetime, demo) -> tuple[str, str | None, int]:
         )
     click.echo(
         f"demo mailbox: {summary.messages} messages in {summary.threads} threads "
-        f"({imported.stored} new), {counts.classified} classified, {open_tasks} follow-ups open"
+        f"({imported.stored} new), {counts.classified} classified, {open_tasks} follow-ups open, {upcoming_tasks} upcoming"
     )
     return email, (None if chosen else password), account_id

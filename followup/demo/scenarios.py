@@ -8,7 +8,7 @@ after a sale, dormant after 90 days without mail).
 
 from __future__ import annotations
 
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from followup.demo import phrases as P
 from followup.demo.builder import (
@@ -172,11 +172,17 @@ def sale(demo: Demo, days_ago: int | tuple[int, int], customer_thanks: bool = Fa
     if customer_thanks:
         convo.customer(min(business_days_after(confirmed, 2), clock.bday(1)),
                        demo.say(P.CUSTOMER_THANKS, facts))
+    # The check-in window opens two days after the rep's last mail (the confirmation, or the
+    # thank-you the classifier reads as part of the sale); a weekend moves it to Monday.
+    opens = convo.last.date + timedelta(days=2)
+    if opens.weekday() >= 5:
+        opens = datetime.combine(opens.date() + timedelta(days=7 - opens.weekday()), time(0), opens.tzinfo)
+    not_due_yet = opens > clock.now
     if record:
         if customer_thanks:
             task, note = None, f"sale {actual} days ago; the customer already wrote after it"
-        elif actual < 2:
-            task, note = "post_sale_checkin", f"sale {actual} day(s) ago: task due in {2 - actual} day(s)"
+        elif not_due_yet:
+            task, note = "upcoming", f"sale {actual} day(s) ago: check-in upcoming, its window opens {opens:%a}"
         elif actual <= 7:
             task, note = "post_sale_checkin", f"sale {actual} days ago: check-in due now"
         else:

@@ -43,7 +43,7 @@ Tuesday" is until Monday), or None."""
     phrase = _TRAILING.sub("", match.group("phrase")).strip()
     if not phrase:
         return None
-    day = _parse(phrase, sent_at.date())
+    day = parse_day(phrase, sent_at.date())
     if day is not None and match.group("back"):
         day -= timedelta(days=1)  # "back on Monday": away until the day before
     return day
@@ -53,7 +53,9 @@ _DAY_MONTH = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?(?=\s|$)")
 
 
 @lru_cache(maxsize=4096)
-def _parse(phrase: str, base: date) -> date | None:
+def parse_day(phrase: str, base: date) -> date | None:
+    """The day a short phrase names ("Friday", "12 May", "18.11.", "vendredi"), on or after
+    `base` (the mail's own date in its own zone), or None. The one home of date reading."""
     import dateparser  # loaded on the first notice with a date, not for every detection pass
 
     short = _DAY_MONTH.match(phrase)

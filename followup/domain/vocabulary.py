@@ -6,6 +6,7 @@ without importing the database; `followup.db.models` stores them as their string
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -69,3 +70,13 @@ class TaskStatus(StrEnum):
 
 
 OPEN_STATUSES = (TaskStatus.OPEN, TaskStatus.SNOOZED)
+
+STARTS_WHEN_DUE = frozenset({TaskKind.POST_SALE_CHECKIN})
+"""Kinds whose due moment is when the follow-up may start (the check-in window opens): until
+then such a task is upcoming, not open. A condition on `due_at` and `now` at query time
+rather than a status of its own, so no timer has to flip it and no count can lag behind."""
+
+
+def is_upcoming(kind: str, due_at: datetime, now: datetime) -> bool:
+    """Not due yet and of a kind that starts when due ("from Thu 3 Dec")."""
+    return kind in STARTS_WHEN_DUE and due_at > now

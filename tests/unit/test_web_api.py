@@ -130,3 +130,13 @@ def test_the_spec_is_served_without_a_token(client, spec):
     response = client.client.get("/api/v1/openapi.yaml")
     assert response.status_code == 200 and response.mimetype == "application/yaml"
     assert yaml.safe_load(response.get_data(as_text=True)) == spec
+
+
+def test_a_checkin_not_due_yet_is_upcoming_not_open(api, spec, web_rt, rep):
+    thread, _ = add_thread(web_rt, rep["account"], "Order 77")
+    add_task(web_rt, rep["account"], thread, kind=TaskKind.POST_SALE_CHECKIN, due=NOW + timedelta(days=2),
+             nudge="Ask how it went (from Thu 12 Mar)")
+    body = check(spec, api("GET", "/api/v1/tasks"), "/tasks", "get")
+    assert [t["kind"] for t in body["tasks"]] == ["awaiting_reply"]
+    body = check(spec, api("GET", "/api/v1/tasks?status=upcoming"), "/tasks", "get")
+    assert [t["nudge"] for t in body["tasks"]] == ["Ask how it went (from Thu 12 Mar)"]

@@ -268,3 +268,27 @@ def test_counts_are_recounted_after_the_users_own_change_and_kept_briefly_otherw
     page = client.get("/").get_data(as_text=True)
     assert "Yet another" in page
     assert '<span class="count" data-kind="all">3</span>' in page, re.findall(r"data-kind=\"all\">\d+", page)
+
+
+def test_a_checkin_whose_window_opens_later_is_upcoming_on_every_page(client, web_rt, rep):
+    from followup.tasks import list_open_tasks
+
+    account = rep["account"]
+    thread, _ = add_thread(web_rt, account, "Order 77")
+    add_task(web_rt, account, thread, kind=TaskKind.POST_SALE_CHECKIN, due=NOW + timedelta(days=2),
+             nudge="Sale closed Tue 10 Mar — ask Bea how it went (from Thu 12 Mar)")
+    client.login("rep@example.com")
+    page = client.get("/").get_data(as_text=True)
+    assert "ask Bea how it went" not in page
+    assert '<span class="count" data-kind="all">1</span>' in page  # the awaiting reply only
+    assert '<span class="count" data-kind="post_sale_checkin">' not in page or \
+        '<span class="count" data-kind="post_sale_checkin">0</span>' in page
+    upcoming = client.get("/?view=upcoming").get_data(as_text=True)
+    assert "ask Bea how it went" in upcoming and "No reply in 5 days" not in upcoming
+    account_page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert "1 open follow-ups" in account_page
+    with db(web_rt) as session:  # the digest and `followup tasks` list the same
+        assert [t.kind for t in list_open_tasks(session, now=NOW)] == [TaskKind.AWAITING_REPLY]
+        # Once the window opens it is open like any other.
+        later = [t.kind for t in list_open_tasks(session, now=NOW + timedelta(days=2))]
+        assert sorted(later) == sorted([TaskKind.AWAITING_REPLY, TaskKind.POST_SALE_CHECKIN])
