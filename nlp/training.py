@@ -16,7 +16,8 @@ lexeme a lemma-like norm, :func:`nlp.tokenizer.crude_norm`):
    (``merged=False`` still builds that, for comparison);
 2. ``evidence`` — the rule component ``followup_evidence_v1`` (no training).
 
-The training rows (:func:`corpus_rows`) are the team corpus's ``train.jsonl`` and the real
+The training rows (:func:`corpus_rows`) are the team corpus's ``train.jsonl``, its
+multilingual ``train_multilingual.jsonl`` (:mod:`nlp.corpus.multilingual`) and the real
 labelled sources in ``corpus/real/`` as :mod:`nlp.corpus.sources` maps them.
 
 Training is seeded (``fix_random_seed`` plus a seeded shuffle), so the same corpus, extra
@@ -163,11 +164,15 @@ def _examples(nlp: Language, rows: Iterable[dict], merged: bool) -> tuple[list[E
 
 
 def corpus_rows(corpus_dir: Path, source_weights: dict[str, int] | None = None) -> list[dict]:
-    """The training rows of a corpus folder: its ``train.jsonl`` and, when it has a ``real/``
+    """The training rows of a corpus folder: its ``train.jsonl`` (and ``train_multilingual.jsonl``
+    when present) and, when it has a ``real/``
     folder, the real sources' rows, each repeated its weight's times; rows with no text and no
     subject are dropped (an empty document trains nothing)."""
     weights = SOURCE_WEIGHTS if source_weights is None else source_weights
     rows = read_jsonl(corpus_dir / "train.jsonl")
+    multilingual = corpus_dir / "train_multilingual.jsonl"  # de/fr/es/it/nl/pt, nlp.corpus.multilingual
+    if multilingual.exists():
+        rows += read_jsonl(multilingual)
     for source, source_rows in real_rows(corpus_dir / "real").items():
         rows += [row for row in source_rows for _ in range(weights.get(source, 1))]
     return [row for row in rows if row["text"].strip() or str(row.get("subject") or "").strip()]
