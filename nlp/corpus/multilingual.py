@@ -10,8 +10,7 @@ another between the splits and no dev sentence is ever trained on. Greetings, cl
 filler are label-neutral and shared by both splits.
 
 Each line is ``{"text", "label"?, "needs_reply", "language"}``, the format ``followup nlp
-evaluate`` reads; ``language`` gives the ``per_language`` figures. Lines without a label are
-single sentences that train the needs-reply output only.
+evaluate`` reads; ``language`` gives the ``per_language`` figures.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ LABELS = ("inquiry", "sale", "complaint", "other")
 REGISTERS = ("formal", "casual")
 DEV_EVERY = 5
 """About one fragment in DEV_EVERY (by a hash of its id) is kept for the dev split."""
-TRAIN_DOCS_PER_LANGUAGE = 800
+TRAIN_DOCS_PER_LANGUAGE = 1200
 DEV_DOCS_PER_LANGUAGE = 160
 TRAIN_PATH = HERE / "train_multilingual.jsonl"
 DEV_PATH = HERE / "dev_multilingual.jsonl"
@@ -83,17 +82,13 @@ def compose(label: str, pools: dict[str, list[dict]], rng: random.Random) -> dic
 
 
 def build(split: str, docs_per_language: int, seed: int) -> list[dict]:
-    """The split's messages for every language (and, for train, each fragment as a sentence row)."""
+    """The split's messages for every language."""
     rng = random.Random(seed)
     rows = []
     for lang in LANGUAGES:
         pools = _pools(lang, split)
         for i in range(docs_per_language):
             rows.append(compose(LABELS[i % len(LABELS)], pools, rng) | {"language": lang})
-        if split == "train":
-            rows += [{"text": row["text"], "needs_reply": row["needs_reply"], "language": lang}
-                     for name, items in sorted(pools.items()) if name.split("_")[0] in {x.upper() for x in LABELS}
-                     for row in items]
     return rows
 
 
