@@ -204,7 +204,11 @@ def compose_draft(
     replied = _replied_message(messages)
     trigger = next((m for m in messages if m.id == task.trigger_message_id), None) or replied
     theirs = [m for m in messages if m.direction == Direction.INBOUND and not (m.is_bounce or m.is_auto_reply)]
-    code = language or detect_language([m.body_text for m in theirs or messages], languages)
+    # The language stored at ingestion (Message.language) of their latest mail; mail stored
+    # before it existed (language None) is detected again here.
+    stored = next((m.language for m in reversed(theirs or messages) if m.language), None)
+    code = language or (stored if stored in languages else None) or detect_language(
+        [m.body_text for m in theirs or messages], languages)
     texts = languages.get(code) or languages[DEFAULT_LANGUAGE]
 
     to, cc = _recipients(replied, own)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import Message as EmailMessage
 
+from followup.domain.language import message_language
 from inbox_sync.body import Attachment, Body, extract_body
 from inbox_sync.headers import FUTURE_SLACK, MAX_ID_LENGTH, HeaderReader, split_header_block
 from inbox_sync.kinds import Kinds, classify_kinds
@@ -68,6 +69,7 @@ class ParsedMessage:
     size: int
     warnings: tuple[str, ...] = field(default=())
     organization: str = ""  # the Organization header: the sender's company, in their words
+    language: str | None = None  # ISO 639-1 of subject + own text (followup.domain.language); None: unknown
 
     @property
     def to_addrs(self) -> list[str]:
@@ -168,6 +170,7 @@ def _parse(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
         text=safe_text(text),
         own_text=safe_text(own_text),
         quoted_text=safe_text(quoted_text),
+        language=message_language(subject, own_text or text),
         snippet=safe_text(_snippet(own_text or text)),
         html_only=body.html_only,
         attachments=tuple(Attachment(safe_text(a.name), safe_text(a.content_type), a.size)

@@ -275,6 +275,7 @@ class _Batch:
             "body_text": p.own_text,
             "quoted_text": p.quoted_text,
             "snippet": p.snippet,
+            "language": p.language,
             "attachments": [a.to_dict() for a in p.attachments],
             "is_auto_reply": kinds.is_auto_reply,
             "is_bulk": kinds.is_bulk,

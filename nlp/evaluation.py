@@ -38,12 +38,27 @@ def evaluate(classifier: SupportsClassifyMany, rows: list[dict]) -> dict:
     row has ``needs_reply``. The confusion matrix is ``matrix[gold][predicted]`` in
     ``labels`` order. ``per_source`` (``None`` when no row has a ``source``) maps each source,
     ``"all"`` and ``"without customer-service-utterance"`` to their ``n``, ``macro_f1`` and
-    ``needs_reply_f1``.
+    ``needs_reply_f1``; ``per_language`` the same for each row ``language``.
     """
     predictions = list(classifier.classify_many((row.get("subject"), row["text"]) for row in rows))
     result = score(rows, predictions)
     result["per_source"] = per_source(rows, predictions)
+    result["per_language"] = per_language(rows, predictions)
     return result
+
+
+def per_language(rows: list[dict], predictions: list[Classification]) -> dict | None:
+    """The headline figures of :func:`score` for each row ``language`` (ISO 639-1, as the
+    team's multilingual dev split names it); ``None`` when no row has a ``language``."""
+    languages = sorted({row["language"] for row in rows if isinstance(row.get("language"), str)})
+    if not languages:
+        return None
+    figures = {}
+    for language in languages:
+        pairs = [(row, pred) for row, pred in zip(rows, predictions) if row.get("language") == language]
+        scores = score([row for row, _ in pairs], [pred for _, pred in pairs])
+        figures[language] = {key: scores[key] for key in ("n", "macro_f1", "needs_reply_f1")}
+    return figures
 
 
 def per_source(rows: list[dict], predictions: list[Classification]) -> dict | None:
@@ -63,7 +78,7 @@ def per_source(rows: list[dict], predictions: list[Classification]) -> dict | No
 
 
 def score(rows: list[dict], predictions: list[Classification]) -> dict:
-    """The figures of :func:`evaluate` (but ``per_source``) for rows and their predictions."""
+    """The figures of :func:`evaluate` (but ``per_source`` and ``per_language``) for rows and their predictions."""
     labelled = [(row["label"], pred.label) for row, pred in zip(rows, predictions) if row.get("label") in LABELS]
     replies = [(bool(row["needs_reply"]), pred.needs_reply) for row, pred in zip(rows, predictions)
                if isinstance(row.get("needs_reply"), bool)]
@@ -134,6 +149,10 @@ def format_report(result: dict, baseline: dict | None = None) -> str:
         if result.get("per_source"):
             lines += ["", f"{'source':<42} {'n':>5} {'macro-F1':>8} {'reply F1':>8}"]
             for name, m in result["per_source"].items():
+                lines.append(f"{name:<42} {m['n']:>5} {_fmt(m['macro_f1']):>8} {_fmt(m['needs_reply_f1']):>8}")
+        if result.get("per_language"):
+            lines += ["", f"{'language':<42} {'n':>5} {'macro-F1':>8} {'reply F1':>8}"]
+            for name, m in result["per_language"].items():
                 lines.append(f"{name:<42} {m['n']:>5} {_fmt(m['macro_f1']):>8} {_fmt(m['needs_reply_f1']):>8}")
         lines += ["", "confusion (rows: gold, columns: predicted)",
                   f"{'':<10} " + " ".join(f"{label:>9}" for label in LABELS)]

@@ -24,7 +24,9 @@ in code, so the component saves no state of its own.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Iterable
 
 from spacy.language import Language
@@ -107,6 +109,30 @@ UNIT_SET = {"unit", "units", "pieces", "pcs", "boxes", "pallets", "cases", "cart
             "tons", "tonnes", "kg", "lbs", "meters", "metres", "feet", "items", "lines", "mw", "mwh",
             "mmbtu", "dekatherms", "barrels", "gallons", "liters", "litres", "bottles", "packs",
             "rolls", "sheets", "copies", "people", "persons", "sessions"}
+CUES_DIR = Path(__file__).resolve().parent / "cues"
+"""One table per language beside English (``de.json``, ``fr.json``, …): cue phrases by kind
+(``request``, ``price``, ``complaint``, ``urgency``) and the words that name an order or an
+invoice before its number (``order_words``, ``invoice_words``). Data, so a language is added
+by adding a file; the English cues stay above in code."""
+
+
+def _language_cues() -> dict[str, list[str]]:
+    """Every language table's entries, merged by key (one lower-cased phrase per entry)."""
+    merged: dict[str, list[str]] = {}
+    for path in sorted(CUES_DIR.glob("*.json")):
+        for key, phrases in json.loads(path.read_text(encoding="utf-8")).items():
+            merged.setdefault(key, []).extend(phrase.lower() for phrase in phrases)
+    return merged
+
+
+# The tables are small constants read once with the module, like the lists above.
+_CUES = _language_cues()
+REQUEST_PHRASES = REQUEST_PHRASES + _CUES.get("request", [])
+PRICE_PHRASES = PRICE_PHRASES + _CUES.get("price", [])
+COMPLAINT_PHRASES = COMPLAINT_PHRASES + _CUES.get("complaint", [])
+URGENCY_PHRASES = URGENCY_PHRASES + _CUES.get("urgency", [])
+INVOICE_WORDS = INVOICE_WORDS | {w for w in _CUES.get("invoice_words", []) if " " not in w}
+ID_WORDS = ID_WORDS | INVOICE_WORDS | {w for w in _CUES.get("order_words", []) if " " not in w}
 NUMBER = re.compile(r"\d[\w,./-]*")
 WORD = re.compile(r"[^\s,;()]+")
 

@@ -16,7 +16,8 @@ lexeme a lemma-like norm, :func:`nlp.tokenizer.crude_norm`):
    (``merged=False`` still builds that, for comparison);
 2. ``evidence`` — the rule component ``followup_evidence_v1`` (no training).
 
-The training rows (:func:`corpus_rows`) are the team corpus's ``train.jsonl`` and the real
+The training rows (:func:`corpus_rows`) are the team corpus's ``train.jsonl``, its
+multilingual ``train_multilingual.jsonl`` (:mod:`nlp.corpus.multilingual`) and the real
 labelled sources in ``corpus/real/`` as :mod:`nlp.corpus.sources` maps them.
 
 Training is seeded (``fix_random_seed`` plus a seeded shuffle), so the same corpus, extra
@@ -71,6 +72,11 @@ VECTORS_SCALE = 4.0
 """The length of the mean word vector beside the n-grams' (:data:`L2_SCALE`). On dev_nlp (all /
 without the customer-service utterances / tweets), seed 0: no vectors 0.813 / 0.725 / 0.632,
 scale 0.25 0.821 / 0.731 / 0.642, 1 0.815 / 0.693 / 0.598, 4 0.834 / 0.715 / 0.641."""
+TRAIN_MULTILINGUAL = False
+"""Whether training reads ``train_multilingual.jsonl``. Off until it costs English nothing:
+with it (seed 0, 2026-12-02) the multilingual dev split went from macro-F1 0.25 to 0.79
+(de 0.73, es 0.76, fr 0.85, it 0.84, nl 0.77, pt 0.80; bar 0.85), but dev_nlp from 0.834 to
+0.825, without the utterances 0.715 → 0.696, tweets 0.641 → 0.619, needs-reply 0.919 → 0.911."""
 FEEDBACK_WEIGHT = 3
 """How many times each user correction is repeated in training: one correction outweighs a
 generic example, since it is about the team's own mail."""
@@ -163,11 +169,15 @@ def _examples(nlp: Language, rows: Iterable[dict], merged: bool) -> tuple[list[E
 
 
 def corpus_rows(corpus_dir: Path, source_weights: dict[str, int] | None = None) -> list[dict]:
-    """The training rows of a corpus folder: its ``train.jsonl`` and, when it has a ``real/``
+    """The training rows of a corpus folder: its ``train.jsonl`` (and ``train_multilingual.jsonl``
+    when present and :data:`TRAIN_MULTILINGUAL`) and, when it has a ``real/``
     folder, the real sources' rows, each repeated its weight's times; rows with no text and no
     subject are dropped (an empty document trains nothing)."""
     weights = SOURCE_WEIGHTS if source_weights is None else source_weights
     rows = read_jsonl(corpus_dir / "train.jsonl")
+    multilingual = corpus_dir / "train_multilingual.jsonl"  # de/fr/es/it/nl/pt, nlp.corpus.multilingual
+    if TRAIN_MULTILINGUAL and multilingual.exists():
+        rows += read_jsonl(multilingual)
     for source, source_rows in real_rows(corpus_dir / "real").items():
         rows += [row for row in source_rows for _ in range(weights.get(source, 1))]
     return [row for row in rows if row["text"].strip() or str(row.get("subject") or "").strip()]

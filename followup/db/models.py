@@ -168,6 +168,7 @@ class Message(SQLModel, table=True):
     body_text: str = Field(default="", sa_column=Column(Text, nullable=False))  # own new text
     quoted_text: str = Field(default="", sa_column=Column(Text, nullable=False))  # quotes, signature
     snippet: str = Field(default="", max_length=300)
+    language: str | None = Field(default=None, max_length=10)  # ISO 639-1 found at ingestion; None: unknown
     attachments: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     is_auto_reply: bool = False
     is_bulk: bool = False

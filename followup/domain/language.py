@@ -37,3 +37,21 @@ def detect_language(texts: Iterable[str], languages: Iterable[str]) -> str:
         return DEFAULT_LANGUAGE
     language, probability = _identifier(choices).classify(text)
     return language if probability >= MIN_CONFIDENCE else DEFAULT_LANGUAGE
+
+
+MESSAGE_LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pt")
+"""The languages the classifier is trained on (issue #20): a message's language is one of these."""
+
+MESSAGE_CHARS = 1000
+"""Characters of a message looked at at ingestion: the subject and the start of the own text,
+where the classifier reads too; bounded so long mail costs no more than short."""
+
+
+def message_language(subject: str, own_text: str) -> str | None:
+    """The language of one message among `MESSAGE_LANGUAGES`; None when there is no text
+    or it is too short or mixed to tell (stored as unknown rather than guessed English)."""
+    text = "\n".join(t for t in (subject, own_text) if t and t.strip())[:MESSAGE_CHARS]
+    if not text.strip():
+        return None
+    language, probability = _identifier(MESSAGE_LANGUAGES).classify(text)
+    return language if probability >= MIN_CONFIDENCE else None

@@ -202,3 +202,15 @@ def test_merging_threads_keeps_their_tasks(db_engine, account_id):
         assert len(threads) == 1 and threads[0].message_count == 3
         session.refresh(b.message)
         assert b.message.thread_id == a.message.thread_id
+
+
+def test_each_message_is_stored_with_its_language(db_engine, account_id):
+    raws = [mail("de@x", subject="Reklamation", body="Leider ist die Lieferung beschädigt angekommen, "
+                 "bitte erstatten Sie mir den vollen Kaufpreis."),
+            mail("en@x", subject="Quote", body="Could you send us a quote for 500 units by Friday?"),
+            mail("empty@x", subject="", body="")]
+    with session_scope(db_engine) as session:
+        store_messages(session, _account(session, account_id), [StoreItem(raw=r) for r in raws])
+    with session_scope(db_engine) as session:
+        stored = {m.message_id_header: m.language for m in session.exec(select(Message))}
+    assert stored == {"de@x": "de", "en@x": "en", "empty@x": None}

@@ -123,3 +123,15 @@ def test_the_organization_header_is_kept_for_the_company():
            b"Organization: Ember Bakery Ltd\r\nMessage-ID: <org-1@emberbakery.co.uk>\r\n\r\nHello\r\n")
     assert parse_message(raw).organization == "Ember Bakery Ltd"
     assert parse_message(raw.replace(b"Organization: Ember Bakery Ltd\r\n", b"")).organization == ""
+
+
+def test_the_language_of_subject_and_own_text():
+    headers = ("From: a@x.example", "Date: Mon, 2 Mar 2026 09:00:00 +0000")
+    spanish = parse_message(msg(*headers, "Subject: Presupuesto",
+                                body="¿Podrían enviarnos un presupuesto para 300 cajas? Atentamente, Ana"))
+    assert spanish.language == "es"
+    quoted = parse_message(msg(*headers, "Subject: Re: order",
+                               body="Thanks, that works for us.\r\n\r\n> Merci pour votre commande, "
+                                    "la marchandise sera exp\u00e9di\u00e9e demain."))
+    assert quoted.language == "en"  # the reader's own words, not the quote
+    assert parse_message(msg(*headers, "Subject: ", body="")).language is None

@@ -43,7 +43,7 @@ def test_corpus_has_no_near_copies_of_shared_eval():
     index = EvalIndex([text for name in EVAL_FILES for text in read_texts(EVAL_DIR / name)])
     seen: set[str] = set()
     copies = []
-    for split in ("train.jsonl", "dev.jsonl"):
+    for split in ("train.jsonl", "dev.jsonl", "train_multilingual.jsonl", "dev_multilingual.jsonl"):
         for text in read_texts(CORPUS / split):
             for sentence in corpus_sentences(text):
                 if sentence in seen:

@@ -206,3 +206,18 @@ def test_a_contacts_task_answers_the_latest_thread_with_them_and_names_the_sale(
     assert draft.subject == "Re: Spare parts" and draft.in_reply_to == f"m{latest.id}-0@test"
     assert draft.to == ("Nina Nagel <nina@shop.example>",)
     assert "a year since your order “Spare parts” (10 March 2025)" in draft.text
+
+
+def test_the_draft_is_in_the_language_stored_with_the_mail(client, web_rt):
+    """Message.language, found at ingestion, decides; the text is not detected a second time
+    (this short English-looking text was stored as German: the German draft shows it)."""
+    user = add_user(web_rt, "rep@example.com", name="Rita Rep")
+    account = add_account(web_rt, user)
+    thread, messages = add_thread(web_rt, account, subject="Stahlwinkel", messages=[
+        {"direction": "inbound", "from_addr": "dana@kunde.example", "from_name": "Dana Wolf",
+         "to_addrs": [user.email], "label": "inquiry", "needs_reply": True, "language": "de",
+         "body_text": "Could you send me a quote please?"}])
+    task = add_task(web_rt, account, thread, messages[0], kind=TaskKind.NEEDS_REPLY)
+    client.login("rep@example.com")
+    page = client.get(f"/tasks/{task.id}/draft").get_data(as_text=True)
+    assert "Hallo Dana," in page

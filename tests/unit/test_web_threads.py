@@ -152,3 +152,14 @@ def test_an_evidence_phrase_inside_a_longer_one_is_counted_once():
     # Without offsets, a phrase contained in a longer one of the same place still counts once.
     assert [e["text"] for e in distinct_evidence([{"kind": "request", "text": "please"},
                                                   {"kind": "request", "text": "Please advise"}])] == ["Please advise"]
+
+
+def test_mail_not_in_english_shows_its_language(client, web_rt, rep):
+    thread, _ = add_thread(web_rt, rep["account"], "Reklamation", messages=[
+        {"body_text": "Die Lieferung ist beschädigt angekommen.", "language": "de", "sent_at": NOW - timedelta(hours=3)},
+        {"body_text": "Sorry to hear that, we will send a new one.", "language": "en",
+         "sent_at": NOW - timedelta(hours=2)}])
+    client.login("rep@example.com")
+    page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert page.count('class="badge language"') == 1
+    assert '<span class="badge language" title="written in de">DE</span>' in page
