@@ -16,12 +16,11 @@ evaluate`` reads; ``language`` gives the ``per_language`` figures.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from pathlib import Path
 
 from nlp.corpus.fragment_files import read_fragments
-from nlp.corpus.generate import add_typos
+from nlp.corpus.generate import add_typos, write
 
 HERE = Path(__file__).resolve().parent
 LANGUAGES = ("de", "fr", "es", "it", "nl", "pt")
@@ -90,12 +89,6 @@ def build(split: str, docs_per_language: int, seed: int) -> list[dict]:
         for i in range(docs_per_language):
             rows.append(compose(LABELS[i % len(LABELS)], pools, rng) | {"language": lang})
     return rows
-
-
-def write(path: Path, rows: list[dict]) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def main() -> None:
