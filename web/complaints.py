@@ -20,7 +20,8 @@ from web.auth import signed_in_user
 from web.database import get_db
 from web.formatting import now
 from web.ids import whole_number
-from web.scoping import get_user_task_or_404, is_lead, open_clause, team_complaints, teammates
+from followup.tasks import open_task_clause
+from web.scoping import get_user_task_or_404, is_lead, team_complaints, teammates
 from web.task_actions import TaskActionError, assign
 from web.undo import flash_undo
 
@@ -43,7 +44,7 @@ def board():
         .outerjoin(Thread, Thread.id == FollowUpTask.thread_id)
         .outerjoin(Contact, Contact.id == FollowUpTask.contact_id)
         .where(
-            open_clause(at)
+            open_task_clause(at)
             | (FollowUpTask.status.in_(ANSWERED_STATUSES) & (FollowUpTask.closed_at >= at - ANSWERED_WINDOW))
         )
         .order_by(FollowUpTask.priority.desc(), FollowUpTask.due_at, FollowUpTask.id)

@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 
 from followup.db.models import FollowUpTask, MailAccount, Message, Thread, User
 from followup.domain.vocabulary import Role, TaskKind
-from followup.tasks import open_task_clause
 
 
 def is_lead(user: User) -> bool:
@@ -50,10 +49,6 @@ def visible_task_clause(user: User):
         )
     return or_(*clauses)
 
-
-def open_clause(at):
-    """Open, or snoozed and woken up, and started (see `followup.tasks.open_task_clause`)."""
-    return open_task_clause(at)
 
 
 def user_tasks(user: User):

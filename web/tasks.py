@@ -21,7 +21,7 @@ from followup.db.models import Contact, FollowUpTask, Message, Thread
 from followup.domain.due_groups import DUE_GROUP_TITLES, group_by_due
 from followup.domain.vocabulary import Label, TaskKind, TaskStatus
 from followup.db.types import UTCDateTime
-from followup.tasks import started_clause, upcoming_task_clause
+from followup.tasks import started_clause, upcoming_task_clause, open_task_clause
 from followup.undo import UNDOABLE, step_before
 from web.auth import _safe_next, signed_in_user
 from web.database import get_db
@@ -29,7 +29,7 @@ from web.formatting import local_time, now, snooze_until
 from web.ids import MAX_PAGE, whole_number
 from web import view_cache
 from web.view_cache import render_rows
-from web.scoping import get_user_task_or_404, mine_clause, open_clause, user_accounts
+from web.scoping import get_user_task_or_404, mine_clause, user_accounts
 from web.task_actions import TaskActionError, apply_action
 from web.snooze import request_languages, user_calendar
 from web.undo import flash_undo, undo_token
@@ -58,7 +58,7 @@ def _count_open() -> dict[str, int]:
 
 
 def open_parts(user_id, at) -> list:
-    """The user's open list (`mine_clause` and `open_clause`) as three disjoint queries on
+    """The user's open list (`mine_clause` and `open_task_clause`) as three disjoint queries on
     the task table, each answerable from an index: their own open tasks not handed to
     someone else (ix_task_owner_list / ix_task_owner_kind), those handed to them from
     another mailbox (ix_task_assignee_status), and their snoozed tasks whose date has come.
@@ -68,7 +68,7 @@ def open_parts(user_id, at) -> list:
     return [
         base.where(FollowUpTask.user_id == user_id, FollowUpTask.status == TaskStatus.OPEN, not_handed,
                    started_clause(at)),
-        base.where(FollowUpTask.assignee_id == user_id, FollowUpTask.user_id != user_id, open_clause(at)),
+        base.where(FollowUpTask.assignee_id == user_id, FollowUpTask.user_id != user_id, open_task_clause(at)),
         base.where(FollowUpTask.user_id == user_id, FollowUpTask.status == TaskStatus.SNOOZED,
                    FollowUpTask.snooze_until <= at, not_handed, started_clause(at)),
     ]
@@ -175,7 +175,7 @@ def list_query(user, filters: dict, at, scope=None, *, limit: int | None = None,
     sent_at = _sent_at()
     ids = select(FollowUpTask.id).where(mine_clause(user) if scope is None else scope)
     if view == "open":
-        ids = ids.where(open_clause(at))
+        ids = ids.where(open_task_clause(at))
     elif view == "upcoming":
         ids = ids.where(upcoming_task_clause(at))
     elif view == "snoozed":
