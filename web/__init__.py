@@ -62,8 +62,8 @@ def create_app(runtime: Runtime | None = None, test_config: dict | None = None) 
     if isinstance(app.config["FOLLOWUP_NOW"], str):
         app.config["FOLLOWUP_NOW"] = datetime.fromisoformat(app.config["FOLLOWUP_NOW"])
 
-    from web import (accounts, api, auth, complaints, database, draft_settings, drafts, formatting, ids, oauth, settings,
-                     snooze, tasks, threads, undo, view_cache)
+    from web import (accounts, api, auth, complaints, database, draft_settings, drafts, formatting, ids, insights, oauth,
+                     settings, snooze, tasks, threads, undo, view_cache)
 
     ids.init_app(app)  # before the blueprints: their routes use the `id` converter
     database.init_app(app)
@@ -71,7 +71,8 @@ def create_app(runtime: Runtime | None = None, test_config: dict | None = None) 
     auth.init_app(app)
     formatting.init_app(app)
     view_cache.init_app(app)
-    for module in (auth, snooze, tasks, drafts, undo, threads, complaints, accounts, oauth, settings, draft_settings):
+    for module in (auth, snooze, tasks, drafts, undo, threads, complaints, insights, accounts, oauth, settings,
+                   draft_settings):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)

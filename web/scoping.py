@@ -77,6 +77,17 @@ def teammates(session: Session, user: User) -> list[User]:
     )
 
 
+def counted_mailboxes(session: Session, user: User) -> list[MailAccount]:
+    """Whose mailboxes the lead's page counts: a lead's the active teammates' (theirs too),
+    anyone else's their own."""
+    if is_lead(user):
+        owners = select(User.id).where(User.team_id == user.team_id, User.is_active)
+        query = select(MailAccount).where(MailAccount.user_id.in_(owners))
+    else:
+        query = select(MailAccount).where(MailAccount.user_id == user.id)
+    return list(session.exec(query.order_by(MailAccount.id)))
+
+
 def get_user_account_or_404(session: Session, user: User, account_id: int) -> MailAccount:
     account = session.get(MailAccount, account_id)
     if account is None or account.user_id != user.id:
