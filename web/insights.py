@@ -8,6 +8,8 @@ with a CSP that allows its inline style and nothing else (and pygal's script lef
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
 import pygal
@@ -78,6 +80,11 @@ def index():
     )
 
 
+# The page's sans-serif on white (pygal's default is a monospace font on grey).
+CHART_STYLE = DefaultStyle(font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+                           background="white", plot_background="white", title_font_size=18)
+
+
 def _without_scripts(root):
     """pygal writes its config as a <script> even with js=[]: an <img> runs none, and none is sent."""
     for parent in list(root.iter()):
@@ -88,10 +95,17 @@ def _without_scripts(root):
 
 
 def _chart(kind, title: str, **config):
-    chart = kind(title=title, js=[], style=DefaultStyle, width=720, height=400, legend_at_bottom=True,
+    chart = kind(title=title, js=[], style=CHART_STYLE, width=720, height=400, legend_at_bottom=True,
                  truncate_legend=-1, truncate_label=-1, no_data_text="Nothing yet", **config)
     chart.add_xml_filter(_without_scripts)
     return chart
+
+
+def _count_labels(chart, totals) -> None:
+    """Whole numbers on the axis of a chart of counts (pygal would step 0.2 up to 3)."""
+    top = max(totals, default=0)
+    step = max(1, math.ceil(top / 8))
+    chart.y_labels = list(range(0, top + step + 1, step))
 
 
 def _open_chart(insights: Insights, weeks: list[str]):
@@ -99,6 +113,7 @@ def _open_chart(insights: Insights, weeks: list[str]):
     chart.x_labels = [row.rep for row in insights.open_rows]
     for i, kind in enumerate(insights.kinds):
         chart.add(kind_title(kind), [row.counts[i] for row in insights.open_rows])
+    _count_labels(chart, [row.total for row in insights.open_rows])
     return chart
 
 
@@ -115,6 +130,7 @@ def _deadlines_chart(insights: Insights, weeks: list[str]):
     chart.x_labels = weeks
     for outcome, title in DEADLINE_SERIES:
         chart.add(title, insights.deadlines[outcome])
+    _count_labels(chart, [sum(week) for week in zip(*insights.deadlines.values())])
     return chart
 
 
@@ -122,6 +138,7 @@ def _nudges_chart(insights: Insights, weeks: list[str]):
     chart = _chart(pygal.Bar, CHART_TITLES["nudges"], show_legend=False)
     chart.x_labels = nudge_bucket_titles()
     chart.add("Answered", insights.answered_after)
+    _count_labels(chart, insights.answered_after)
     return chart
 
 
