@@ -88,3 +88,9 @@ def test_the_leads_page_draws_four_charts_with_the_databases_numbers(demo_site, 
     assert sum(expected.answered_after) > 0
     browser.set_window_size(1366, 1500)  # the first charts and their tables in one picture
     browser.save_screenshot(str(SCREENSHOTS / "team-insights.png"))
+
+    # At phone width the charts shrink and the tables scroll inside themselves, not the page.
+    browser.set_window_size(390, 844)
+    wait_until(browser, lambda b: b.execute_script("return window.innerWidth") <= 400)
+    width, inner = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"the page scrolls sideways at phone width ({width}px)"
