@@ -81,8 +81,10 @@ def index():
 
 
 # The page's sans-serif on white (pygal's default is a monospace font on grey).
-CHART_STYLE = DefaultStyle(font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-                           background="white", plot_background="white", title_font_size=18)
+CHART_FONTS = dict(font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", background="white",
+                   plot_background="white", title_font_size=18)
+CHART_STYLE = DefaultStyle(**CHART_FONTS)
+DEADLINE_STYLE = DefaultStyle(colors=("#2e7d32", "#c62828", "#9e9e9e"), **CHART_FONTS)  # met, missed, pending
 
 
 def _without_scripts(root):
@@ -94,8 +96,8 @@ def _without_scripts(root):
     return root
 
 
-def _chart(kind, title: str, **config):
-    chart = kind(title=title, js=[], style=CHART_STYLE, width=720, height=400, legend_at_bottom=True,
+def _chart(kind, title: str, style=CHART_STYLE, **config):
+    chart = kind(title=title, js=[], style=style, width=720, height=400, legend_at_bottom=True,
                  truncate_legend=-1, truncate_label=-1, no_data_text="Nothing yet", **config)
     chart.add_xml_filter(_without_scripts)
     return chart
@@ -126,7 +128,7 @@ def _replies_chart(insights: Insights, weeks: list[str]):
 
 
 def _deadlines_chart(insights: Insights, weeks: list[str]):
-    chart = _chart(pygal.StackedBar, CHART_TITLES["deadlines"], x_label_rotation=30)
+    chart = _chart(pygal.StackedBar, CHART_TITLES["deadlines"], style=DEADLINE_STYLE, x_label_rotation=30)
     chart.x_labels = weeks
     for outcome, title in DEADLINE_SERIES:
         chart.add(title, insights.deadlines[outcome])
