@@ -14,7 +14,8 @@ from sqlmodel import select
 from followup.db.models import Contact, FollowUpTask, Message
 from followup.db.session import session_scope
 from followup.domain.vocabulary import TaskKind, TaskStatus
-from tests.integration.mailboxes import NOW, REP, mail, make_account, run_sync
+from tests.integration.mailboxes import NOW, OWNER_PASSWORD, REP, mail, make_account, run_sync
+from tests.web_client import WebClient, make_app
 
 PROSPECT = "dana.wu@acme-tools.example"
 
@@ -68,6 +69,14 @@ def test_a_synced_web_form_lead_waits_on_the_prospect_until_the_rep_replies(runt
         assert task.contact_id == contacts[PROSPECT].id
         assert "Dana Wu" in task.nudge and "noreply" not in task.nudge + task.reason
         assert PROSPECT in task.reason
+    # The follow-ups list shows the prospect, by name and address, not the form's sender.
+    client = WebClient(make_app(runtime, FOLLOWUP_NOW=NOW).test_client())
+    client.login("owner@example.com", OWNER_PASSWORD)
+    page = client.get("/").get_data(as_text=True)
+    assert '<span class="contact"><bdi>Dana Wu</bdi></span>' in page
+    assert f'<span class="addr"><bdi>{PROSPECT}</bdi></span>' in page
+    assert "noreply@webforms.example" not in page and "Website contact form" not in page
+    assert "Crate Deals" not in page and "Why pay full price" not in page
 
     replied = NOW - dt.timedelta(days=3)
     imap_user.append("Sent", mail(frm=f"Rep <{REP}>", to=f"Dana Wu <{PROSPECT}>",
