@@ -17,12 +17,12 @@ SETTINGS = DetectionSettings(own_addresses=frozenset({ME}), internal_domains=fro
 CONTACTS = {DANA: ContactView(id=7, email=DANA, name="Dana Wu", company="Acme Tools")}
 
 
-def form_notification(reply_to: str = DANA) -> MessageView:
+def form_notification(reply_to: str = DANA, label: str | None = Label.OTHER) -> MessageView:
     view = MessageView(id=1, sent_at=MON, direction=Direction.INBOUND, from_addr=FORM,
                        from_name="Website contact form", to_addrs=(ME,), subject="New contact form submission",
                        text="Name: Dana Wu\nEmail: dana.wu@acme-tools.example\n"
                             "Message: Could you send us a quote for 200 pallets?",
-                       label=Label.INQUIRY, needs_reply=True, is_noreply=True)
+                       label=label, needs_reply=True, is_noreply=True)
     return view.with_reply_to(reply_to)
 
 
@@ -38,6 +38,13 @@ def test_a_form_lead_opens_needs_reply_for_the_person_in_reply_to():
     assert task.nudge == ("A prospect is waiting since Mon 2 Mar — Dana Wu (Acme Tools), "
                           "'New contact form submission'")
     assert "noreply" not in task.reason and "noreply" not in task.nudge
+    # The classifier read the form's wrapping text as `other`: a contact form is an inquiry.
+    assert "thread labelled inquiry" in task.reason
+
+
+def test_a_complaint_through_the_contact_form_stays_a_complaint():
+    [task] = detect(form_notification(label=Label.COMPLAINT), now=MON + timedelta(days=2)).proposals
+    assert task.kind == TaskKind.COMPLAINT and task.contact_email == DANA
 
 
 def test_the_reps_reply_to_the_prospect_answers_the_form_lead():

@@ -11,7 +11,7 @@ from typing import Callable, Container, Iterable
 
 from followup.domain.addresses import form_sender, is_noreply_address
 from followup.domain.calendar import BusinessCalendar
-from followup.domain.vocabulary import Direction, TaskKind, TaskStatus
+from followup.domain.vocabulary import Direction, Label, TaskKind, TaskStatus
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -45,13 +45,16 @@ class MessageView:
     def with_reply_to(self, reply_to_addr: str) -> "MessageView":
         """The message as the rules read it: a web-form notification (`form_sender`) is the
         prospect's own mail, so they are the contact the inquiry waits on and a reply to them
-        answers it; any other message comes back unchanged."""
+        answers it; any other message comes back unchanged. A contact form is how prospects
+        inquire: unless the classifier read a complaint or an order, the form's wrapping text
+        ("You have a new message from ...") does not make it `other`."""
         if not reply_to_addr or self.is_bulk or self.is_bounce or self.is_auto_reply:
             return self
         person = form_sender(self.from_addr, reply_to_addr)
         if person is None:
             return self
-        return replace(self, from_addr=person, from_name="", is_noreply=False, via_addr=self.from_addr)
+        label = self.label if self.label not in (None, Label.OTHER) else Label.INQUIRY
+        return replace(self, from_addr=person, from_name="", is_noreply=False, via_addr=self.from_addr, label=label)
 
 
 @dataclass(frozen=True)
