@@ -309,8 +309,9 @@ def _recipients(replied: Message | None, own: set[str]) -> tuple[tuple[str, ...]
         return [a for a in dict.fromkeys(addresses) if a and a.lower() not in own]
 
     if replied.direction == Direction.INBOUND:
-        sender = replied.from_addr
-        to = [formataddr((replied.from_name, sender)) if replied.from_name else sender] if sender else []
+        sender = replied.reply_to_addr or replied.from_addr  # as a mail client answers: a web form's prospect
+        to = [formataddr((replied.from_name, sender)) if replied.from_name and sender == replied.from_addr
+              else sender] if sender else []
         cc = [a for a in others(list(replied.to_addrs) + list(replied.cc_addrs)) if a.lower() != sender.lower()]
         return tuple(to), tuple(cc)
     return tuple(others(replied.to_addrs)), tuple(others(replied.cc_addrs))

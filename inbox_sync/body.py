@@ -56,6 +56,18 @@ class Body:
     html_only: bool
     attachments: tuple[Attachment, ...]
     content_types: frozenset[str]
+    # The first HTML part, for what only the markup shows (a tracking pixel: inbox_sync.kinds);
+    # decoded on demand by `html()`, since most mail is decided without it.
+    html_part: EmailMessage | None = None
+
+    def html(self) -> str:
+        """The first HTML part's markup, "" when there is none; never raises."""
+        if self.html_part is None:
+            return ""
+        try:
+            return decode_text(self.html_part, [], "text/html")
+        except Exception:  # noqa: BLE001 - a broken part only means no HTML signs
+            return ""
 
 
 def extract_body(msg: EmailMessage, warnings: list[str]) -> Body:
@@ -63,6 +75,7 @@ def extract_body(msg: EmailMessage, warnings: list[str]) -> Body:
     attachments: list[Attachment] = []
     content_types: set[str] = set()
     html_only = False
+    html_part = None
     seen = 0
     stack = [msg]
     while stack:
@@ -84,7 +97,10 @@ def extract_body(msg: EmailMessage, warnings: list[str]) -> Body:
                     if _content_type(best) == "text/html":
                         html_only = html_only or not texts
                     for child in children:
-                        content_types.add(_content_type(child))
+                        child_type = _content_type(child)
+                        content_types.add(child_type)
+                        if html_part is None and child_type == "text/html":
+                            html_part = child
                         if child is not best and _is_attachment(child):
                             attachments.append(_attachment(child, warnings))
                     stack.append(best)
@@ -106,6 +122,7 @@ def extract_body(msg: EmailMessage, warnings: list[str]) -> Body:
             continue
         if ctype == "text/html":
             html_only = html_only or not texts
+            html_part = html_part or part
             texts.append(html_to_text(decode_text(part, warnings, ctype)))
         elif ctype.startswith("text/") and ctype not in ("text/rfc822-headers",):
             texts.append(decode_text(part, warnings, ctype))
@@ -116,7 +133,7 @@ def extract_body(msg: EmailMessage, warnings: list[str]) -> Body:
             attachments.append(_attachment(part, warnings))
     text = "\n\n".join(t.strip("\n") for t in texts if t and t.strip())
     return Body(text=text, html_only=html_only, attachments=tuple(attachments),
-                content_types=frozenset(content_types))
+                content_types=frozenset(content_types), html_part=html_part)
 
 
 def decode_text(part: EmailMessage, warnings: list[str], ctype: str | None = None) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import Message as EmailMessage
 
+from followup.domain.addresses import form_sender
 from followup.domain.language import message_language
 from inbox_sync.body import Attachment, Body, extract_body
 from inbox_sync.headers import FUTURE_SLACK, MAX_ID_LENGTH, HeaderReader, split_header_block
@@ -78,6 +79,16 @@ class ParsedMessage:
     @property
     def cc_addrs(self) -> list[str]:
         return [a for _, a in self.cc]
+
+    @property
+    def correspondent(self) -> tuple[str, str]:
+        """(address, display name) of whom the mail is really from: the person in Reply-To of
+        a web-form notification (`form_sender`), else the From."""
+        for name, addr in self.reply_to[:1]:
+            person = form_sender(self.from_addr, addr)
+            if person is not None:
+                return person, name
+        return self.from_addr, self.from_name
 
     @property
     def participants(self) -> frozenset[str]:
@@ -145,7 +156,9 @@ def _parse(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
         top_type = "text/plain"
     kinds = classify_kinds(
         headers, subject=subject, from_addr=from_addr,
-        content_types=body.content_types, top_type=top_type, own_text=own_text,
+        content_types=body.content_types, top_type=top_type, own_text=own_text, text=text,
+        html=body.html if body.html_part is not None else None,
+        reply_to_addr=reply_to[0][1] if reply_to else "", recipients=len(to) + len(cc),
     )
     if kinds.is_bounce and in_reply_to is None and not references:
         # A delivery report names the mail it reports on: thread it with that mail, so

@@ -268,6 +268,7 @@ class _Batch:
             "direction": str(self.identity.direction(p.from_addr)),
             "from_addr": p.from_addr,
             "from_name": p.from_name,
+            "reply_to_addr": p.reply_to[0][1][:320] if p.reply_to else "",
             "to_addrs": p.to_addrs,
             "cc_addrs": p.cc_addrs,
             "subject": p.subject,
@@ -350,15 +351,18 @@ class _Batch:
         seen: dict[str, tuple[str, datetime, str]] = {}
         for p in parsed:
             k = p.kinds
-            if k.is_bulk or k.is_bounce or k.is_noreply:
+            # A web-form notification is from the prospect in its Reply-To, not its no-reply sender.
+            sender, sender_name = p.correspondent
+            if k.is_bulk or k.is_bounce or (k.is_noreply and sender == p.from_addr):
                 continue
             names = {addr: name for name, addr in (*p.to, *p.cc)}
-            if p.from_addr:
-                names[p.from_addr] = p.from_name
+            if sender:
+                names[sender] = sender_name
             for addr in self.identity.external(names):
                 name, last, company = seen.get(addr, ("", p.sent_at, ""))
-                if addr == p.from_addr:  # what the sender wrote: their header and signature
-                    said = company_name(addr, display_name=p.from_name, organization=p.organization,
+                if addr == sender:  # what the sender wrote: their header and signature
+                    said = company_name(addr, display_name=sender_name,
+                                        organization=p.organization if sender == p.from_addr else "",
                                         signature_text=signature_block(p.own_text, p.quoted_text))
                 else:
                     said = company_name(addr, display_name=names.get(addr, ""))

@@ -161,6 +161,8 @@ class Message(SQLModel, table=True):
     direction: str = Field(default=Direction.INBOUND, max_length=10)
     from_addr: str = Field(default="", max_length=320, index=True)
     from_name: str = Field(default="", max_length=300)
+    # The first Reply-To address: a web-form notification's prospect (domain.addresses.form_sender).
+    reply_to_addr: str = Field(default="", max_length=320, sa_column_kwargs={"server_default": ""})
     to_addrs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     cc_addrs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     subject: str = Field(default="", sa_column=Column(Text, nullable=False))

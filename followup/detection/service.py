@@ -272,7 +272,7 @@ _MESSAGE_COLUMNS = (
     Message.from_name, type_coerce(Message.to_addrs, Text), type_coerce(Message.cc_addrs, Text), Message.subject,
     func.substr(Message.body_text, 1, TEXT_LIMIT),
     Message.label, Message.needs_reply, Message.is_auto_reply, Message.is_bulk, Message.is_bounce,
-    Message.is_noreply, Message.message_id_header, Message.is_calendar,
+    Message.is_noreply, Message.message_id_header, Message.is_calendar, Message.reply_to_addr,
 )
 
 
@@ -288,12 +288,13 @@ def _load_messages(session: Session, account_id: int, thread_ids: Sequence[int],
     addresses = _AddressLists()
     for query in queries:
         for (thread_id, id_, sent_at, direction, from_addr, from_name, to_addrs, cc_addrs, subject, text,
-             label, needs_reply, auto, bulk, bounce, noreply, msgid, calendar) in connection.execute(query).all():
-            by_thread.setdefault(thread_id, []).append(MessageView(  # positional: 100,000 of them
+             label, needs_reply, auto, bulk, bounce, noreply, msgid, calendar, reply_to) in connection.execute(query).all():
+            view = MessageView(  # positional: 100,000 of them
                 id_, _utc(sent_at), direction, (from_addr or "").lower(), from_name or "", addresses(to_addrs),
                 addresses(cc_addrs), subject or "", text or "", label, needs_reply, bool(auto), bool(bulk),
                 bool(bounce), bool(noreply), msgid, bool(calendar),
-            ))
+            )
+            by_thread.setdefault(thread_id, []).append(view.with_reply_to(reply_to) if reply_to else view)
     return by_thread
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from followup.domain.addresses import company_from_domain, is_noreply_address
+from followup.domain.addresses import company_from_domain, form_sender, is_noreply_address
 from followup.domain.rules.views import DetectionSettings, MessageView, ThreadView
 from followup.domain.rules.thread import detect_thread
 from followup.domain.vocabulary import Direction, Label, TaskKind
@@ -54,3 +54,23 @@ def test_automated_senders_are_no_reply_for_the_sync_and_the_rules(sender):
 def test_people_are_not_no_reply(sender):
     assert not is_noreply_address(sender)
 
+
+
+@pytest.mark.parametrize("sender", [
+    "noreply@webforms.example", "forms@acme-site.example", "wordpress@seller.com",
+    "notifications@typeform.io", "noreply@jotform.com", "noreply@notifications.hubspot.com",
+    "no-reply-forms@webflow.com", "no-reply@crm.wix.com", "contact-form@seller.com",
+])
+def test_a_form_notification_is_from_the_person_in_reply_to(sender):
+    assert form_sender(sender, "Dana.Wu@Acme-Tools.example") == "dana.wu@acme-tools.example"
+
+
+@pytest.mark.parametrize(("sender", "reply_to"), [
+    ("dana@acme.com", "dana.private@gmail.com"),  # a person's own mail, replies elsewhere
+    ("noreply@shop.example", "help@shop.example"),  # the shop's own help desk: no lead
+    ("noreply@webforms.example", "no-reply@other.example"),  # an automated Reply-To
+    ("noreply@webforms.example", ""),  # no Reply-To at all
+    ("noreply@webforms.example", "not an address"),
+])
+def test_other_mail_with_a_reply_to_has_no_form_sender(sender, reply_to):
+    assert form_sender(sender, reply_to) is None

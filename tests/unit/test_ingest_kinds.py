@@ -77,3 +77,102 @@ def test_a_bounce_refers_to_the_mail_it_reports_on():
     parsed = parse_message(BOUNCE.encode())
     assert parsed.kinds.is_bounce
     assert parsed.in_reply_to == "quote-7@seller.com"  # so it joins that mail's thread
+
+
+# -- bulk mail without List-* headers (issue #16) ----------------------------------------------
+
+PROMO_TEXT = ("Big summer sale on pallets and crates. Why pay full price? Get 40% off this week only.\r\n\r\n"
+              "Shop now: https://deals.example/shop\r\n\r\nDeals Ltd, 1 High Street, London\r\n")
+PIXEL = '<img src="https://t.deals.example/open/9f3a.gif" width="1" height="1" alt="">'
+
+
+def mail(text: str, *, headers: str = "", html: str | None = None, subject: str = "Summer sale: 40% off",
+         sender: str = "Deals Ltd <hello@deals.example>", to: str = "rep@seller.com") -> bytes:
+    head = (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Fri, 20 Nov 2026 09:12:00 +0100\r\n"
+            f"Message-ID: <promo-1@deals.example>\r\nMIME-Version: 1.0\r\n{headers}")
+    if html is None:
+        return (head + f"Content-Type: text/plain; charset=utf-8\r\n\r\n{text}").encode()
+    return (head + 'Content-Type: multipart/alternative; boundary="ALT"\r\n\r\n'
+            f"--ALT\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
+            f"--ALT\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body>{html}</body></html>\r\n"
+            "--ALT--\r\n").encode()
+
+
+def test_a_cold_promotion_with_view_online_unsubscribe_and_a_pixel_is_bulk():
+    parsed = parse_message(mail("View this email in your browser\r\n\r\n" + PROMO_TEXT
+                                + "Unsubscribe | Manage preferences\r\n",
+                                html=f"<p>Why pay full price?</p>{PIXEL}"))
+    assert parsed.kinds.is_bulk
+
+
+@pytest.mark.parametrize("header", [
+    "X-Campaign-Id: summer-26", "X-Mailgun-Tag: summer", "X-SG-EID: 4f2a", "X-MC-User: 9c1e",
+    "X-Mailchimp-Campaign: 77", "Feedback-ID: 12:summer:deals:esp", "X-MarketoID: 123-ABC-456",
+    "X-Mailin-Campaign: 42", "X-PM-Message-Stream: broadcast",
+])
+def test_one_campaign_header_of_a_sending_service_is_enough(header):
+    assert parse_message(mail(PROMO_TEXT, headers=header + "\r\n")).kinds.is_bulk
+
+
+@pytest.mark.parametrize("body", [
+    PROMO_TEXT + "Unsubscribe: https://deals.example/u/9f3a\r\n",  # an unsubscribe footer alone
+    "View this email in your browser\r\n\r\n" + PROMO_TEXT,  # "view online" alone
+])
+def test_one_weak_sign_alone_is_not_bulk(body):
+    assert not parse_message(mail(body)).kinds.is_bulk
+
+
+def test_a_person_whose_mail_has_one_unsubscribe_footer_is_not_bulk():
+    text = ("Hi, thanks for the call. Could you send the quote for 200 units by Friday?\r\n\r\n"
+            "Best regards,\r\nDana Wu\r\nAcme Tools\r\n\r\n"
+            "Sent with Acme CRM. To unsubscribe from our updates, reply STOP.\r\n")
+    parsed = parse_message(mail(text, sender="Dana Wu <dana@acme-tools.example>", subject="Quote for 200 units",
+                                html=f"<p>{text}</p>"))
+    assert not parsed.kinds.is_bulk
+
+
+def test_a_sending_service_relay_header_counts_with_a_second_sign():
+    relayed = "X-SES-Outgoing: 2026.11.20-54.240.1.1\r\nX-Mailgun-Sid: WyI0ZjIiXQ==\r\n"
+    assert not parse_message(mail(PROMO_TEXT, headers=relayed)).kinds.is_bulk  # a receipt, a help desk
+    assert parse_message(mail(PROMO_TEXT + "Unsubscribe\r\n", headers=relayed)).kinds.is_bulk
+
+
+def test_a_tracking_pixel_in_the_html_counts_only_with_a_second_sign():
+    assert parse_message(mail(PROMO_TEXT + "Unsubscribe\r\n", html=f"<p>Sale</p>{PIXEL}")).kinds.is_bulk
+    assert not parse_message(mail(PROMO_TEXT, html=f"<p>Sale</p>{PIXEL}")).kinds.is_bulk
+    assert not parse_message(mail(PROMO_TEXT + "Unsubscribe\r\n", html="<p>Sale</p><img src=logo.png width=120>")).kinds.is_bulk
+
+
+def test_many_recipients_and_view_online_is_bulk():
+    crowd = ", ".join(f"buyer{n}@shop{n}.example" for n in range(12))
+    assert parse_message(mail("View online\r\n\r\n" + PROMO_TEXT, to=crowd)).kinds.is_bulk
+    assert not parse_message(mail("Hi all, the meeting moves to 3pm. Does that work?\r\n", to=crowd,
+                                  subject="Meeting")).kinds.is_bulk
+
+
+def test_a_reply_quoting_a_newsletter_is_not_bulk():
+    text = ("Hi Rep, did you see this offer? Can you match the price?\r\n\r\n"
+            "On Thu, 19 Nov 2026 at 10:00, Deals Ltd <hello@deals.example> wrote:\r\n"
+            "> View this email in your browser\r\n> Get 40% off this week only.\r\n> Unsubscribe\r\n")
+    parsed = parse_message(mail(text, sender="Dana Wu <dana@acme-tools.example>",
+                                subject="Re: Summer sale: 40% off", html=f"<p>Can you match the price?</p>{PIXEL}"))
+    assert not parsed.kinds.is_bulk
+
+
+FORM_NOTIFICATION = (
+    "From: Website contact form <noreply@webforms.example>\r\nReply-To: Dana Wu <dana.wu@acme-tools.example>\r\n"
+    "To: rep@seller.com\r\nSubject: New contact form submission\r\nDate: Fri, 20 Nov 2026 09:12:00 +0100\r\n"
+    "Message-ID: <form-1@webforms.example>\r\nFeedback-ID: forms:webforms\r\nX-SES-Outgoing: 2026.11.20\r\n"
+    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    "Name: Dana Wu\r\nEmail: dana.wu@acme-tools.example\r\n"
+    "Message: Could you send us a quote for 200 pallets?\r\n\r\nUnsubscribe from form notifications\r\n"
+)
+
+
+def test_a_web_form_notification_is_from_the_prospect_and_not_bulk():
+    parsed = parse_message(FORM_NOTIFICATION.encode())
+    assert parsed.kinds.is_noreply  # its From is a no-reply address ...
+    assert not parsed.kinds.is_bulk  # ... relayed by a sending service, yet a lead:
+    assert parsed.correspondent == ("dana.wu@acme-tools.example", "Dana Wu")
+    listed = FORM_NOTIFICATION.replace("Feedback-ID:", "List-Id: <forms.webforms.example>\r\nX-Old:")
+    assert parse_message(listed.encode()).kinds.is_bulk  # a mailing list stays bulk

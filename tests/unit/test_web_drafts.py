@@ -221,3 +221,21 @@ def test_the_draft_is_in_the_language_stored_with_the_mail(client, web_rt):
     client.login("rep@example.com")
     page = client.get(f"/tasks/{task.id}/draft").get_data(as_text=True)
     assert "Hallo Dana," in page
+
+
+def test_the_draft_for_a_web_form_lead_goes_to_the_prospect_in_reply_to(web_rt):
+    user = add_user(web_rt, "rep@example.com", name="Rita Rep")
+    account = add_account(web_rt, user)
+    contact = add_contact(web_rt, account, email="dana.wu@acme-tools.example", name="Dana Wu", company="Acme Tools")
+    thread, messages = add_thread(web_rt, account, subject="New contact form submission", messages=[
+        {"direction": "inbound", "from_addr": "noreply@webforms.example", "from_name": "Website contact form",
+         "reply_to_addr": "dana.wu@acme-tools.example", "is_noreply": True, "to_addrs": [user.email],
+         "label": "inquiry", "needs_reply": True,
+         "body_text": "Name: Dana Wu\nMessage: Could you send us a quote for 200 pallet racks?"}])
+    task = add_task(web_rt, account, thread, messages[0], kind=TaskKind.NEEDS_REPLY, contact=contact)
+
+    with db(web_rt) as session:
+        draft = load_draft(session, session.get(FollowUpTask, task.id), language="en")
+
+    assert draft.to == ("dana.wu@acme-tools.example",)  # not the form's no-reply sender
+    assert draft.text.startswith("Hi Dana,")

@@ -4,14 +4,14 @@ outputs (task proposals, closures, contact activity), as dataclasses with no ORM
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Callable, Container, Iterable
 
-from followup.domain.addresses import is_noreply_address
+from followup.domain.addresses import form_sender, is_noreply_address
 from followup.domain.calendar import BusinessCalendar
-from followup.domain.vocabulary import Direction, TaskKind, TaskStatus
+from followup.domain.vocabulary import Direction, Label, TaskKind, TaskStatus
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -38,6 +38,23 @@ class MessageView:
     is_noreply: bool = False
     message_id_header: str | None = None
     is_calendar: bool = False
+    # A web-form notification's own sender (no-reply, form) when `from_addr` is the prospect
+    # its Reply-To names (see `with_reply_to`); "" for every other message.
+    via_addr: str = ""
+
+    def with_reply_to(self, reply_to_addr: str) -> "MessageView":
+        """The message as the rules read it: a web-form notification (`form_sender`) is the
+        prospect's own mail, so they are the contact the inquiry waits on and a reply to them
+        answers it; any other message comes back unchanged. A contact form is how prospects
+        inquire: unless the classifier read a complaint or an order, the form's wrapping text
+        ("You have a new message from ...") does not make it `other`."""
+        if not reply_to_addr or self.is_bulk or self.is_bounce or self.is_auto_reply:
+            return self
+        person = form_sender(self.from_addr, reply_to_addr)
+        if person is None:
+            return self
+        label = self.label if self.label not in (None, Label.OTHER) else Label.INQUIRY
+        return replace(self, from_addr=person, from_name="", is_noreply=False, via_addr=self.from_addr, label=label)
 
 
 @dataclass(frozen=True)
