@@ -19,6 +19,7 @@ from followup.domain.insight_figures import LAST_NUDGE, Deadline, week_starts_at
 from followup.domain.vocabulary import Label
 from followup.insights import Insights, compute_insights
 from web.auth import signed_in_user
+from web import view_cache
 from web.database import get_db
 from web.formatting import kind_title, local_day, now, user_zone
 from web.scoping import counted_mailboxes, is_lead
@@ -54,12 +55,13 @@ def insights_nav_title() -> str:
     return page_title(current_user.row)
 
 
-def _insights() -> tuple[Insights, list[str]]:
+def _insights(fresh: bool) -> tuple[Insights, list[str]]:
     """The signed-in user's figures and the weeks' labels (their Mondays, in the one date format)."""
     user = signed_in_user()
     db = get_db()
     zone = user_zone(user.timezone)
-    insights = compute_insights(db, counted_mailboxes(db, user), now(), zone)
+    insights = view_cache.insights(
+        user.id, lambda: compute_insights(db, counted_mailboxes(db, user), now(), zone), fresh=fresh)
     weeks = [local_day(week_starts_at(monday, zone), user.timezone) for monday in insights.weeks]
     return insights, weeks
 
@@ -71,7 +73,7 @@ def hours(value: float | None) -> str:
 @bp.get("/")
 @login_required
 def index():
-    insights, weeks = _insights()
+    insights, weeks = _insights(fresh=True)
     user = signed_in_user()
     return render_template(
         "insights/index.html", title=page_title(user), lead=is_lead(user), insights=insights, weeks=weeks,
@@ -153,7 +155,7 @@ def chart(name: str):
     build = CHARTS.get(name)
     if build is None:
         abort(404)
-    insights, weeks = _insights()
+    insights, weeks = _insights(fresh=False)
     response = Response(build(insights, weeks).render(), mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = CHART_CONTENT_SECURITY_POLICY
     response.headers["Cache-Control"] = "no-store"  # the numbers of the signed-in user's team

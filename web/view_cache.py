@@ -63,6 +63,7 @@ class ViewCache:
     def __init__(self, rows: int = 4096, users: int = 1024):
         self.rows = LRU(rows)
         self.counts = LRU(users)
+        self.insights = LRU(users)
         # Random per process, so that no text in a mail can forge a slot.
         nonce = secrets.token_hex(8)
         self.csrf_slot = f"csrf-slot-{nonce}"
@@ -102,6 +103,20 @@ def counts(user_id: int, count: Callable[[], dict[str, int]]) -> dict[str, int]:
         return kept[1]
     result = count()
     cache.counts.put(key, (time.monotonic(), result))
+    return result
+
+
+def insights(user_id: int, compute: Callable, fresh: bool):
+    """The lead's page's figures: computed afresh for the page (`fresh`), and reused by the four
+    chart images the page loads right after it (within the TTL, in the same browser session),
+    so that one view computes them once and the charts show the page's numbers."""
+    cache = _cache()
+    key = (user_id, session.get(CHANGE_STAMP))
+    kept = None if fresh else cache.insights.get(key)
+    if kept is not None and time.monotonic() - kept[0] < current_app.config["FOLLOWUP_COUNTS_TTL"]:
+        return kept[1]
+    result = compute()
+    cache.insights.put(key, (time.monotonic(), result))
     return result
 
 
