@@ -15,7 +15,7 @@ demo: $(INSTALLED)
 	$(BIN)/followup demo
 
 # Lint (ruff), the import contracts (import-linter, in pyproject.toml) and the unit tests
-# but the few marked slow (the whole demo mailbox, 51 scrypt checks): `make test` runs those.
+# but the few marked slow (the whole demo mailbox, a few large imports): `make test` runs those.
 check: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports

@@ -27,6 +27,12 @@ class SettingsError(FollowupError, ValueError):
     """An environment variable has a value the service cannot use."""
 
 
+DEFAULT_PASSWORD_HASH = "scrypt"
+"""How sign-in passwords are hashed (a werkzeug method): scrypt at werkzeug's cost, n=32768 r=8 p=1,
+about 70 ms a hash. `FOLLOWUP_PASSWORD_HASH` may name a cheaper one (``scrypt:1024:8:1``) where no
+real password is kept, as the test suite does; a stored hash keeps the method it was made with."""
+_PASSWORD_HASH = re.compile(r"scrypt(:\d+:\d+:\d+)?|pbkdf2(:sha256|:sha512)?(:\d+)?")
+
 _URL_PASSWORD = re.compile(r"(//[^/?#@:]*:)[^/?#@]*@")
 
 
@@ -46,6 +52,7 @@ class Settings:
     secret_key: str
     smtp_url: str | None
     base_url: str
+    password_hash: str = DEFAULT_PASSWORD_HASH
 
     @property
     def lock_dir(self) -> Path:
@@ -76,7 +83,10 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
     secret_key = env.get("FOLLOWUP_SECRET_KEY") or _stored_secret_key(data_dir)
     if len(secret_key) < 16:
         raise SettingsError("FOLLOWUP_SECRET_KEY: must be at least 16 characters long")
-    return Settings(data_dir, database_url, redis_url, secret_key, smtp_url, base_url)
+    password_hash = env.get("FOLLOWUP_PASSWORD_HASH") or DEFAULT_PASSWORD_HASH
+    if not _PASSWORD_HASH.fullmatch(password_hash):
+        raise SettingsError("FOLLOWUP_PASSWORD_HASH: must be scrypt[:n:r:p] or pbkdf2[:sha256|:sha512][:iterations]")
+    return Settings(data_dir, database_url, redis_url, secret_key, smtp_url, base_url, password_hash)
 
 
 def _make_private_dir(data_dir: Path) -> None:

@@ -25,7 +25,8 @@ def db(rt: Runtime) -> Session:
 
 def add_user(rt, email="rep@example.com", *, team=None, lead=False, name=""):
     with db(rt) as session:
-        user = create_user(session, email, PASSWORD, team_name=team, lead=lead, display_name=name)
+        user = create_user(session, email, PASSWORD, team_name=team, lead=lead, display_name=name,
+                           hash_method=rt.settings.password_hash)
         session.commit()
         return user
 

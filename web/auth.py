@@ -11,6 +11,7 @@ no user at all.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
@@ -28,7 +29,7 @@ from followup.db.users import (
     find_user,
     verify_password,
 )
-from web.database import get_db
+from web.database import get_db, get_runtime
 from web.signin_limits import limit_sign_in
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,10 @@ log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 
-# Checked against when the email is unknown, so that both paths cost the same.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """Checked against when the email is unknown, so that both paths cost the same."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 class SignedInUser(UserMixin):
@@ -113,7 +116,7 @@ def login():
         except UserError:
             user = None
         if user is None:
-            check_password_hash(_DUMMY_HASH, password)
+            check_password_hash(_dummy_hash(get_runtime().settings.password_hash), password)
         elif verify_password(user, password):
             if not user.is_active:
                 log.info("disabled user %s tried to sign in", user.id)
@@ -163,6 +166,7 @@ def setup():
                 user = create_user(
                     db, form.get("email", ""), password, team_name=team, lead=bool(team),
                     display_name=form.get("display_name", "").strip(),
+                    hash_method=get_runtime().settings.password_hash,
                 )
                 db.commit()
             except UserError as exc:

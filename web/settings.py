@@ -258,7 +258,7 @@ def password():
     try:
         if new != form.get("new_password2", ""):
             raise UserError("the two new passwords differ")
-        change_password(user, form.get("current_password", ""), new)
+        change_password(user, form.get("current_password", ""), new, get_runtime().settings.password_hash)
     except UserError as exc:
         db.rollback()
         return _render(user, password_errors=[str(exc).capitalize() + "."], status=400)

@@ -95,7 +95,7 @@ def account_list(as_json: bool) -> None:
 @json_option
 def account_update(account_ref, writeback, keyword, as_json) -> None:
     """Change an account's write-back settings; they apply from the next sync."""
-    from followup.nudges.writeback import WritebackError, check_keyword
+    from followup.nudges.writeback.keyword import WritebackError, check_keyword
 
     if keyword is not None:
         try:

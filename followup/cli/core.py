@@ -49,7 +49,8 @@ def user_add(email: str, team_name: str | None, lead: bool, display_name: str, a
     rt = runtime()
     with session_scope(rt.engine) as session:
         user = create_user(
-            session, email, password, team_name=team_name, lead=lead, display_name=display_name
+            session, email, password, team_name=team_name, lead=lead, display_name=display_name,
+            hash_method=rt.settings.password_hash,
         )
         result = {"id": user.id, "email": user.email, "role": user.role, "team_id": user.team_id}
     if as_json:
@@ -66,9 +67,10 @@ def user_passwd(email: str) -> None:
     from followup.cli.context import runtime
 
     password = read_secret("New password")
-    with session_scope(runtime().engine) as session:
+    rt = runtime()
+    with session_scope(rt.engine) as session:
         user = get_user(session, email)
-        set_password(user, password)
+        set_password(user, password, rt.settings.password_hash)
         email = user.email
     click.echo(f"password of {email} changed; every session of the user is signed out")
 

@@ -88,14 +88,15 @@ def setup_demo(rt: Runtime, now: datetime, demo) -> tuple[str, str | None, int]:
         try:
             if user is None:
                 user = create_user(session, email, password, team_name=DEMO_TEAM, lead=True,
-                                   display_name="Alex Morgan")
+                                   display_name="Alex Morgan", hash_method=rt.settings.password_hash)
             else:
-                set_password(user, password)  # the same rule as every password; old sessions end
+                set_password(user, password, rt.settings.password_hash)  # the same rule as every password; old sessions end
         except UserError as exc:
             raise UserError(f"{DEMO_PASSWORD_ENV}: {exc}") from None
         colleague_email = getattr(demo, "COLLEAGUE_EMAIL", None)
         if colleague_email and not session.exec(select(User).where(User.email == colleague_email)).first():
-            colleague = create_user(session, colleague_email, secrets.token_urlsafe(16), team_name=DEMO_TEAM)
+            colleague = create_user(session, colleague_email, secrets.token_urlsafe(16), team_name=DEMO_TEAM,
+                                    hash_method=rt.settings.password_hash)
             colleague.team_id = user.team_id
         if user.team_id is None:
             user.team_id = get_or_create_team(session, DEMO_TEAM).id

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from followup.config import DEFAULT_PASSWORD_HASH
 from followup.domain.vocabulary import Role
 from followup.db.models import Team, User
 from followup.errors import FollowupError
@@ -55,6 +56,7 @@ def create_user(
     team_name: str | None = None,
     lead: bool = False,
     display_name: str = "",
+    hash_method: str = DEFAULT_PASSWORD_HASH,
 ) -> User:
     email = normalise_email(email)
     if find_user(session, email):
@@ -64,7 +66,7 @@ def create_user(
     user = User(
         email=email,
         display_name=display_name or email.split("@")[0].replace(".", " ").title(),
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password, method=hash_method),
         team_id=team.id if team else None,
         role=Role.LEAD if lead else Role.MEMBER,
     )
@@ -112,18 +114,18 @@ def verify_password(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, hash_method: str = DEFAULT_PASSWORD_HASH) -> None:
     """A new password (checked against the rule); every session of the user ends."""
     check_password(password, email=user.email, display_name=user.display_name)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, method=hash_method)
     end_sessions(user)
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, hash_method: str = DEFAULT_PASSWORD_HASH) -> None:
     """The user's own change: they prove they know the current password first."""
     if not verify_password(user, current):
         raise UserError("the current password is wrong")
-    set_password(user, new)
+    set_password(user, new, hash_method)
 
 
 def end_sessions(user: User) -> None:

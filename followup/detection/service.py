@@ -47,6 +47,7 @@ from followup.db.models import (
 )
 from followup.db.bulk import chunks, insert_and_read_ids
 from followup.db.contacts import load_contacts, save_contact_activity
+from followup.detection.siblings import sibling_account_ids, sibling_tasks
 from followup.domain.rules.policy import TEXT_LIMIT
 from followup.domain.rules.views import (
     ContactActivity,
@@ -57,6 +58,7 @@ from followup.domain.rules.views import (
     TaskClosure,
     TaskProposal,
     ThreadView,
+    thread_key,
 )
 from followup.domain.rules.contact import contact_may_have_task, detect_contact
 from followup.domain.rules.thread import detect_thread
@@ -380,6 +382,11 @@ class _TaskApplier:
         self.events: list[tuple[FollowUpTask | str, str, str]] = []  # (task, or key of a new one)
         self.proposed: set[str] = set()
         self._members: list[int] | None = None
+        # The same question's task in a sibling mailbox (followup.detection.siblings), by
+        # (this account's copy of its trigger message, kind) and by the key it has here.
+        self._sibling_ids: list[int] | None = None
+        self.sibling_questions: dict[tuple[int, str], FollowUpTask] = {}
+        self.sibling_keys: dict[str, FollowUpTask] = {}
 
     def load(self, thread_ids: Sequence[int], full: bool) -> None:
         base = select(FollowUpTask).where(FollowUpTask.account_id == self.account.id)
@@ -391,9 +398,18 @@ class _TaskApplier:
         for query in queries:
             for task in self.session.execute(query).scalars():
                 self.tasks[task.key] = task
+        if self._sibling_ids is None:
+            self._sibling_ids = sibling_account_ids(self.session, self.account, self.user)
+        for thread_id, message_id, task in sibling_tasks(self.session, self.account.id, self._sibling_ids,
+                                                         thread_ids):
+            self.sibling_questions.setdefault((message_id, task.kind), task)
+            key = thread_key(task.kind, thread_id)
+            if key not in self.sibling_keys or self.sibling_keys[key].status not in OPEN_STATUSES:
+                self.sibling_keys[key] = task  # an open one, if any, is the one a closure here closes
 
     def open_keys(self) -> set[str]:
-        return {key for key, task in self.tasks.items() if task.status in OPEN_STATUSES}
+        keys = {key for key, task in self.tasks.items() if task.status in OPEN_STATUSES}
+        return keys | {key for key, task in self.sibling_keys.items() if task.status in OPEN_STATUSES}
 
     def apply(self, outcome: Outcome) -> None:
         for proposal in outcome.proposals:
@@ -406,8 +422,8 @@ class _TaskApplier:
     def _propose(self, p: TaskProposal) -> None:
         task = self.tasks.get(p.key)
         if task is None:
-            if p.key in self.new_rows:
-                return
+            if p.key in self.new_rows or (p.trigger_message_id, str(p.kind)) in self.sibling_questions:
+                return  # a sibling mailbox has this question's task, open or closed: no second one
             assignee = self._next_assignee() if p.team_task else None
             self.new_rows[p.key] = dict(
                 account_id=self.account.id, user_id=self.user.id, key=p.key, status=TaskStatus.OPEN,
@@ -463,7 +479,7 @@ class _TaskApplier:
         return changed
 
     def _close(self, c: TaskClosure) -> None:
-        task = self.tasks.get(c.key)
+        task = self.tasks.get(c.key) or self.sibling_keys.get(c.key)  # closed here, closed for both
         if task is None or task.status not in OPEN_STATUSES:
             return
         task.status, task.closed_at, task.snooze_until, task.updated_at = c.status, self.now, None, self.now

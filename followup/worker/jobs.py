@@ -26,7 +26,8 @@ from inbox_sync.sync.reports import SyncOptions, SyncReport
 from inbox_sync.sync.account import sync_mailbox
 from followup.nudges.digest_mail import send_digest
 from followup.nudges.webhook import notify_complaints, pending_notices, post_json, record_delivery
-from followup.nudges.writeback import WritebackReport, writeback_account, writeback_wanted
+from followup.nudges.writeback.account import writeback_account, writeback_wanted
+from followup.nudges.writeback.plan import WritebackReport
 from followup.worker.lock import redis_lock, sync_lock_key
 from followup.worker.queues import (
     connect, enqueue_complaint_notices, enqueue_process, enqueue_writeback, sync_job_id, writeback_job_id,

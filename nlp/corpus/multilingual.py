@@ -20,7 +20,8 @@ import random
 from pathlib import Path
 
 from nlp.corpus.fragment_files import read_fragments
-from nlp.corpus.generate import add_typos, write
+from nlp.corpus.jsonl_file import write
+from nlp.corpus.noise import add_typos
 
 HERE = Path(__file__).resolve().parent
 LANGUAGES = ("de", "fr", "es", "it", "nl", "pt")

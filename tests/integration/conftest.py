@@ -15,7 +15,7 @@ from sqlalchemy import text
 from followup.bootstrap import Runtime
 from followup.config import load_settings
 from followup.db.session import make_engine
-from tests.runtimes import TEST_SECRET_KEY
+from tests.runtimes import TEST_PASSWORD_HASH, TEST_SECRET_KEY
 from tests.services.databases import (
     PostgresSchema,
     postgres_reachable,
@@ -59,6 +59,7 @@ def app_env(db_url, tmp_path, monkeypatch) -> dict[str, str]:
         "FOLLOWUP_DATA_DIR": str(tmp_path / "data"),
         "FOLLOWUP_DATABASE_URL": db_url,
         "FOLLOWUP_SECRET_KEY": TEST_SECRET_KEY,
+        "FOLLOWUP_PASSWORD_HASH": TEST_PASSWORD_HASH,
     }
     monkeypatch.delenv("FOLLOWUP_REDIS_URL", raising=False)
     monkeypatch.delenv("FOLLOWUP_SMTP_URL", raising=False)

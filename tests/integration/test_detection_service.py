@@ -69,7 +69,8 @@ def add_messages(session: Session, account_id: int, thread_id: int, *messages: d
         n = next(_n)
         outbound = values.get("direction") == "outbound"
         message = Message(
-            account_id=account_id, thread_id=thread_id, message_id_header=f"m{n}@test", content_hash=f"h{n}",
+            account_id=account_id, thread_id=thread_id, message_id_header=values.pop("message_id_header", f"m{n}@test"),
+            content_hash=f"h{n}",
             from_addr=values.pop("from_addr", ME if outbound else "dana@acme.com"),
             from_name=values.pop("from_name", "Rep" if outbound else "Dana Wu"),
             to_addrs=values.pop("to_addrs", ["dana@acme.com"] if outbound else [ME]),
@@ -437,3 +438,78 @@ def test_incremental_passes_agree_with_full_passes_as_time_goes_by(db_engine, ac
         assert full.changed == 0, (day, full)
     assert {t.kind for t in tasks(db_engine).values()} >= {"awaiting_reply", "needs_reply", "complaint",
                                                            "post_sale_checkin"}
+
+
+# ---- one task per customer question, not per mailbox (issue #16) -----------------------
+
+SALES = "sales@seller.com"
+
+
+def second_mailbox(engine, owner_email: str, address: str) -> int:
+    with session_scope(engine) as session:
+        owner = session.exec(select(User).where(User.email == owner_email)).one()
+        account = MailAccount(user_id=owner.id, addresses=[address], internal_domains=["seller.com"])
+        session.add(account)
+        session.flush()
+        return account.id
+
+
+def question_to_both(engine, first: int, second: int, to: list[str]) -> tuple[int, int]:
+    """The customer's one mail, synced into both mailboxes: the same Message-ID in each."""
+    return tuple(add_thread(engine, account, "Datasheet",
+                            inn(MON, to_addrs=to, message_id_header="q1@acme.com")) for account in (first, second))
+
+
+def test_the_same_mail_in_two_mailboxes_of_one_user_is_one_task_and_a_reply_from_either_closes_it(
+        db_engine, account_id):
+    sales = second_mailbox(db_engine, ME, SALES)
+    _, sales_thread = question_to_both(db_engine, account_id, sales, [ME, SALES])
+    detect(db_engine, account_id, MON + timedelta(days=3))
+    report = detect(db_engine, sales, MON + timedelta(days=3, hours=1))
+    assert report.opened == 0
+    [task] = tasks(db_engine).values()
+    assert task.kind == "needs_reply" and task.account_id == account_id  # the mailbox detected first keeps it
+    with session_scope(db_engine) as session:  # the rep's list, over both mailboxes
+        assert len(list_open_tasks(session, MON + timedelta(days=3), account_ids=[account_id, sales])) == 1
+
+    with session_scope(db_engine) as session:  # the rep answers from the sales mailbox
+        add_messages(session, sales, sales_thread,
+                     out(MON + timedelta(days=3, hours=2), "Attached.", from_addr=SALES, in_reply_to="q1@acme.com"))
+    report = detect(db_engine, sales, MON + timedelta(days=3, hours=3))
+    assert report.resolved == 1
+    [task] = tasks(db_engine).values()
+    assert task.status == TaskStatus.RESOLVED and events(db_engine, task.id) == ["opened", "resolved"]
+    # The first mailbox never saw the reply: its next pass opens nothing again.
+    detect(db_engine, account_id, MON + timedelta(days=4), full=True)
+    detect(db_engine, sales, MON + timedelta(days=4), full=True)
+    assert [t.status for t in tasks(db_engine).values()] == [TaskStatus.RESOLVED]
+
+
+def test_a_mail_to_two_teammates_is_one_task_whoever_answers(db_engine, account_id):
+    kims = second_mailbox(db_engine, "kim@seller.com", "kim@seller.com")
+    rep_thread, _ = question_to_both(db_engine, account_id, kims, [ME, "kim@seller.com"])
+    detect(db_engine, account_id, MON + timedelta(days=3))
+    detect(db_engine, kims, MON + timedelta(days=3))
+    [task] = tasks(db_engine).values()
+    assert task.account_id == account_id
+    with session_scope(db_engine) as session:  # not twice on the team's lists
+        assert list_open_tasks(session, MON + timedelta(days=3), account_ids=[kims]) == []
+
+    with session_scope(db_engine) as session:  # the rep answers from their own mailbox
+        add_messages(session, account_id, rep_thread, out(MON + timedelta(days=3, hours=2), "Attached."))
+    detect(db_engine, account_id, MON + timedelta(days=3, hours=3))
+    detect(db_engine, kims, MON + timedelta(days=5), full=True)  # Kim's copy still looks unanswered
+    assert [t.status for t in tasks(db_engine).values()] == [TaskStatus.RESOLVED]
+
+
+def test_mailboxes_of_other_teams_keep_their_own_tasks(db_engine, account_id):
+    with session_scope(db_engine) as session:
+        other_team = Team(name="Elsewhere")
+        session.add(other_team)
+        session.flush()
+        session.add(User(email="zoe@other.com", password_hash="x", team_id=other_team.id))
+    zoes = second_mailbox(db_engine, "zoe@other.com", "zoe@other.com")
+    question_to_both(db_engine, account_id, zoes, [ME, "zoe@other.com"])
+    detect(db_engine, account_id, MON + timedelta(days=3))
+    detect(db_engine, zoes, MON + timedelta(days=3))
+    assert sorted(t.account_id for t in tasks(db_engine).values()) == [account_id, zoes]

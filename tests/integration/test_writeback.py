@@ -15,7 +15,7 @@ from sqlmodel import select
 from followup.cli.main import main
 from followup.db.models import FollowUpTask, KeywordMark, MailAccount, Message, MessageLocation, TaskEvent
 from followup.db.session import session_scope
-from followup.nudges.writeback import DEFAULT_KEYWORD
+from followup.nudges.writeback.keyword import DEFAULT_KEYWORD
 from followup.tasks import dismiss_task
 from followup.worker.jobs import sync_account, writeback
 from inbox_sync.sync.reports import SyncOptions

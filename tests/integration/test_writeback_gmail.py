@@ -15,7 +15,7 @@ from followup.db.session import session_scope
 from followup.db.models import Folder, FollowUpTask, KeywordMark, Message, MessageLocation, TaskEvent, Thread
 from followup.db.users import create_user
 from inbox_sync.imap_connection import ConnectionSettings, ImapConnection
-from followup.nudges.writeback import writeback_account
+from followup.nudges.writeback.account import writeback_account
 from tests.runtimes import TEST_SECRET_KEY
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from followup.nudges.writeback import DEFAULT_KEYWORD, WritebackError, check_keyword
+from followup.nudges.writeback.keyword import DEFAULT_KEYWORD, WritebackError, check_keyword
 
 KW = DEFAULT_KEYWORD.encode()
 
