@@ -57,7 +57,8 @@ def test_a_fast_contact_is_nudged_after_one_business_day():
     task = awaiting(MON + timedelta(days=1), past)
     assert task is not None and task.nudge.startswith("No reply in 1 business day")
     assert task.reason.endswith("usually replies within 3 h; 1 business day now")
-    task = awaiting(MON + timedelta(days=2), past)  # the reason says how late it is now
+    task = awaiting(MON + timedelta(days=2), past)  # the second nudge says how late it is now
+    assert task.nudge_count == 2
     assert task.reason.endswith("usually replies within 3 h; 2 business days now")
 
 

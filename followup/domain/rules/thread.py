@@ -527,7 +527,7 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
     if held:
         reason += f"; {held}"
     if pace is not None:
-        reason += f"; {pace_rule}; {days_text(business_days_between(clock.sent_at, ctx.now, ctx.cal))} now"
+        reason += f"; {pace_rule}; {days_text(waited)} now"  # as of this nudge: no new text each day
     out.proposals.append(TaskProposal(
         key=key, kind=TaskKind.AWAITING_REPLY, thread_id=ctx.thread.id, due_at=due,
         expires_at=expires,
