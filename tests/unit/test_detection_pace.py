@@ -57,9 +57,13 @@ def test_a_fast_contact_is_nudged_after_one_business_day():
     task = awaiting(MON + timedelta(days=1), past)
     assert task is not None and task.nudge.startswith("No reply in 1 business day")
     assert task.reason.endswith("usually replies within 3 h; 1 business day now")
-    task = awaiting(MON + timedelta(days=2), past)  # the second nudge says how late it is now
-    assert task.nudge_count == 2
-    assert task.reason.endswith("usually replies within 3 h; 2 business days now")
+    # The reminders come at the user's own interval: not daily, and no giving up within a week.
+    assert awaiting(MON + timedelta(days=3), past).nudge_count == 1
+    task = awaiting(MON + timedelta(days=8), past)
+    assert task.nudge_count == 2 and task.nudge.endswith("reminder 2 of 3")
+    assert task.reason.endswith("usually replies within 3 h; 6 business days now")
+    assert awaiting(MON + timedelta(days=21), past).nudge_count == 3
+    assert awaiting(MON + timedelta(days=22), past) is None  # 1 + 3 x 5 business days: expired
 
 
 def test_without_history_the_fixed_threshold_applies():
@@ -99,3 +103,12 @@ def test_replies_counted_the_same_however_the_threads_are_grouped():
     apart = {**reply_delays([a], settings())}
     apart[DANA] = tuple(sorted(apart[DANA] + reply_delays([b], settings())[DANA]))
     assert together == apart
+
+
+def test_answers_to_mail_that_asked_nothing_say_nothing_of_their_pace():
+    messages = []
+    for week in (12, 9, 6):
+        asked = MON - timedelta(weeks=week)
+        messages += [out(asked, "FYI: the truck left this morning."), inn(asked + timedelta(hours=1), "Thanks.")]
+    assert reply_delays([ThreadView(7, "FYI", tuple(messages))], settings()) == {}
+    assert awaiting(MON + timedelta(days=1), ThreadView(7, "FYI", tuple(messages))) is None

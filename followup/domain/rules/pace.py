@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Iterable
 
 from followup.domain.calendar import BusinessCalendar
+from followup.domain.rules.text import asks_for_something
 from followup.domain.rules.views import DetectionSettings, ThreadView
 from followup.domain.vocabulary import Direction
 
@@ -85,9 +86,11 @@ ReplyHistory = tuple[tuple[datetime, float], ...]
 
 def reply_delays(threads: Iterable[ThreadView], settings: DetectionSettings) -> dict[str, ReplyHistory]:
     """Each external contact's replies to the user over these threads: a reply is a contact's
-    human mail after the user's latest mail to them that they had not answered yet (the same
-    clock as the awaiting-reply wait). Pure, and the same however the threads are grouped, so a
-    full and an incremental pass that load a contact's threads learn the same pace."""
+    human mail after the user's latest mail to them that asked for something and that they
+    had not answered yet, timed from the latest such mail (the clock of the awaiting-reply
+    wait; an answer to mail that asked nothing says nothing of how long they make people
+    wait). Pure, and the same however the threads are grouped, so a full and an incremental
+    pass that load a contact's threads learn the same pace."""
     found: dict[str, list[tuple[datetime, float]]] = {}
     cal = settings.calendar
     for thread in threads:
@@ -97,9 +100,10 @@ def reply_delays(threads: Iterable[ThreadView], settings: DetectionSettings) -> 
                 continue
             kind = settings.address_kind(m.from_addr)
             if m.direction == Direction.OUTBOUND or kind == "own":
-                for address in (*m.to_addrs, *m.cc_addrs):
-                    if settings.is_external(address):
-                        waiting[address.lower()] = m.sent_at
+                if asks_for_something(m):
+                    for address in (*m.to_addrs, *m.cc_addrs):
+                        if settings.is_external(address):
+                            waiting[address.lower()] = m.sent_at
             elif kind == "external":
                 sender = m.from_addr.lower()
                 asked = waiting.pop(sender, None)

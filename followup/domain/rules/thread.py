@@ -464,13 +464,16 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
     fixed = max(ctx.settings.awaiting_reply_days, 1)
     # A contact with enough history is late by their own standard, known when the user wrote.
     pace = pace_before(ctx.paces.get(recipients[0]), clock.sent_at) if ctx.settings.contact_pace else None
-    n, pace_rule = awaiting_threshold_days(pace, fixed)
+    # `first`: the business days before the first nudge; `step`: between the next ones (the
+    # user's own threshold, so a fast contact is not chased daily and given up on in a week).
+    first, pace_rule = awaiting_threshold_days(pace, fixed)
+    step = fixed
     away = [t.message for t in turns
             if t.message.is_auto_reply and t.message.sent_at >= clock.sent_at
             and t.message.from_addr.lower() in recipients]
     start, held = clock.sent_at, ""
     last_day, back = _away_until(away, ctx)
-    if back is not None and back > add_business_days(clock.sent_at, n, ctx.cal):
+    if back is not None and back > add_business_days(clock.sent_at, first, ctx.cal):
         # Away past the first nudge: the nudges count from the day they are back.
         start = back
         held = f"away until {ctx.day(last_day)}: nudge on {ctx.day(back)}"
@@ -478,8 +481,8 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
             out.recheck(back, ctx.now)
             out.close(key, TaskStatus.RESOLVED, held, away[-1].id)
             return
-    elif (elapsed := business_days_between(clock.sent_at, ctx.now, ctx.cal)) < n:
-        out.recheck(add_business_days(clock.sent_at, n, ctx.cal), ctx.now)
+    elif (elapsed := business_days_between(clock.sent_at, ctx.now, ctx.cal)) < first:
+        out.recheck(add_business_days(clock.sent_at, first, ctx.cal), ctx.now)
         why = (f"you wrote again on {ctx.day(clock.sent_at)}; the wait starts over" if len(own) > 1
                else f"waiting since your mail of {ctx.day(clock.sent_at)}")
         out.close(key, TaskStatus.RESOLVED, why, clock.id)
@@ -487,24 +490,24 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
     max_nudges = max(ctx.settings.max_nudges, 1)
     watching = ctx.settings.watching_since
     if (not held and watching is not None and watching <= ctx.now
-            and watching > add_business_days(clock.sent_at, n, ctx.cal)
-            and watching < add_business_days(clock.sent_at, (max_nudges + 1) * n, ctx.cal)):
+            and watching > add_business_days(clock.sent_at, first, ctx.cal)
+            and watching < add_business_days(clock.sent_at, first + max_nudges * step, ctx.cal)):
         # The first sync found a wait already past its first nudge: the rep never saw that
-        # one, so the first nudge they see is reminder 1, the next ones every n business days.
+        # one, so the first nudge they see is reminder 1, the next ones every `step` business days.
         start, late = max(watching, clock.sent_at), True
     else:
         late = False
     if held or late:
-        # The first nudge on the day they are back, the next ones every n business days.
-        nudges = min(1 + business_days_between(start, ctx.now, ctx.cal) // n, max_nudges)
-        expires = add_business_days(start, max_nudges * n, ctx.cal)
-        due = add_business_days(start, (nudges - 1) * n, ctx.cal)
-        next_at = add_business_days(start, nudges * n, ctx.cal)
+        # The first nudge on the day they are back, the next ones every `step` business days.
+        nudges = min(1 + business_days_between(start, ctx.now, ctx.cal) // step, max_nudges)
+        expires = add_business_days(start, max_nudges * step, ctx.cal)
+        due = add_business_days(start, (nudges - 1) * step, ctx.cal)
+        next_at = add_business_days(start, nudges * step, ctx.cal)
     else:
-        nudges = min(elapsed // n, max_nudges)
-        expires = add_business_days(start, (max_nudges + 1) * n, ctx.cal)
-        due = add_business_days(start, nudges * n, ctx.cal)
-        next_at = add_business_days(start, (nudges + 1) * n, ctx.cal)
+        nudges = min(1 + (elapsed - first) // step, max_nudges)
+        expires = add_business_days(start, first + max_nudges * step, ctx.cal)
+        due = add_business_days(start, first + (nudges - 1) * step, ctx.cal)
+        next_at = add_business_days(start, first + nudges * step, ctx.cal)
     if ctx.now >= expires:
         out.close(key, TaskStatus.EXPIRED, lambda: f"no reply after {max_nudges} nudges; giving up")
         return
@@ -512,7 +515,8 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
     contact = recipients[0]
     who = ctx.who(contact)
     # The text changes with each nudge, not every day.
-    waited = business_days_between(clock.sent_at, due, ctx.cal) if held or late else nudges * n
+    waited = (business_days_between(clock.sent_at, due, ctx.cal) if held or late
+              else first + (nudges - 1) * step)
     nudge = f"No reply in {days_text(waited)} — {who}, '{ctx.subject}'"
     if away:
         nudge += f" (away: auto-reply on {ctx.day(away[-1].sent_at)})"
