@@ -8,8 +8,8 @@ words that lead to its day ("on", "by", "bis"...). The day itself is read by
 `followup.domain.away.parse_day` (dateparser, the seven languages), the one home of reading dates.
 
 Reading the day costs tens of microseconds a message, so one compiled alternation of every
-language's openers rejects most text first (no opener, no promise), and the result is
-memoised per (text, day): detection reads the same messages pass after pass.
+language's cue words rejects most text first (no cue, no promise), and the result is
+memoised per message (`message_promise`): detection reads the same mail pass after pass.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from followup.domain.away import parse_day
 from followup.domain.rules.policy import PRIORITY_OWN_PROMISE, PRIORITY_THEIR_PROMISE, PROMISE_GRACE
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # thread.py imports this module: its types only for the check
     from followup.domain.rules.thread import _ThreadContext, _Turn
 
 PROMISE_PHRASES: dict[str, tuple[str, str]] = {
-    # language: (the promise opener, the words before its day)
+    # language: (the promise opener, the words before its day); its cue words in PROMISE_CUES
     "en": (r"\b(?:I|we)(?:'ll|’ll| will| shall)\b", r"\b(?:on|by|before|until|next)\b"),
     "de": (r"\b(?:ich|wir)\s+(?:werde|werden|schicke|schicken|sende|senden)\b", r"\b(?:am|bis|bis zum|bis spätestens)\b"),
     "fr": (r"\b(?:je|nous)\s+(?:vous\s+)?(?:enverr(?:ai|ons)|ferai|ferons|vais|allons)\b",
@@ -43,13 +43,40 @@ PROMISE_PHRASES: dict[str, tuple[str, str]] = {
            r"\b(?:na|no|até|antes de)\b"),
 }
 
+PROMISE_CUES: dict[str, tuple[str, ...]] = {
+    # language: lower-case pieces of which every match of its opener contains one
+    "en": ("'ll", "’ll", " will", " shall"),
+    "de": ("werde", "schicke", "sende"),
+    "fr": ("enverr", "ferai", "ferons", "vais", "allons"),
+    "es": ("enviar", "mandar", "vamos", "voy a"),
+    "it": ("invier", "mander"),
+    "nl": ("stuur", "sturen", "zal", "zullen"),
+    "pt": ("enviar", "mandar", "vou", "vamos"),
+}
+
+
+def _prefilter(cues: Iterable[str]) -> re.Pattern:
+    """One alternation of every language's cues, grouped by first letter: CPython's regex
+    engine skips text far faster when the branches start with distinct literals (about 7 µs
+    for a 600-character mail, against 75 µs for the openers themselves)."""
+    by_first: dict[str, set[str]] = {}
+    for cue in cues:
+        by_first.setdefault(cue[0], set()).add(re.escape(cue[1:]))
+    return re.compile("|".join(re.escape(first) + "(?:" + "|".join(sorted(rest, key=len, reverse=True)) + ")"
+                               for first, rest in sorted(by_first.items())))
+
+
+_ANY_CUE = _prefilter(cue for cues in PROMISE_CUES.values() for cue in cues)
+"""Text (lower-cased) without any cue is no promise: most mail stops here."""
+
 _OPENERS_AND_LEADS = tuple(
-    (re.compile(opener, re.IGNORECASE), re.compile(r"(?=" + lead + r"\s+(?P<day>[^.!?\n,;]{3,30}))", re.IGNORECASE))
-    for opener, lead in PROMISE_PHRASES.values()
+    ((language,), re.compile(opener, re.IGNORECASE),
+     re.compile(r"(?=" + lead + r"\s+(?P<day>[^.!?\n,;]{3,30}))", re.IGNORECASE))
+    for language, (opener, lead) in PROMISE_PHRASES.items()
 )
 
 _ANY_OPENER = re.compile("|".join(f"(?:{opener})" for opener, _ in PROMISE_PHRASES.values()), re.IGNORECASE)
-"""Every language's opener in one alternation: text without any is no promise (the prefilter)."""
+"""Every language's opener in one alternation (where a found promise's opener ends)."""
 
 DONE_PHRASES = re.compile(
     r"\b(?:attached|attaching|please find|here (?:are|is)|as promised|I(?:'ve| have) (?:sent|attached)"  # en
@@ -97,14 +124,33 @@ def find_promise(text: str, sent_at: datetime) -> Promise | None:
     """The first dated promise in `text`, its day read against `sent_at` in the mail's own zone
     ("Friday" in a mail of Wed 2 Dec is Fri 4 Dec), or None."""
     text = text[:2000]
-    if _ANY_OPENER.search(text) is None:
+    if _ANY_CUE.search(text.lower()) is None:
         return None
     return _find_promise(text, sent_at.date())
 
 
+_MEMO: dict[tuple[int, int, date], Promise | None] = {}
+MEMO_SIZE = 250_000
+"""Messages whose promise (or none) is remembered between detection passes, by id, text and day."""
+
+
+def message_promise(message_id: int, text: str, sent_at: datetime) -> Promise | None:
+    """`find_promise`, memoised per message: detection reads the same mail pass after pass.
+    The key holds the text's hash rather than the text, so the memo keeps no mail alive."""
+    key = (message_id, hash(text), sent_at.date())
+    try:
+        return _MEMO[key]
+    except KeyError:
+        pass
+    if len(_MEMO) >= MEMO_SIZE:
+        _MEMO.clear()
+    found = _MEMO[key] = find_promise(text, sent_at)
+    return found
+
+
 @lru_cache(maxsize=65536)
 def _find_promise(text: str, base: date) -> Promise | None:
-    for opener, lead in _OPENERS_AND_LEADS:
+    for languages, opener, lead in _OPENERS_AND_LEADS:  # the day in the opener's language
         for start in opener.finditer(text):
             sentence = re.split(r"[.!?\n]", text[start.end():start.end() + PROMISE_REACH], maxsplit=1)[0]
             offset = start.end()
@@ -112,7 +158,7 @@ def _find_promise(text: str, base: date) -> Promise | None:
             for match in lead.finditer(sentence):
                 words = match.group("day").split()
                 for end in range(min(len(words), 4), 0, -1):
-                    day = parse_day(" ".join(words[:end]), base)
+                    day = parse_day(" ".join(words[:end]), base, languages)
                     if day is not None and 0 <= (day - base).days <= MAX_PROMISE_DAYS:
                         stop = offset + match.start("day") + len(" ".join(words[:end]))
                         return Promise(day=day, start=start.start(), end=stop, lead=offset + match.start())
@@ -144,7 +190,7 @@ def detect_promise(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext,
         if turn.role not in ("own", "contact"):
             continue
         message = turn.message
-        promise = find_promise(message.text, ctx.cal.local(message.sent_at))
+        promise = message_promise(message.id, message.text, ctx.cal.local(message.sent_at))
         if promise is not None:
             found = index, promise
             break
