@@ -5,7 +5,8 @@
 Fills a fresh database (SQLite in a temporary directory unless `--database-url` names an
 empty PostgreSQL or SQLite database) with threads of classified business mail spread over
 the last 200 days: inquiries, sales, complaints, chats, newsletters and out-of-office
-replies, with a few thousand external contacts. Rows go in directly (the rules only read
+replies, dated promises both ways (one mail in twenty, in four languages) and mail that
+keeps them (attached), with a few thousand external contacts, each with their own pace. Rows go in directly (the rules only read
 what ingestion stores), so this times detection alone. Then it times, each in its own
 transaction as `followup detect` runs them:
 
@@ -47,6 +48,12 @@ TEXTS = {
     "other": ("Can we move our call to Thursday at 3?", True),
     None: ("Thanks, noted.", False),
 }
+PROMISES = (  # dated promises both ways, in a few languages: the promise rule reads their days
+    "I'll send you the revised drawings on Friday.", "We will send the PO by 12 March.",
+    "Ich werde Ihnen das Angebot bis Freitag schicken.", "Nous vous enverrons le devis avant le 20 mars.",
+    "I will get back to you with the figures by next Tuesday.",
+)
+KEPT = "As promised, the file is attached."
 FILLER = ("We reviewed the specification with the team and the numbers look right for the first "
           "batch; the warehouse can take the pallets on weekdays between eight and four. ") * 3
 
@@ -83,6 +90,12 @@ def fill(engine, n_messages: int, n_threads: int, seed: int) -> tuple[int, list[
                 frm, fname, to = (OWN, "Rep", [address]) if outbound else (address, name, [OWN])
             label = kind if (i == 0 and kind != "newsletter") else rng.choice(["other", None, "inquiry"])
             text, needs_reply = TEXTS[label]
+            attachments = []
+            if kind != "newsletter" and rng.random() < 0.05:  # one mail in twenty makes a promise
+                text += " " + rng.choice(PROMISES)
+            elif outbound and rng.random() < 0.03:
+                text, attachments = KEPT, [{"filename": "drawings.pdf", "content_type": "application/pdf",
+                                            "size": 52_000}]
             messages.append(dict(
                 account_id=0, thread_id=t, message_id_header=f"m{n}@bench", content_hash=f"h{n}",
                 direction="outbound" if outbound else "inbound", from_addr=frm, from_name=fname,
@@ -90,7 +103,7 @@ def fill(engine, n_messages: int, n_threads: int, seed: int) -> tuple[int, list[
                 quoted_text="> earlier message\n" * 20,
                 label=label, needs_reply=needs_reply, is_bulk=kind == "newsletter",
                 is_auto_reply=(not outbound and kind != "newsletter" and rng.random() < 0.02),
-                classified_at=when, references=[], parse_warnings=[], attachments=[], evidence=[],
+                classified_at=when, references=[], parse_warnings=[], attachments=attachments, evidence=[],
             ))
             when += timedelta(hours=rng.uniform(1, 60))
         threads.append(dict(account_id=account_id, subject=f"Thread {t}", first_message_at=start,

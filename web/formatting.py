@@ -27,6 +27,7 @@ KIND_TITLES = {
     TaskKind.DORMANT_CUSTOMER: "Dormant customer",
     TaskKind.ANNIVERSARY: "Anniversary",
     TaskKind.BOUNCED: "Bounced",
+    TaskKind.PROMISE: "Promise",
 }
 
 # Snoozed tasks wake up at this local hour.

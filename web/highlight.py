@@ -11,8 +11,11 @@ text is looked up by its text instead, and one that cannot be found is left out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from markupsafe import Markup, escape
+
+from followup.domain.rules.promise import find_promise
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,16 @@ def evidence_spans(text: str, evidence: list[dict] | None, *, subject: bool = Fa
             continue
         spans.append(span)
     return spans
+
+
+def with_promise(text: str, evidence: list[dict] | None, sent_at: datetime) -> list[dict]:
+    """The classifier's evidence and, when the text makes a dated promise, its span (kind
+    `promise`), found by the same rule detection uses (`sent_at` in the user's zone)."""
+    items = list(evidence or [])
+    promise = find_promise(text or "", sent_at)
+    if promise is not None:
+        items.append({"kind": "promise", "text": promise.span(text), "start": promise.start, "end": promise.end})
+    return items
 
 
 def highlight(text: str, evidence: list[dict] | None, *, subject: bool = False) -> Markup:

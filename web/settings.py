@@ -1,4 +1,5 @@
-"""The user's settings: thresholds per kind (business days), working week, time zone,
+"""The user's settings: thresholds per kind (business days), each contact's own pace on or
+off, working week, time zone,
 holiday country, ignore list, the daily digest, write-back into the mailbox, the API
 token (shown once, only its hash is kept), the password, and for a team lead the team's
 complaint webhook."""
@@ -118,6 +119,7 @@ def save():
     user.timezone = zone
     user.holiday_country = country
     user.digest_enabled = bool(form.get("digest_enabled"))
+    user.contact_pace = bool(form.get("contact_pace"))
     user.digest_hour = hour
     db.exec(delete(IgnoreRule).where(IgnoreRule.user_id == user.id))
     for pattern in patterns:

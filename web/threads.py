@@ -17,9 +17,9 @@ from followup.relabel import relabel_message
 from followup.undo import step_before
 from web.auth import signed_in_user
 from web.database import get_db
-from web.highlight import distinct_evidence, highlight
+from web.highlight import distinct_evidence, highlight, with_promise
 from web.scoping import get_user_message_or_404, get_user_thread_or_404, visible_task_clause
-from web.formatting import now
+from web.formatting import now, user_zone
 from web.reply_links import reply_link
 from web.task_actions import TaskActionError, mute as mute_thread, unmute as unmute_thread
 from web.undo import flash_undo
@@ -55,11 +55,14 @@ def show(thread_id: int):
     lead = next((m for m in messages if triggers and m.id == triggers[0]), None)
     others = [m for m in messages if m is not lead] if lead else messages
     account = db.get(MailAccount, thread.account_id)
+    zone = user_zone(user.timezone)
+    evidence = {m.id: with_promise(m.body_text, m.evidence, m.sent_at.astimezone(zone)) for m in messages}
     reply_links = {task.id: reply_link(account, load_draft(db, task))
                    for task in tasks if task.status in OPEN_STATUSES and account is not None}
     return render_template(
         "threads/show.html", thread=thread, messages=messages, lead=lead, others=others, feedback=feedback, tasks=tasks,
         account=account, labels=list(Label), highlight=highlight, distinct_evidence=distinct_evidence, user=user, reply_links=reply_links,
+        evidence=evidence,
         own=account is not None and account.user_id == user.id,
     )
 

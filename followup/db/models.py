@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text, true
 from sqlmodel import Field, SQLModel
 
 from followup.db.types import UTCDateTime, utcnow
@@ -55,6 +55,8 @@ class User(SQLModel, table=True):
     complaint_response_days: int = 1
     max_nudges: int = 3
     dormant_days: int = 90
+    # Nudge a contact with enough history when they are late by their own pace (rules.pace).
+    contact_pace: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     digest_enabled: bool = True
     digest_hour: int = 8
 

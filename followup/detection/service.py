@@ -48,6 +48,7 @@ from followup.db.models import (
 from followup.db.bulk import chunks, insert_and_read_ids
 from followup.db.contacts import load_contacts, save_contact_activity
 from followup.detection.siblings import sibling_account_ids, sibling_tasks
+from followup.detection.paces import contact_paces
 from followup.domain.rules.policy import TEXT_LIMIT
 from followup.domain.rules.views import (
     ContactActivity,
@@ -119,6 +120,7 @@ def settings_for(user: User, account: MailAccount, ignore_patterns: Iterable[str
         complaint_response_days=user.complaint_response_days,
         max_nudges=user.max_nudges,
         dormant_days=user.dormant_days,
+        contact_pace=user.contact_pace,
         own_addresses=frozenset(a.lower() for a in (*account.addresses, user.email)),
         internal_domains=frozenset(d.lower().lstrip("@") for d in account.internal_domains),
         ignore_patterns=frozenset(p.strip().lower().lstrip("@") for p in ignore_patterns if p.strip()),
@@ -152,6 +154,11 @@ def detect_account(session: Session, account_id: int, now: datetime, full: bool 
     report.threads = len(threads)
     report.messages = sum(len(m) for m in messages.values())
 
+    def load_more(ids: Sequence[int]) -> dict[int, list[MessageView]]:
+        return _load_messages(session, account_id, ids, False)
+
+    paces = contact_paces(session, account_id, messages, settings, full, load_more)
+
     addresses = {a for views in messages.values() for m in views
                  for a in (m.from_addr, *m.to_addrs, *m.cc_addrs)}
     contacts = load_contacts(session, account_id, None if full else addresses)
@@ -175,7 +182,7 @@ def detect_account(session: Session, account_id: int, now: datetime, full: bool 
     for row in threads:
         view = ThreadView(id=row.id, subject=row.subject or "", messages=tuple(messages.get(row.id, ())),
                           muted=bool(row.muted))
-        outcome = detect_thread(view, settings, now, named, open_keys)
+        outcome = detect_thread(view, settings, now, named, open_keys, paces)
         outcomes.append((row, outcome))
         for email, seen in outcome.activity.items():
             known = activity.get(email)
@@ -199,10 +206,11 @@ def detect_account(session: Session, account_id: int, now: datetime, full: bool 
             open_keys = applier.open_keys()
             named.update((email, contacts[email]) for email in renamed)
             extra = _load_messages(session, account_id, ids, False)
+            paces.update(contact_paces(session, account_id, extra, settings, False, load_more))
             for row in _load_threads(session, account_id, now, False, ids=ids):
                 view = ThreadView(id=row.id, subject=row.subject or "", messages=tuple(extra.get(row.id, ())),
                                   muted=bool(row.muted))
-                outcomes.append((row, detect_thread(view, settings, now, named, open_keys)))
+                outcomes.append((row, detect_thread(view, settings, now, named, open_keys, paces)))
     # Contact rules: every past customer in a full pass; else those whose mail changed, who
     # have an open contact task, or who may be due (dormant, an anniversary window).
     with_tasks = {t.contact_id for t in applier.tasks.values()
@@ -274,7 +282,8 @@ _MESSAGE_COLUMNS = (
     Message.from_name, type_coerce(Message.to_addrs, Text), type_coerce(Message.cc_addrs, Text), Message.subject,
     func.substr(Message.body_text, 1, TEXT_LIMIT),
     Message.label, Message.needs_reply, Message.is_auto_reply, Message.is_bulk, Message.is_bounce,
-    Message.is_noreply, Message.message_id_header, Message.is_calendar, Message.reply_to_addr,
+    Message.is_noreply, Message.message_id_header, Message.is_calendar, type_coerce(Message.attachments, Text),
+    Message.reply_to_addr,
 )
 
 
@@ -290,14 +299,22 @@ def _load_messages(session: Session, account_id: int, thread_ids: Sequence[int],
     addresses = _AddressLists()
     for query in queries:
         for (thread_id, id_, sent_at, direction, from_addr, from_name, to_addrs, cc_addrs, subject, text,
-             label, needs_reply, auto, bulk, bounce, noreply, msgid, calendar, reply_to) in connection.execute(query).all():
+             label, needs_reply, auto, bulk, bounce, noreply, msgid, calendar,
+             attachments, reply_to) in connection.execute(query).all():
             view = MessageView(  # positional: 100,000 of them
                 id_, _utc(sent_at), direction, (from_addr or "").lower(), from_name or "", addresses(to_addrs),
                 addresses(cc_addrs), subject or "", text or "", label, needs_reply, bool(auto), bool(bulk),
-                bool(bounce), bool(noreply), msgid, bool(calendar),
+                bool(bounce), bool(noreply), msgid, bool(calendar), _any_attachment(attachments),
             )
             by_thread.setdefault(thread_id, []).append(view.with_reply_to(reply_to) if reply_to else view)
     return by_thread
+
+
+def _any_attachment(value) -> bool:
+    """The JSON attachment list read raw (text on SQLite, a list on PostgreSQL) is not empty."""
+    if isinstance(value, str):
+        return value.strip() not in ("", "[]", "null")
+    return bool(value)
 
 
 def _display_names(messages: dict[int, list[MessageView]]) -> dict[str, str]:

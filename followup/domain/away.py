@@ -53,9 +53,11 @@ _DAY_MONTH = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?(?=\s|$)")
 
 
 @lru_cache(maxsize=4096)
-def parse_day(phrase: str, base: date) -> date | None:
+def parse_day(phrase: str, base: date, languages: tuple[str, ...] = LANGUAGES) -> date | None:
     """The day a short phrase names ("Friday", "12 May", "18.11.", "vendredi"), on or after
-    `base` (the mail's own date in its own zone), or None. The one home of date reading."""
+    `base` (the mail's own date in its own zone), or None. The one home of date reading.
+    `languages`: those the phrase may be in, when the caller knows (each one dateparser
+    tries costs time)."""
     import dateparser  # loaded on the first notice with a date, not for every detection pass
 
     short = _DAY_MONTH.match(phrase)
@@ -73,7 +75,7 @@ def parse_day(phrase: str, base: date) -> date | None:
     words = phrase.split()
     # "30 November with limited access": try the phrase, then fewer words from its end.
     for end in range(min(len(words), 5), 0, -1):
-        found = dateparser.parse(" ".join(words[:end]), languages=list(LANGUAGES), settings={
+        found = dateparser.parse(" ".join(words[:end]), languages=list(languages), settings={
             "RELATIVE_BASE": datetime.combine(base, datetime.min.time()),
             "PREFER_DATES_FROM": "future", "DATE_ORDER": "DMY",
         })

@@ -58,6 +58,7 @@ class TaskKind(StrEnum):
     DORMANT_CUSTOMER = "dormant_customer"
     ANNIVERSARY = "anniversary"
     BOUNCED = "bounced"
+    PROMISE = "promise"
 
 
 class TaskStatus(StrEnum):
@@ -71,9 +72,9 @@ class TaskStatus(StrEnum):
 
 OPEN_STATUSES = (TaskStatus.OPEN, TaskStatus.SNOOZED)
 
-STARTS_WHEN_DUE = frozenset({TaskKind.POST_SALE_CHECKIN})
+STARTS_WHEN_DUE = frozenset({TaskKind.POST_SALE_CHECKIN, TaskKind.PROMISE})
 """Kinds whose due moment is when the follow-up may start (the check-in window opens): until
-then such a task is upcoming, not open. A condition on `due_at` and `now` at query time
+then such a task is upcoming, not open (a promise is due on its day). A condition on `due_at` and `now` at query time
 rather than a status of its own, so no timer has to flip it and no count can lag behind."""
 
 

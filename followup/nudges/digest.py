@@ -28,6 +28,7 @@ KIND_TITLES = {
     TaskKind.DORMANT_CUSTOMER: "Customers gone quiet",
     TaskKind.ANNIVERSARY: "Anniversaries",
     TaskKind.BOUNCED: "Mail that bounced",
+    TaskKind.PROMISE: "Promises due",
 }
 
 

@@ -412,7 +412,8 @@ def test_incremental_passes_agree_with_full_passes_as_time_goes_by(db_engine, ac
     people = [f"p{i}@client{i % 7}.com" for i in range(12)]
     texts = [("Can you quote 50 units?", "inquiry", True), ("Order confirmed, thanks!", "sale", False),
              ("It arrived broken, I want a refund.", "complaint", False), ("Thanks, all sorted.", "other", False),
-             ("Any news on this?", "other", True), ("FYI the truck left.", "other", False)]
+             ("Any news on this?", "other", True), ("FYI the truck left.", "other", False),
+             ("We will send the samples by Friday.", "other", False), ("Attached, as promised.", "other", False)]
     thread_ids = []
 
     def mail(at):
@@ -437,7 +438,7 @@ def test_incremental_passes_agree_with_full_passes_as_time_goes_by(db_engine, ac
         full = detect(db_engine, account_id, now, full=True)
         assert full.changed == 0, (day, full)
     assert {t.kind for t in tasks(db_engine).values()} >= {"awaiting_reply", "needs_reply", "complaint",
-                                                           "post_sale_checkin"}
+                                                           "post_sale_checkin", "promise"}
 
 
 # ---- one task per customer question, not per mailbox (issue #16) -----------------------
@@ -513,3 +514,42 @@ def test_mailboxes_of_other_teams_keep_their_own_tasks(db_engine, account_id):
     detect(db_engine, account_id, MON + timedelta(days=3))
     detect(db_engine, zoes, MON + timedelta(days=3))
     assert sorted(t.account_id for t in tasks(db_engine).values()) == [account_id, zoes]
+
+
+def test_promises_and_each_contacts_pace_in_full_and_incremental_passes(db_engine, account_id):
+    wed = datetime(2026, 3, 4, 10, tzinfo=UTC)  # Wednesday 4 March
+    drawings = add_thread(db_engine, account_id, "Drawings", inn(wed - timedelta(hours=2), "Could we see the drawings?"),
+                          out(wed, "I'll send you the drawings on Friday."))
+    add_thread(db_engine, account_id, "PO", inn(wed, "Great, we will send the PO by 5 March.", needs_reply=False,
+                                               from_addr="ana@globex.com", from_name="Ana Silva"))
+    fast = "lee@fastco.com"
+    history = []
+    for week in (6, 4, 2):  # three questions, each answered within 3 hours
+        asked = MON - timedelta(weeks=week)
+        history += [out(asked, to_addrs=[fast]), inn(asked + timedelta(hours=3), "Yes.", from_addr=fast,
+                                                     from_name="Lee Park", needs_reply=False)]
+    add_thread(db_engine, account_id, "Earlier orders", *history)
+    detect(db_engine, account_id, wed)
+    # A new question to the fast contact, seen by an incremental pass only: their history
+    # lies in a thread that pass does not look at.
+    quote = add_thread(db_engine, account_id, "Quote", out(wed, "Could you confirm the quote?", to_addrs=[fast]))
+    fri = datetime(2026, 3, 6, 9, tzinfo=UTC)
+    detect(db_engine, account_id, fri)
+    assert detect(db_engine, account_id, fri, full=True).changed == 0
+    with session_scope(db_engine) as session:
+        rows = {r.subject: r for r in list_open_tasks(session, fri)}
+    assert rows["Drawings"].kind == "promise"
+    assert rows["Drawings"].nudge == "You promised the drawings by Fri 6 Mar — Dana Wu (Acme), 'Drawings'"
+    assert rows["PO"].nudge.startswith("Ana Silva promised the PO by Thu 5 Mar: nothing came")
+    assert rows["Quote"].kind == "awaiting_reply"  # a business day: late for someone who answers in 3 h
+    assert rows["Quote"].nudge.startswith("No reply in 1 business day — Lee Park")
+    reason = tasks(db_engine)[f"awaiting_reply:thread:{quote}"].reason
+    assert reason.endswith("usually replies within 3 h; 1 business day now")
+
+    with session_scope(db_engine) as session:  # the drawings go out, as an attachment
+        add_messages(session, account_id, drawings, out(fri, "See the file.", attachments=[
+            {"filename": "lyon.pdf", "content_type": "application/pdf", "size": 1000}]))
+    detect(db_engine, account_id, fri + timedelta(hours=1))
+    promise = tasks(db_engine)[f"promise:thread:{drawings}"]
+    assert promise.status == "resolved" and events(db_engine, promise.id)[-1] == "resolved"
+    assert detect(db_engine, account_id, fri + timedelta(hours=1), full=True).changed == 0

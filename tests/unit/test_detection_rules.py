@@ -339,7 +339,7 @@ def test_muted_threads_never_and_close_what_is_open():
     result = run(thread(inn(MON, "Can you quote?"), muted=True), MON + timedelta(days=5))
     assert not result.proposals
     assert {c.status for c in result.closures} == {TaskStatus.DISMISSED}
-    assert len(result.closures) == 5  # one per thread kind
+    assert len(result.closures) == 6  # one per thread kind
 
 
 def test_ignored_senders_and_domains_never():
@@ -553,7 +553,8 @@ def test_closures_only_for_the_open_keys_when_given():
     t = thread(out(MON), inn(MON + timedelta(days=1), "Yes, confirmed.", needs_reply=False))
     assert {c.key for c in run(t, MON + timedelta(days=8)).closures} == {
         f"{kind}:thread:42" for kind in ("awaiting_reply", "needs_reply", "complaint",  # no complaint in it (#17)
-                                         "post_sale_checkin")}  # and no order in it
+                                         "post_sale_checkin",  # and no order in it
+                                         "promise")}  # nor a dated promise
     only = run(t, MON + timedelta(days=8), open_keys={"awaiting_reply:thread:42"})
     assert [c.key for c in only.closures] == ["awaiting_reply:thread:42"]
     assert run(t, MON + timedelta(days=8), open_keys=set()).closures == []

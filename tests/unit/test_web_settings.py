@@ -12,7 +12,7 @@ from tests.web_client import WebClient
 VALID = {"awaiting_reply_days": "4", "needs_reply_days": "2", "complaint_response_days": "1",
          "dormant_days": "120", "max_nudges": "2", "working_days": ["0", "1", "2", "3"],
          "timezone": "Europe/Paris", "holiday_country": "FR", "digest_enabled": "1", "digest_hour": "7",
-         "ignore": "News@Letters.example\n@noise.example\n\nnoise.example\nother.example"}
+         "contact_pace": "1", "ignore": "News@Letters.example\n@noise.example\n\nnoise.example\nother.example"}
 
 
 def test_settings_page_shows_current_values(client, web_rt):
@@ -47,6 +47,18 @@ def test_save_settings(client, web_rt):
         row = session.get(User, user.id)
         assert not row.digest_enabled and row.holiday_country is None
         assert not session.exec(select(IgnoreRule)).all()
+
+
+def test_each_contacts_own_pace_is_on_until_the_user_turns_it_off(client, web_rt):
+    user = add_user(web_rt)
+    client.login("rep@example.com")
+    page = client.get("/settings/").get_data(as_text=True)
+    assert 'name="contact_pace" value="1" aria-describedby="contact-pace-hint" checked>' in page
+    client.post("/settings/", {**VALID, "contact_pace": ""})
+    with db(web_rt) as session:
+        assert session.get(User, user.id).contact_pace is False
+    page = client.get("/settings/").get_data(as_text=True)
+    assert 'name="contact_pace" value="1" aria-describedby="contact-pace-hint" >' in page
 
 
 def test_invalid_settings_are_refused_with_reasons(client, web_rt):

@@ -163,3 +163,14 @@ def test_mail_not_in_english_shows_its_language(client, web_rt, rep):
     page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
     assert page.count('class="badge language"') == 1
     assert '<span class="badge language" title="written in de">DE</span>' in page
+
+
+def test_a_dated_promise_is_marked_in_the_mail(client, web_rt, rep):
+    thread, _ = add_thread(web_rt, rep["account"], "Drawings", [dict(
+        direction="outbound", from_addr="rep@example.com", from_name="Rep",
+        body_text="Thanks. I'll send you the drawings on Friday, with the quote.")])
+    client.login("rep@example.com")
+    page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert ('Thanks. <mark class="evidence" data-kind="promise" title="promise">I&#39;ll send you the drawings '
+            'on Friday</mark>, with the quote.') in page
+    assert "Why: 1 evidence phrase" in page

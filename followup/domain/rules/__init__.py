@@ -33,6 +33,17 @@ Per thread (keys `<kind>:thread:<id>`):
   legal threats, a repeat complaint). Answered = the user (or a colleague writing to the
   customer) wrote after it, or the customer closed it; a later complaint re-triggers it.
 
+- promise (`rules.promise`): the thread's latest dated promise. The user's ("I'll send you the
+  drawings on Friday") is due that day (upcoming until then) unless a later mail of the user
+  carries an attachment or says it is done ("attached", "as promised"); the contact's ("we
+  will send the PO by 12 May") nudges on the business day after unless they wrote again.
+  Expires `PROMISE_GRACE` after it fell due.
+
+A contact with three replies or more to mail that asked them something (over all their
+threads, `rules.pace`) is awaited at their own pace: the first nudge once they are late by
+their 80th percentile in business days, the reminders at the user's interval ("usually
+replies within 4 h; 1 business day now"). The user's `contact_pace` setting turns it off.
+
 Questions and complaints unanswered for `STALE_AFTER` (30 days) expire rather than nag.
 The trigger of a task is the latest mail that calls for it: a different trigger is what
 reopens a task the user closed.

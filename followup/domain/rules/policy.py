@@ -33,6 +33,8 @@ PRIORITY_COMPLAINT = 60
 PRIORITY_AWAITING = 40
 PRIORITY_CHECKIN = 45
 PRIORITY_BOUNCED = 55
+PRIORITY_OWN_PROMISE = 55  # the user gave their word
+PRIORITY_THEIR_PROMISE = 45
 PRIORITY_ANNIVERSARY = 25
 PRIORITY_DORMANT = 20
 PRIORITY_MAX = 100
@@ -45,3 +47,6 @@ COMPLAINT_CUES: tuple[tuple[str, re.Pattern, int], ...] = (
         r"regulator|small claims|trading standards|consumer protection)", re.I), 25),
 )
 REPEAT_COMPLAINT_BONUS = 15
+
+PROMISE_GRACE = timedelta(days=14)
+"""A promise task expires this long after it fell due: a promise that old is no longer chased."""

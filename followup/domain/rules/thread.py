@@ -1,5 +1,6 @@
 """The thread rules: awaiting_reply, needs_reply, post_sale_checkin, bounced and complaint
-(see `followup.domain.rules`).
+(see `followup.domain.rules`); promise lives in `rules.promise`, the contact's own pace in
+`rules.pace`, both called from here.
 
 One concept over ~500 lines: every rule reads the same conversation (the thread's turns,
 who wrote each, in order) through one `_ThreadContext`, and they decide together which one
@@ -33,6 +34,8 @@ from followup.domain.rules.policy import (
     STALE_AFTER,
     TEXT_LIMIT,
 )
+from followup.domain.rules.pace import ReplyHistory, awaiting_threshold_days, pace_before
+from followup.domain.rules.promise import detect_promise
 from followup.domain.rules.text import (
     ADDRESS,
     BOUNCE_CAUSES,
@@ -81,9 +84,11 @@ def detect_thread(
     now: datetime,
     contacts: Mapping[str, ContactView] | None = None,
     open_keys: Container[str] | None = None,
+    paces: Mapping[str, ReplyHistory] | None = None,
 ) -> Outcome:
     """The tasks one thread calls for at `now`, and the thread tasks that must close (all of
-    them, or only those among `open_keys` when given)."""
+    them, or only those among `open_keys` when given). `paces`: each contact's replies to the
+    user over all their threads (`rules.pace.reply_delays`), for their own pace."""
     out = Outcome(open_keys=open_keys)
     keys = {kind: thread_key(kind, thread.id) for kind in THREAD_KINDS}
     messages = _timeline(thread.messages, now)
@@ -99,7 +104,8 @@ def detect_thread(
     machine_senders = {t.message.from_addr.lower() for t in turns
                        if t.role == Role.MACHINE and not t.message.is_auto_reply}
     conversation = [t for t in turns if t.role in (Role.OWN, Role.CONTACT, Role.TEAM)]
-    ctx = _ThreadContext(thread, settings, now, contacts or {}, machine_senders, _sale_ids(conversation))
+    ctx = _ThreadContext(thread, settings, now, contacts or {}, machine_senders, _sale_ids(conversation),
+                         paces or {})
     _record_activity(out, conversation, ctx)
     if not any(t.role == Role.CONTACT for t in conversation) and not any(
         ctx.recipients(t.message) for t in conversation if t.role == Role.OWN
@@ -113,6 +119,7 @@ def detect_thread(
     checkin = _post_sale_checkin(out, conversation, ctx, keys[TaskKind.POST_SALE_CHECKIN])
     complaint = _complaint(out, conversation, ctx, keys[TaskKind.COMPLAINT])
     _needs_reply(out, conversation, ctx, keys[TaskKind.NEEDS_REPLY], closing, complaint)
+    detect_promise(out, conversation, ctx, keys[TaskKind.PROMISE])
     if _bounced(out, turns, conversation, ctx, keys[TaskKind.BOUNCED]):
         out.close(keys[TaskKind.AWAITING_REPLY], TaskStatus.RESOLVED, "your mail bounced: see the bounce")
     else:
@@ -128,6 +135,7 @@ class _ThreadContext:
     contacts: Mapping[str, ContactView]
     machine_senders: set[str]
     sale_ids: frozenset[int]  # the messages that are a sale (see _sale_ids)
+    paces: Mapping[str, ReplyHistory]  # each contact's replies to the user (rules.pace)
 
     @property
     def cal(self) -> BusinessCalendar:
@@ -453,13 +461,19 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
         # An order confirmation waits for nothing: the post-sale check-in is the follow-up.
         out.close(key, TaskStatus.RESOLVED, "your last mail confirmed the sale")
         return
-    n = max(ctx.settings.awaiting_reply_days, 1)
+    fixed = max(ctx.settings.awaiting_reply_days, 1)
+    # A contact with enough history is late by their own standard, known when the user wrote.
+    pace = pace_before(ctx.paces.get(recipients[0]), clock.sent_at) if ctx.settings.contact_pace else None
+    # `first`: the business days before the first nudge; `step`: between the next ones (the
+    # user's own threshold, so a fast contact is not chased daily and given up on in a week).
+    first, pace_rule = awaiting_threshold_days(pace, fixed)
+    step = fixed
     away = [t.message for t in turns
             if t.message.is_auto_reply and t.message.sent_at >= clock.sent_at
             and t.message.from_addr.lower() in recipients]
     start, held = clock.sent_at, ""
     last_day, back = _away_until(away, ctx)
-    if back is not None and back > add_business_days(clock.sent_at, n, ctx.cal):
+    if back is not None and back > add_business_days(clock.sent_at, first, ctx.cal):
         # Away past the first nudge: the nudges count from the day they are back.
         start = back
         held = f"away until {ctx.day(last_day)}: nudge on {ctx.day(back)}"
@@ -467,8 +481,8 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
             out.recheck(back, ctx.now)
             out.close(key, TaskStatus.RESOLVED, held, away[-1].id)
             return
-    elif (elapsed := business_days_between(clock.sent_at, ctx.now, ctx.cal)) < n:
-        out.recheck(add_business_days(clock.sent_at, n, ctx.cal), ctx.now)
+    elif (elapsed := business_days_between(clock.sent_at, ctx.now, ctx.cal)) < first:
+        out.recheck(add_business_days(clock.sent_at, first, ctx.cal), ctx.now)
         why = (f"you wrote again on {ctx.day(clock.sent_at)}; the wait starts over" if len(own) > 1
                else f"waiting since your mail of {ctx.day(clock.sent_at)}")
         out.close(key, TaskStatus.RESOLVED, why, clock.id)
@@ -476,24 +490,24 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
     max_nudges = max(ctx.settings.max_nudges, 1)
     watching = ctx.settings.watching_since
     if (not held and watching is not None and watching <= ctx.now
-            and watching > add_business_days(clock.sent_at, n, ctx.cal)
-            and watching < add_business_days(clock.sent_at, (max_nudges + 1) * n, ctx.cal)):
+            and watching > add_business_days(clock.sent_at, first, ctx.cal)
+            and watching < add_business_days(clock.sent_at, first + max_nudges * step, ctx.cal)):
         # The first sync found a wait already past its first nudge: the rep never saw that
-        # one, so the first nudge they see is reminder 1, the next ones every n business days.
+        # one, so the first nudge they see is reminder 1, the next ones every `step` business days.
         start, late = max(watching, clock.sent_at), True
     else:
         late = False
     if held or late:
-        # The first nudge on the day they are back, the next ones every n business days.
-        nudges = min(1 + business_days_between(start, ctx.now, ctx.cal) // n, max_nudges)
-        expires = add_business_days(start, max_nudges * n, ctx.cal)
-        due = add_business_days(start, (nudges - 1) * n, ctx.cal)
-        next_at = add_business_days(start, nudges * n, ctx.cal)
+        # The first nudge on the day they are back, the next ones every `step` business days.
+        nudges = min(1 + business_days_between(start, ctx.now, ctx.cal) // step, max_nudges)
+        expires = add_business_days(start, max_nudges * step, ctx.cal)
+        due = add_business_days(start, (nudges - 1) * step, ctx.cal)
+        next_at = add_business_days(start, nudges * step, ctx.cal)
     else:
-        nudges = min(elapsed // n, max_nudges)
-        expires = add_business_days(start, (max_nudges + 1) * n, ctx.cal)
-        due = add_business_days(start, nudges * n, ctx.cal)
-        next_at = add_business_days(start, (nudges + 1) * n, ctx.cal)
+        nudges = min(1 + (elapsed - first) // step, max_nudges)
+        expires = add_business_days(start, first + max_nudges * step, ctx.cal)
+        due = add_business_days(start, first + (nudges - 1) * step, ctx.cal)
+        next_at = add_business_days(start, first + nudges * step, ctx.cal)
     if ctx.now >= expires:
         out.close(key, TaskStatus.EXPIRED, lambda: f"no reply after {max_nudges} nudges; giving up")
         return
@@ -501,7 +515,8 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
     contact = recipients[0]
     who = ctx.who(contact)
     # The text changes with each nudge, not every day.
-    waited = business_days_between(clock.sent_at, due, ctx.cal) if held or late else nudges * n
+    waited = (business_days_between(clock.sent_at, due, ctx.cal) if held or late
+              else first + (nudges - 1) * step)
     nudge = f"No reply in {days_text(waited)} — {who}, '{ctx.subject}'"
     if away:
         nudge += f" (away: auto-reply on {ctx.day(away[-1].sent_at)})"
@@ -515,6 +530,8 @@ def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn],
         reason += "; only an out-of-office auto-reply came back"
     if held:
         reason += f"; {held}"
+    if pace is not None:
+        reason += f"; {pace_rule}; {days_text(waited)} now"  # as of this nudge: no new text each day
     out.proposals.append(TaskProposal(
         key=key, kind=TaskKind.AWAITING_REPLY, thread_id=ctx.thread.id, due_at=due,
         expires_at=expires,

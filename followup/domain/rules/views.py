@@ -38,6 +38,7 @@ class MessageView:
     is_noreply: bool = False
     message_id_header: str | None = None
     is_calendar: bool = False
+    has_attachments: bool = False
     # A web-form notification's own sender (no-reply, form) when `from_addr` is the prospect
     # its Reply-To names (see `with_reply_to`); "" for every other message.
     via_addr: str = ""
@@ -91,6 +92,8 @@ class DetectionSettings:
     complaint_response_days: int = 1
     max_nudges: int = 3
     dormant_days: int = 90
+    # Nudge a contact with enough history when they are late by their own pace (rules.pace).
+    contact_pace: bool = True
     own_addresses: frozenset[str] = frozenset()
     internal_domains: frozenset[str] = frozenset()
     ignore_patterns: frozenset[str] = frozenset()  # "someone@x.com" or "x.com"
@@ -225,7 +228,7 @@ def thread_key(kind: TaskKind, thread_id: int) -> str:
 
 
 THREAD_KINDS = (TaskKind.AWAITING_REPLY, TaskKind.NEEDS_REPLY, TaskKind.POST_SALE_CHECKIN, TaskKind.COMPLAINT,
-                TaskKind.BOUNCED)
+                TaskKind.BOUNCED, TaskKind.PROMISE)
 
 
 def close_all(out: Outcome, keys: Iterable[str], status: TaskStatus, reason: str) -> None:

@@ -28,3 +28,8 @@ def day_text(value: date | datetime) -> str:
 def quoted(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def promised_text(who: str, what: str, day: str, nothing_came: bool) -> str:
+    """"You promised the drawings by Fri 4 Dec" / "Dana promised the PO by Tue 12 May: nothing came"."""
+    return f"{who} promised {what} by {day}" + (": nothing came" if nothing_came else "")

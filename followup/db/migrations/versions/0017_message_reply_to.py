@@ -4,7 +4,7 @@ A contact-form notification comes from a no-reply or form address with the prosp
 Reply-To; detection reads the prospect from this column (followup.domain.addresses.form_sender).
 
 Revision ID: 0017_message_reply_to
-Revises: 0014
+Revises: 0016_contact_pace
 Create Date: 2026-12-03 06:30:00.000000
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0017_message_reply_to'
-down_revision: Union[str, None] = '0014'
+down_revision: Union[str, None] = '0016_contact_pace'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
