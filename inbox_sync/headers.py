@@ -214,6 +214,12 @@ class HeaderReader:
             return None
         return parse_date(_unfold(raws[0]))
 
+    def utc_offset_minutes(self, name: str = "Date") -> int | None:
+        """The writer's own offset from UTC in a date header ("+0900"), in minutes; None when
+        the header says none ("-0000": RFC 5322's "no idea") or cannot be read."""
+        raws = self.raw(name)
+        return utc_offset_minutes(_unfold(raws[0])) if raws else None
+
     def received_dates(self) -> list[datetime]:
         """Dates of the Received chain, top (last hop) first."""
         dates = []
@@ -291,6 +297,22 @@ def parse_date(value: str) -> datetime | None:
             continue
         return parsed
     return None
+
+
+MAX_UTC_OFFSET = 14 * 60  # minutes: the furthest zones, Line Islands and Baker Island
+
+
+def utc_offset_minutes(value: str) -> int | None:
+    """The offset from UTC a date is written in, in minutes (see `HeaderReader.utc_offset_minutes`)."""
+    try:
+        parsed = parsedate_to_datetime(" ".join((value or "").split()))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    offset = parsed.utcoffset() if parsed is not None else None
+    if offset is None:
+        return None
+    minutes = int(offset.total_seconds() // 60)
+    return minutes if abs(minutes) <= MAX_UTC_OFFSET else None
 
 
 def normalise_address(addr: str) -> str:

@@ -71,6 +71,9 @@ class ParsedMessage:
     warnings: tuple[str, ...] = field(default=())
     organization: str = ""  # the Organization header: the sender's company, in their words
     language: str | None = None  # ISO 639-1 of subject + own text (followup.domain.language); None: unknown
+    # The writer's offset from UTC in the Date header, in minutes: their own calendar day
+    # ("Friday" in a promise). None when the date came from elsewhere or gave no zone.
+    sent_utc_offset: int | None = None
 
     @property
     def to_addrs(self) -> list[str]:
@@ -180,6 +183,7 @@ def _parse(raw: bytes, internal_date, warnings: list[str]) -> ParsedMessage:
         subject=safe_text(subject),
         sent_at=sent_at,
         date_source=date_source,
+        sent_utc_offset=headers.utc_offset_minutes("Date") if date_source == "header" else None,
         text=safe_text(text),
         own_text=safe_text(own_text),
         quoted_text=safe_text(quoted_text),

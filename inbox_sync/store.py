@@ -273,6 +273,7 @@ class _Batch:
             "cc_addrs": p.cc_addrs,
             "subject": p.subject,
             "sent_at": p.sent_at,
+            "sent_utc_offset": p.sent_utc_offset,
             "body_text": p.own_text,
             "quoted_text": p.quoted_text,
             "snippet": p.snippet,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text, true
+from sqlalchemy import JSON, BigInteger, Column, SmallInteger, Index, Text, UniqueConstraint, text, true
 from sqlmodel import Field, SQLModel
 
 from followup.db.types import UTCDateTime, utcnow
@@ -169,6 +169,8 @@ class Message(SQLModel, table=True):
     cc_addrs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     subject: str = Field(default="", sa_column=Column(Text, nullable=False))
     sent_at: datetime = Field(sa_type=UTCDateTime)
+    # The writer's offset from UTC in minutes, from the Date header; None: not known.
+    sent_utc_offset: int | None = Field(default=None, sa_type=SmallInteger)
     body_text: str = Field(default="", sa_column=Column(Text, nullable=False))  # own new text
     quoted_text: str = Field(default="", sa_column=Column(Text, nullable=False))  # quotes, signature
     snippet: str = Field(default="", max_length=300)

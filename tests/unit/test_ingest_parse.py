@@ -47,6 +47,20 @@ def test_date_fallbacks():
     assert nothing.sent_at.year == 1970 and nothing.date_source == "none"
 
 
+def test_the_writers_own_zone_is_kept_beside_the_utc_time():
+    def offset(date: str, internal_date=None):
+        return parse_message(msg("From: a@x.example", f"Date: {date}"), internal_date=internal_date).sent_utc_offset
+
+    assert offset("Tue, 3 Mar 2026 08:30:00 +0900") == 540  # a mail from Tokyo
+    assert offset("Mon, 2 Mar 2026 18:00:00 -0500 (EST)") == -300
+    assert offset("Mon, 2 Mar 2026 09:00:00 +0530") == 330
+    assert offset("Mon, 2 Mar 2026 09:00:00 +0000") == 0
+    assert offset("Mon, 2 Mar 2026 09:00:00 -0000") is None  # RFC 5322: the zone is not known
+    assert offset("Mon, 2 Mar 2026 09:00:00 +9900") is None  # no such zone
+    assert offset("2 Mar 2026 10:00:00") is None
+    assert offset("Mon, 2 Mar 2099 09:00:00 +0200", internal_date=WHEN) is None  # the date came from the server
+
+
 def test_synthetic_message_id_is_stable_and_content_bound():
     one = parse_message(msg("From: a@x.example", "Subject: s", body="one"))
     again = parse_message(msg("From: a@x.example", "Subject: s", body="one"))

@@ -5,7 +5,7 @@ outputs (task proposals, closures, contact activity), as dataclasses with no ORM
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import Callable, Container, Iterable
 
@@ -39,9 +39,18 @@ class MessageView:
     message_id_header: str | None = None
     is_calendar: bool = False
     has_attachments: bool = False
+    # The writer's offset from UTC in minutes (the Date header's zone); None: not known.
+    sent_utc_offset: int | None = None
     # A web-form notification's own sender (no-reply, form) when `from_addr` is the prospect
     # its Reply-To names (see `with_reply_to`); "" for every other message.
     via_addr: str = ""
+
+    def written_at(self, cal: BusinessCalendar) -> datetime:
+        """When the message was written on its writer's own clock (the Date header's zone), or
+        on the user's when the mail gave none: "on Friday" means the writer's Friday."""
+        if self.sent_utc_offset is None:
+            return cal.local(self.sent_at)
+        return self.sent_at.astimezone(timezone(timedelta(minutes=self.sent_utc_offset)))
 
     def with_reply_to(self, reply_to_addr: str) -> "MessageView":
         """The message as the rules read it: a web-form notification (`form_sender`) is the
