@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from followup.db.models import FollowUpTask, LabelFeedback, Message, TaskEvent, Thread, User
 from followup.domain.vocabulary import TaskStatus
 from followup.relabel import set_label
-from followup.domain.rules.thread import NOT_A_COMPLAINT
+from followup.domain.rules.unanswered import NOT_A_COMPLAINT
 from followup.tasks import TaskError, record_event, unmute_thread
 from followup.db.types import utcnow
 

@@ -151,3 +151,13 @@ def business_days_after(day: date, n: int) -> date:
         if day.weekday() < 5:
             n -= 1
     return day
+
+
+def fake_pdf(facts: dict) -> bytes:
+    text = f"Quote {facts['quote']}: {facts['qty']} x {facts['product']} = GBP {facts['total']}"
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+            b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>>endobj\n"
+            b"4 0 obj<</Length " + str(len(stream)).encode() + b">>stream\n" + stream
+            + b"\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")

@@ -354,7 +354,7 @@ def test_a_thread_changed_during_the_pass_stays_flagged(db_engine, account_id, m
     import followup.detection.service as detection
 
     thread_id = add_thread(db_engine, account_id, "Quote", out(MON))
-    load = detection._load_threads
+    load = detection.load_threads
 
     def load_then_new_mail(session, *args):
         rows = load(session, *args)
@@ -362,12 +362,12 @@ def test_a_thread_changed_during_the_pass_stays_flagged(db_engine, account_id, m
             add_messages(other, account_id, thread_id, inn(MON + timedelta(days=1), "Yes."))
         return rows
 
-    monkeypatch.setattr(detection, "_load_threads", load_then_new_mail)
+    monkeypatch.setattr(detection, "load_threads", load_then_new_mail)
     try:
         detect(db_engine, account_id, MON + timedelta(days=7))
     except Exception as exc:  # SQLite: the other writer may find the database locked
         pytest.skip(f"concurrent writer not possible here: {exc}")
-    monkeypatch.setattr(detection, "_load_threads", load)
+    monkeypatch.setattr(detection, "load_threads", load)
     with session_scope(db_engine) as session:
         assert session.get(Thread, thread_id).needs_detection
     assert detect(db_engine, account_id, MON + timedelta(days=7)).threads == 1

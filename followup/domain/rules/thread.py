@@ -1,48 +1,31 @@
-"""The thread rules: awaiting_reply, needs_reply, post_sale_checkin, bounced and complaint
-(see `followup.domain.rules`); promise lives in `rules.promise`, the contact's own pace in
-`rules.pace`, both called from here.
+"""The thread rules (see `followup.domain.rules`): `detect_thread` reads a thread as a
+conversation (its turns in date order, who wrote each: `Role`) through one `_ThreadContext`,
+and runs each rule on it; together they decide which one nudge a thread gets (a check-in
+silences the wait, a bounce replaces it, a complaint is its own task).
 
-One concept over ~500 lines: every rule reads the same conversation (the thread's turns,
-who wrote each, in order) through one `_ThreadContext`, and they decide together which one
-nudge a thread gets (a check-in silences the wait, a bounce replaces it, a complaint is its
-own task), so splitting them would pass that shared state between modules.
+The rules, each in its own module, take the conversation and the context:
+`rules.unanswered` (needs_reply, complaint), `rules.awaiting_reply` (with the contact's own
+pace, `rules.pace`, and the out-of-office hold), `rules.post_sale_checkin`, `rules.bounced`,
+`rules.promise`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 from typing import Container, Iterable, Mapping
 
 from followup.domain.addresses import company_from_domain
-from followup.domain.away import return_date
-from followup.domain.calendar import BusinessCalendar, add_business_days, business_days_between
-from followup.domain.rules.policy import (
-    CHECKIN_AFTER,
-    CHECKIN_WINDOW,
-    COMPLAINT_CUES,
-    PRIORITY_AWAITING,
-    PRIORITY_BOUNCED,
-    PRIORITY_CHECKIN,
-    PRIORITY_COMPLAINT,
-    PRIORITY_MAX,
-    PRIORITY_NEEDS_REPLY,
-    PRIORITY_NEEDS_REPLY_DEFAULT,
-    REPEAT_COMPLAINT_BONUS,
-    STALE_AFTER,
-    TEXT_LIMIT,
-)
-from followup.domain.rules.pace import ReplyHistory, awaiting_threshold_days, pace_before
+from followup.domain.calendar import BusinessCalendar
+from followup.domain.rules.awaiting_reply import detect_awaiting_reply
+from followup.domain.rules.bounced import detect_bounced
+from followup.domain.rules.pace import ReplyHistory
+from followup.domain.rules.post_sale_checkin import detect_post_sale_checkin
 from followup.domain.rules.promise import detect_promise
-from followup.domain.rules.text import (
-    ADDRESS,
-    BOUNCE_CAUSES,
-    BOUNCE_CODE,
-    asks_for_something,
-    is_closing,
-)
+from followup.domain.rules.text import is_closing
+from followup.domain.rules.unanswered import detect_complaint, detect_needs_reply
 from followup.domain.rules.views import (
     ContactActivity,
     ContactView,
@@ -50,17 +33,13 @@ from followup.domain.rules.views import (
     MessageView,
     Outcome,
     THREAD_KINDS,
-    TaskProposal,
     ThreadView,
     close_all,
     domain_part,
     thread_key,
 )
-from followup.domain.rules.wording import days_text, quoted, short_day
+from followup.domain.rules.wording import short_day
 from followup.domain.vocabulary import Direction, Label, TaskKind, TaskStatus
-
-
-# ------------------------------------------------------------------------- thread rules
 
 
 class Role(StrEnum):
@@ -116,14 +95,14 @@ def detect_thread(
 
     last = conversation[-1]
     closing = is_closing(last.message)
-    checkin = _post_sale_checkin(out, conversation, ctx, keys[TaskKind.POST_SALE_CHECKIN])
-    complaint = _complaint(out, conversation, ctx, keys[TaskKind.COMPLAINT])
-    _needs_reply(out, conversation, ctx, keys[TaskKind.NEEDS_REPLY], closing, complaint)
+    checkin = detect_post_sale_checkin(out, conversation, ctx, keys[TaskKind.POST_SALE_CHECKIN])
+    complaint = detect_complaint(out, conversation, ctx, keys[TaskKind.COMPLAINT])
+    detect_needs_reply(out, conversation, ctx, keys[TaskKind.NEEDS_REPLY], closing, complaint)
     detect_promise(out, conversation, ctx, keys[TaskKind.PROMISE])
-    if _bounced(out, turns, conversation, ctx, keys[TaskKind.BOUNCED]):
+    if detect_bounced(out, turns, conversation, ctx, keys[TaskKind.BOUNCED]):
         out.close(keys[TaskKind.AWAITING_REPLY], TaskStatus.RESOLVED, "your mail bounced: see the bounce")
     else:
-        _awaiting_reply(out, turns, conversation, ctx, keys[TaskKind.AWAITING_REPLY], closing, checkin)
+        detect_awaiting_reply(out, turns, conversation, ctx, keys[TaskKind.AWAITING_REPLY], closing, checkin)
     return out
 
 
@@ -269,359 +248,3 @@ def _record_activity(out: Outcome, conversation: list[_Turn], ctx: _ThreadContex
             if sale:
                 seen.first_sale_at = seen.first_sale_at or at
                 seen.last_sale_at = at
-
-
-def _post_sale_checkin(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, key: str) -> bool:
-    sales = [i for i, t in enumerate(conversation) if t.message.id in ctx.sale_ids]
-    if not sales:
-        out.close(key, TaskStatus.RESOLVED, "no order from the customer in the thread")
-        return False
-    index = sales[-1]
-    sale = conversation[index]
-    if sale.role == Role.CONTACT and index == len(conversation) - 1 and asks_for_something(sale.message):
-        # "We accept the quote, please send the order confirmation": the customer waits for
-        # the user, which is a needs_reply, not a check-in.
-        out.close(key, TaskStatus.RESOLVED, "their order asks for an answer first", sale.message.id)
-        return False
-    contact = _counterpart(sale, ctx)
-    due = ctx.cal.next_business_moment(sale.message.sent_at + CHECKIN_AFTER)
-    expires = sale.message.sent_at + CHECKIN_WINDOW
-    later = conversation[index + 1:]
-    customer_wrote = next((t for t in later if t.role == Role.CONTACT), None)
-    if customer_wrote:
-        who = ctx.who(customer_wrote.message.from_addr.lower())
-        out.close(key, TaskStatus.RESOLVED,
-                  lambda: f"{who} wrote after the sale on {ctx.day(customer_wrote.message.sent_at)}",
-                  customer_wrote.message.id)
-        return False
-    checked_in = next((t for t in later if t.role in (Role.OWN, Role.TEAM) and t.message.sent_at >= due), None)
-    if checked_in:
-        out.close(key, TaskStatus.RESOLVED,
-                  lambda: f"you checked in on {ctx.day(checked_in.message.sent_at)}", checked_in.message.id)
-        return False
-    if ctx.now >= expires:
-        out.close(key, TaskStatus.EXPIRED,
-                  lambda: f"the check-in window ended {ctx.day(expires)}, 7 days after the sale")
-        return False
-    out.recheck(due, ctx.now)
-    out.recheck(expires, ctx.now)
-    who = ctx.who(contact)
-    nudge = f"Sale closed {ctx.day(sale.message.sent_at)} — ask {who} how it went, '{ctx.subject}'"
-    if ctx.now < due:
-        nudge += f" (from {ctx.day(due)})"
-    out.proposals.append(TaskProposal(
-        key=key, kind=TaskKind.POST_SALE_CHECKIN, thread_id=ctx.thread.id,
-        due_at=due, expires_at=expires, priority=PRIORITY_CHECKIN,
-        reason=((f"their order on {ctx.day(sale.message.sent_at)}, asking nothing more"
-                 if sale.role == Role.CONTACT else
-                 f"you confirmed their order on {ctx.day(sale.message.sent_at)} and no word from the customer since")
-                + f"; check in between {ctx.day(due)} and {ctx.day(expires)}"),
-        nudge=nudge, contact_email=contact, contact_name=ctx.name(contact),
-        nudge_count=1 if ctx.now >= due else 0, trigger_message_id=sale.message.id,
-    ))
-    return True
-
-
-NOT_A_COMPLAINT = "no message of the thread is labelled a complaint any more"
-"""Why a complaint task closes when its messages are relabelled (followup.relabel)."""
-
-
-def _complaint(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, key: str) -> bool:
-    complaints = [i for i, t in enumerate(conversation)
-                  if t.role == Role.CONTACT and t.message.label == Label.COMPLAINT]
-    if not complaints:  # e.g. the user relabelled the complaint: its task goes
-        out.close(key, TaskStatus.RESOLVED, NOT_A_COMPLAINT)
-        return False
-    last_index = complaints[-1]
-    later = conversation[last_index + 1:]
-    answer = next((t for t in later if t.role in (Role.OWN, Role.TEAM)), None)
-    if answer:
-        by = "you" if answer.role == Role.OWN else (answer.message.from_name or answer.message.from_addr)
-        out.close(key, TaskStatus.RESOLVED,
-                  lambda: f"answered by {by} on {ctx.day(answer.message.sent_at)}", answer.message.id)
-        return False
-    settled = next((t for t in later if t.role == Role.CONTACT and is_closing(t.message)), None)
-    if settled:
-        out.close(key, TaskStatus.RESOLVED,
-                  lambda: (f"closed by the customer on {ctx.day(settled.message.sent_at)}: "
-                           f"'{quoted(settled.message.text)}'"), settled.message.id)
-        return False
-    # The clock runs from the first complaint since the last answer.
-    last_answer = max((i for i, t in enumerate(conversation[:last_index]) if t.role in (Role.OWN, Role.TEAM)),
-                      default=-1)
-    unanswered = [i for i in complaints if i > last_answer]
-    first = conversation[unanswered[0]].message
-    latest = conversation[last_index].message
-    if _stale(out, ctx, key, latest, "complaint"):
-        return False
-    due = add_business_days(first.sent_at, ctx.settings.complaint_response_days, ctx.cal)
-    text = " ".join(f"{conversation[i].message.subject} {conversation[i].message.text}" for i in unanswered)
-    cues = [name for name, pattern, _ in COMPLAINT_CUES if pattern.search(text)]
-    priority = PRIORITY_COMPLAINT + sum(bonus for name, _, bonus in COMPLAINT_CUES if name in cues)
-    if len(complaints) > 1:
-        cues.append("repeat complaint")
-        priority += REPEAT_COMPLAINT_BONUS
-    priority = min(priority, PRIORITY_MAX)
-    contact = latest.from_addr.lower()
-    who = ctx.who(contact)
-    overdue = ctx.now >= due
-    out.recheck(due, ctx.now)
-    when = f"first answer overdue since {ctx.day(due)}" if overdue else f"first answer due {ctx.day(due)}"
-    cue_text = f" ({', '.join(cues)})" if cues else ""
-    out.proposals.append(TaskProposal(
-        key=key, kind=TaskKind.COMPLAINT, thread_id=ctx.thread.id, due_at=due,
-        priority=priority,
-        reason=(f"complaint from {contact} on {ctx.day(first.sent_at)}, not answered yet"
-                + (f"; cues: {', '.join(cues)}" if cues else "")),
-        nudge=f"Complaint{cue_text} — {who}, '{ctx.subject}': {when}",
-        contact_email=contact, contact_name=ctx.name(contact),
-        nudge_count=1 if overdue else 0, trigger_message_id=latest.id, team_task=True,
-    ))
-    return True
-
-
-def _needs_reply(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext, key: str,
-                 closing: bool, complaint: bool) -> None:
-    last = conversation[-1]
-    if last.role != Role.CONTACT:
-        by = "you" if last.role == Role.OWN else (last.message.from_name or last.message.from_addr)
-        out.close(key, TaskStatus.RESOLVED,
-                  lambda: f"answered by {by} on {ctx.day(last.message.sent_at)}", last.message.id)
-        return
-    if closing:
-        out.close(key, TaskStatus.RESOLVED,
-                  lambda: f"closed by a closing message: '{quoted(last.message.text)}'",
-                  last.message.id)
-        return
-    last_answer = max((i for i, t in enumerate(conversation) if t.role != Role.CONTACT), default=-1)
-    unanswered = [t.message for t in conversation[last_answer + 1:]]
-    if complaint:
-        out.close(key, TaskStatus.RESOLVED, "handled as a complaint")
-        return
-    # Mail addressed to a colleague, the user only in Cc, is the colleague's to answer.
-    asking = [m for m in unanswered if asks_for_something(m) and not _for_a_colleague(m, ctx.settings)]
-    if not asking:
-        out.close(key, TaskStatus.RESOLVED, "their last mail asks for nothing")
-        return
-    first = asking[0]
-    if _stale(out, ctx, key, asking[-1], "question"):
-        return
-    due = add_business_days(first.sent_at, ctx.settings.needs_reply_days, ctx.cal)
-    if ctx.now < due:
-        out.recheck(due, ctx.now)
-        return
-    label = _latest_label(conversation)
-    priority = PRIORITY_NEEDS_REPLY.get(label, PRIORITY_NEEDS_REPLY_DEFAULT)
-    contact = asking[-1].from_addr.lower()
-    who = ctx.who(contact)
-    lead = "A prospect is waiting" if label == Label.INQUIRY else "Waiting for your reply"
-    out.proposals.append(TaskProposal(
-        key=key, kind=TaskKind.NEEDS_REPLY, thread_id=ctx.thread.id, due_at=due,
-        priority=priority,
-        reason=(f"{contact} wrote on {ctx.day(first.sent_at)} and asked for an answer; "
-                f"no reply from you within {days_text(ctx.settings.needs_reply_days)}"
-                + (f"; thread labelled {label}" if label else "")),
-        nudge=f"{lead} since {ctx.day(first.sent_at)} — {who}, '{ctx.subject}'",
-        contact_email=contact, contact_name=ctx.name(contact), nudge_count=1,
-        trigger_message_id=asking[-1].id,  # a new question re-triggers a dismissed task
-    ))
-
-
-def _awaiting_reply(out: Outcome, turns: list[_Turn], conversation: list[_Turn], ctx: _ThreadContext,
-                    key: str, closing: bool, checkin: bool) -> None:
-    last = conversation[-1]
-    if last.role != Role.OWN:
-        by = ctx.who(last.message.from_addr.lower()) if last.role == Role.CONTACT else "a colleague"
-        out.close(key, TaskStatus.RESOLVED,
-                  lambda: f"{by} replied on {ctx.day(last.message.sent_at)}", last.message.id)
-        return
-    if closing:
-        out.close(key, TaskStatus.RESOLVED,
-                  lambda: f"closed by your closing message: '{quoted(last.message.text)}'",
-                  last.message.id)
-        return
-    if checkin:
-        out.close(key, TaskStatus.RESOLVED, "covered by the post-sale check-in")
-        return
-    last_other = max((i for i, t in enumerate(conversation) if t.role != Role.OWN), default=-1)
-    own = [t.message for t in conversation[last_other + 1:]]
-    recipients: list[str] = []
-    for message in own:
-        recipients += [a for a in ctx.recipients(message) if a not in recipients]
-    if not recipients:
-        out.close(key, TaskStatus.RESOLVED, "your last mail went to no external contact")
-        return
-    in_progress = _open_inquiry(conversation)
-    if not (any(asks_for_something(m) for m in own) or in_progress):
-        out.close(key, TaskStatus.RESOLVED, "your last mail asks for nothing")
-        return
-
-    clock = own[-1]  # the latest outbound mail: a reminder moves the clock
-    if clock.id in ctx.sale_ids and "?" not in clock.text:
-        # An order confirmation waits for nothing: the post-sale check-in is the follow-up.
-        out.close(key, TaskStatus.RESOLVED, "your last mail confirmed the sale")
-        return
-    fixed = max(ctx.settings.awaiting_reply_days, 1)
-    # A contact with enough history is late by their own standard, known when the user wrote.
-    pace = pace_before(ctx.paces.get(recipients[0]), clock.sent_at) if ctx.settings.contact_pace else None
-    # `first`: the business days before the first nudge; `step`: between the next ones (the
-    # user's own threshold, so a fast contact is not chased daily and given up on in a week).
-    first, pace_rule = awaiting_threshold_days(pace, fixed)
-    step = fixed
-    away = [t.message for t in turns
-            if t.message.is_auto_reply and t.message.sent_at >= clock.sent_at
-            and t.message.from_addr.lower() in recipients]
-    start, held = clock.sent_at, ""
-    last_day, back = _away_until(away, ctx)
-    if back is not None and back > add_business_days(clock.sent_at, first, ctx.cal):
-        # Away past the first nudge: the nudges count from the day they are back.
-        start = back
-        held = f"away until {ctx.day(last_day)}: nudge on {ctx.day(back)}"
-        if ctx.now < back:
-            out.recheck(back, ctx.now)
-            out.close(key, TaskStatus.RESOLVED, held, away[-1].id)
-            return
-    elif (elapsed := business_days_between(clock.sent_at, ctx.now, ctx.cal)) < first:
-        out.recheck(add_business_days(clock.sent_at, first, ctx.cal), ctx.now)
-        why = (f"you wrote again on {ctx.day(clock.sent_at)}; the wait starts over" if len(own) > 1
-               else f"waiting since your mail of {ctx.day(clock.sent_at)}")
-        out.close(key, TaskStatus.RESOLVED, why, clock.id)
-        return
-    max_nudges = max(ctx.settings.max_nudges, 1)
-    watching = ctx.settings.watching_since
-    if (not held and watching is not None and watching <= ctx.now
-            and watching > add_business_days(clock.sent_at, first, ctx.cal)
-            and watching < add_business_days(clock.sent_at, first + max_nudges * step, ctx.cal)):
-        # The first sync found a wait already past its first nudge: the rep never saw that
-        # one, so the first nudge they see is reminder 1, the next ones every `step` business days.
-        start, late = max(watching, clock.sent_at), True
-    else:
-        late = False
-    if held or late:
-        # The first nudge on the day they are back, the next ones every `step` business days.
-        nudges = min(1 + business_days_between(start, ctx.now, ctx.cal) // step, max_nudges)
-        expires = add_business_days(start, max_nudges * step, ctx.cal)
-        due = add_business_days(start, (nudges - 1) * step, ctx.cal)
-        next_at = add_business_days(start, nudges * step, ctx.cal)
-    else:
-        nudges = min(1 + (elapsed - first) // step, max_nudges)
-        expires = add_business_days(start, first + max_nudges * step, ctx.cal)
-        due = add_business_days(start, first + (nudges - 1) * step, ctx.cal)
-        next_at = add_business_days(start, first + nudges * step, ctx.cal)
-    if ctx.now >= expires:
-        out.close(key, TaskStatus.EXPIRED, lambda: f"no reply after {max_nudges} nudges; giving up")
-        return
-    out.recheck(next_at, ctx.now)
-    contact = recipients[0]
-    who = ctx.who(contact)
-    # The text changes with each nudge, not every day.
-    waited = (business_days_between(clock.sent_at, due, ctx.cal) if held or late
-              else first + (nudges - 1) * step)
-    nudge = f"No reply in {days_text(waited)} — {who}, '{ctx.subject}'"
-    if away:
-        nudge += f" (away: auto-reply on {ctx.day(away[-1].sent_at)})"
-    if nudges > 1:
-        nudge += f" — reminder {nudges} of {max_nudges}"
-    reason = (f"you wrote last on {ctx.day(clock.sent_at)}"
-              + (f" ({len(own)} mails in a row)" if len(own) > 1 else "")
-              + f"; no reply from {contact} for {days_text(waited)}"
-              + ("; the thread is an open inquiry" if in_progress else "; your mail asked for an answer"))
-    if away:
-        reason += "; only an out-of-office auto-reply came back"
-    if held:
-        reason += f"; {held}"
-    if pace is not None:
-        reason += f"; {pace_rule}; {days_text(waited)} now"  # as of this nudge: no new text each day
-    out.proposals.append(TaskProposal(
-        key=key, kind=TaskKind.AWAITING_REPLY, thread_id=ctx.thread.id, due_at=due,
-        expires_at=expires,
-        priority=min(PRIORITY_AWAITING + (10 if in_progress else 0) + 5 * (nudges - 1), PRIORITY_MAX),
-        reason=reason, nudge=nudge, contact_email=contact, contact_name=ctx.name(contact),
-        nudge_count=nudges, trigger_message_id=clock.id,
-    ))
-
-
-def _away_until(away: list[MessageView], ctx: _ThreadContext) -> tuple[datetime, datetime] | tuple[None, None]:
-    """The last day of absence the latest out-of-office notice names and the start of the
-    first business day after it (in the user's zone), or (None, None)."""
-    if not away:
-        return None, None
-    notice = away[-1]
-    last_day = return_date(notice.text, ctx.cal.local(notice.sent_at))
-    if last_day is None:
-        return None, None
-    return (ctx.cal.at_local(last_day, time(12)),
-            ctx.cal.at_local(ctx.cal.next_business_day(last_day), time(0)))
-
-
-def _bounced(out: Outcome, turns: list[_Turn], conversation: list[_Turn], ctx: _ThreadContext,
-             key: str) -> bool:
-    """A delivery failure after the user's latest mail, with nothing from anyone since:
-    the mail never arrived, so the follow-up is to find another way to reach them."""
-    last = conversation[-1]
-    failure = next((t.message for t in reversed(turns) if t.message.is_bounce), None)
-    if failure is None:
-        return False
-    if last.role != Role.OWN or failure.sent_at < last.message.sent_at:
-        out.close(key, TaskStatus.RESOLVED, "no delivery failure since the last mail")
-        return False
-    recipients = ctx.recipients(last.message)
-    if not recipients:
-        out.close(key, TaskStatus.RESOLVED, "the mail that bounced went to no external contact")
-        return False
-    text = failure.text[:TEXT_LIMIT].lower()
-    named = [a.lower() for a in ADDRESS.findall(text)]
-    contact = next((a for a in named if a in recipients), recipients[0])
-    code = BOUNCE_CODE.search(text)
-    cause = next((c for c in BOUNCE_CAUSES if c in text), None)
-    why = " ".join(part for part in (code and code.group(1), cause) if part)
-    told = f"Your mail to {contact} bounced{f' ({why})' if why else ''}: find another way to reach them"
-    out.proposals.append(TaskProposal(
-        key=key, kind=TaskKind.BOUNCED, thread_id=ctx.thread.id, due_at=failure.sent_at,
-        priority=PRIORITY_BOUNCED,
-        reason=(f"your mail of {ctx.day(last.message.sent_at)} to {contact} came back undelivered "
-                f"on {ctx.day(failure.sent_at)}" + (f" ({why})" if why else "")),
-        nudge=f"{told} — {ctx.who(contact)}, '{ctx.subject}'",
-        contact_email=contact, contact_name=ctx.name(contact), nudge_count=1,
-        trigger_message_id=failure.id,
-    ))
-    return True
-
-
-def _for_a_colleague(message: MessageView, settings: DetectionSettings) -> bool:
-    kinds = {settings.address_kind(a) for a in message.to_addrs}
-    return "own" not in kinds and "internal" in kinds
-
-
-def _stale(out: Outcome, ctx: _ThreadContext, key: str, latest: MessageView, what: str) -> bool:
-    """True (and the task expires) when the latest mail that calls for an answer is older
-    than STALE_AFTER; else schedules a look at the moment it will be."""
-    stale_at = latest.sent_at + STALE_AFTER
-    if ctx.now >= stale_at:
-        out.close(key, TaskStatus.EXPIRED,
-                  lambda: (f"the {what} of {ctx.day(latest.sent_at)} went unanswered for "
-                           f"{STALE_AFTER.days} days: too old to chase"), latest.id)
-        return True
-    out.recheck(stale_at, ctx.now)
-    return False
-
-
-def _latest_label(conversation: list[_Turn]) -> str | None:
-    """Where the thread stands: its latest inquiry, sale or complaint label."""
-    for turn in reversed(conversation):
-        if turn.message.label in (Label.INQUIRY, Label.SALE, Label.COMPLAINT):
-            return turn.message.label
-    return None
-
-
-def _open_inquiry(conversation: list[_Turn]) -> bool:
-    """The thread is a deal in progress: its latest label is an inquiry (a sale closed it; a
-    complaint is its own task)."""
-    return _latest_label(conversation) == Label.INQUIRY
-
-
-def _counterpart(turn: _Turn, ctx: _ThreadContext) -> str | None:
-    if turn.role == Role.CONTACT:
-        return turn.message.from_addr.lower()
-    recipients = ctx.recipients(turn.message)
-    return recipients[0] if recipients else None
