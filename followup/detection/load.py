@@ -66,7 +66,7 @@ _MESSAGE_COLUMNS = (
     func.substr(Message.body_text, 1, TEXT_LIMIT),
     Message.label, Message.needs_reply, Message.is_auto_reply, Message.is_bulk, Message.is_bounce,
     Message.is_noreply, Message.message_id_header, Message.is_calendar, type_coerce(Message.attachments, Text),
-    Message.reply_to_addr,
+    Message.reply_to_addr, Message.sent_utc_offset,
 )
 
 
@@ -83,11 +83,11 @@ def load_messages(session: Session, account_id: int, thread_ids: Sequence[int], 
     for query in queries:
         for (thread_id, id_, sent_at, direction, from_addr, from_name, to_addrs, cc_addrs, subject, text,
              label, needs_reply, auto, bulk, bounce, noreply, msgid, calendar,
-             attachments, reply_to) in connection.execute(query).all():
+             attachments, reply_to, offset) in connection.execute(query).all():
             view = MessageView(  # positional: 100,000 of them
                 id_, utc(sent_at), direction, (from_addr or "").lower(), from_name or "", addresses(to_addrs),
                 addresses(cc_addrs), subject or "", text or "", label, needs_reply, bool(auto), bool(bulk),
-                bool(bounce), bool(noreply), msgid, bool(calendar), _any_attachment(attachments),
+                bool(bounce), bool(noreply), msgid, bool(calendar), _any_attachment(attachments), offset,
             )
             by_thread.setdefault(thread_id, []).append(view.with_reply_to(reply_to) if reply_to else view)
     return by_thread

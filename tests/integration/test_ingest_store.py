@@ -214,3 +214,14 @@ def test_each_message_is_stored_with_its_language(db_engine, account_id):
     with session_scope(db_engine) as session:
         stored = {m.message_id_header: m.language for m in session.exec(select(Message))}
     assert stored == {"de@x": "de", "en@x": "en", "empty@x": None}
+
+
+def test_each_message_keeps_its_writers_offset_from_utc(db_engine, account_id):
+    tokyo = timezone(timedelta(hours=9))
+    raws = [mail("tokyo@x", at=T0.astimezone(tokyo)), mail("utc@x", at=T0),
+            mail("unknown@x").replace(b"+0000", b"-0000")]
+    with session_scope(db_engine) as session:
+        store_messages(session, _account(session, account_id), [StoreItem(raw=r) for r in raws])
+    with session_scope(db_engine) as session:
+        stored = {m.message_id_header: (m.sent_at, m.sent_utc_offset) for m in session.exec(select(Message))}
+    assert stored == {"tokyo@x": (T0, 540), "utc@x": (T0, 0), "unknown@x": (T0, None)}

@@ -93,6 +93,18 @@ def test_days_are_read_against_the_mails_own_date_and_zone():
     assert task.due_at == datetime(2026, 12, 3, 23, tzinfo=UTC)  # midnight in Paris
 
 
+def test_a_contacts_tomorrow_is_their_own_tomorrow():
+    # Tue 3 Mar 08:30 in Tokyo (+0900) is still Mon 2 Mar in London: their "tomorrow" is Wed 4 Mar.
+    s = settings(timezone="Europe/London")
+    theirs = inn(datetime(2026, 3, 2, 23, 30, tzinfo=UTC), "Thanks. We will send the PO by tomorrow.",
+                 sent_utc_offset=9 * 60)
+    task, _, _ = promise_task(datetime(2026, 3, 6, 9, tzinfo=UTC), theirs, s=s)
+    assert task.nudge.startswith("Dana Wu promised the PO by Wed 4 Mar: nothing came")
+    unknown_zone = inn(theirs.sent_at, theirs.text)  # no zone in its Date header: the user's calendar
+    task, _, _ = promise_task(datetime(2026, 3, 6, 9, tzinfo=UTC), unknown_zone, s=s)
+    assert task.nudge.startswith("Dana Wu promised the PO by Tue 3 Mar: nothing came")
+
+
 # --------------------------------------------------------------- the contact's promise
 
 

@@ -145,7 +145,7 @@ def _away_until(away: list[MessageView], ctx: _ThreadContext) -> tuple[datetime,
     if not away:
         return None, None
     notice = away[-1]
-    last_day = return_date(notice.text, ctx.cal.local(notice.sent_at))
+    last_day = return_date(notice.text, notice.written_at(ctx.cal))  # "until Friday": the writer's Friday
     if last_day is None:
         return None, None
     return (ctx.cal.at_local(last_day, time(12)),

@@ -182,15 +182,15 @@ def detect_promise(out: Outcome, conversation: list[_Turn], ctx: _ThreadContext,
     - the contact promised ("we will send the PO by 12 May"): a nudge on the first business
       day after that day, unless the contact wrote again after the promise.
 
-    Expires `PROMISE_GRACE` after it fell due. Days are read in the mail's own calendar day
-    (the user's zone: the sender's offset is not kept)."""
+    Expires `PROMISE_GRACE` after it fell due. Days are read on the writer's own calendar (the
+    Date header's zone; the user's when the mail gave none)."""
     found = None
     for index in range(len(conversation) - 1, -1, -1):
         turn = conversation[index]
         if turn.role not in ("own", "contact"):
             continue
         message = turn.message
-        promise = message_promise(message.id, message.text, ctx.cal.local(message.sent_at))
+        promise = message_promise(message.id, message.text, message.written_at(ctx.cal))
         if promise is not None:
             found = index, promise
             break
