@@ -12,9 +12,10 @@ from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from followup.db.bulk import chunks, insert_and_read_ids
-from followup.db.models import FollowUpTask, MailAccount, TaskEvent, Team, Thread, User
+from followup.db.models import Contact, FollowUpTask, MailAccount, TaskEvent, Team, Thread, User
 from followup.detection.load import ThreadRow
 from followup.detection.siblings import sibling_account_ids, sibling_tasks
+from followup.domain.rules.contact import anniversary_key, dormant_key
 from followup.domain.rules.views import Outcome, TaskClosure, TaskProposal, thread_key
 from followup.domain.vocabulary import OPEN_STATUSES, TaskKind, TaskStatus
 
@@ -62,6 +63,33 @@ class TaskApplier:
             if key not in self.sibling_keys or self.sibling_keys[key].status not in OPEN_STATUSES:
                 self.sibling_keys[key] = task  # an open one, if any, is the one a closure here closes
 
+    def load_sibling_contact_tasks(self) -> set[str]:
+        """The open dormant-customer and anniversary tasks of sibling mailboxes about contacts
+        this mailbox knows too (by address, once `contact_ids` is set), under the key each would
+        have here; returns those keys. One customer gone quiet is one task for the user (team):
+        no second one opens here, and mail with them here closes that one."""
+        if self._sibling_ids is None:
+            self._sibling_ids = sibling_account_ids(self.session, self.account, self.user)
+        if not self._sibling_ids:
+            return set()
+        query = (select(FollowUpTask, Contact.email).join(Contact, Contact.id == FollowUpTask.contact_id)
+                 .where(FollowUpTask.account_id.in_(self._sibling_ids), FollowUpTask.kind.in_(CONTACT_KINDS),
+                        FollowUpTask.status.in_(OPEN_STATUSES))
+                 .order_by(FollowUpTask.id))
+        keys = set()
+        for task, email in self.session.execute(query).all():
+            here = self.contact_ids.get(email)
+            if here is None:
+                continue
+            if task.kind == TaskKind.DORMANT_CUSTOMER:
+                key = dormant_key(here)
+            else:
+                key = anniversary_key(here, int(task.key.rpartition(":")[2]))
+            if key not in self.tasks:
+                self.sibling_keys.setdefault(key, task)
+                keys.add(key)
+        return keys
+
     def open_keys(self) -> set[str]:
         keys = {key for key, task in self.tasks.items() if task.status in OPEN_STATUSES}
         return keys | {key for key, task in self.sibling_keys.items() if task.status in OPEN_STATUSES}
@@ -79,6 +107,8 @@ class TaskApplier:
         if task is None:
             if p.key in self.new_rows or (p.trigger_message_id, str(p.kind)) in self.sibling_questions:
                 return  # a sibling mailbox has this question's task, open or closed: no second one
+            if p.kind in CONTACT_KINDS and p.key in self.sibling_keys:
+                return  # a sibling mailbox has this customer's open task
             assignee = self._next_assignee() if p.team_task else None
             self.new_rows[p.key] = dict(
                 account_id=self.account.id, user_id=self.user.id, key=p.key, status=TaskStatus.OPEN,

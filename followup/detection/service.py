@@ -193,6 +193,7 @@ def detect_account(session: Session, account_id: int, now: datetime, full: bool 
                 outcomes.append((row, detect_thread(view, settings, now, named, open_keys, paces)))
     # Contact rules: every past customer in a full pass; else those whose mail changed, who
     # have an open contact task, or who may be due (dormant, an anniversary window).
+    open_keys = open_keys | applier.load_sibling_contact_tasks()
     with_tasks = {t.contact_id for t in applier.tasks.values()
                   if t.kind in CONTACT_KINDS and t.status in OPEN_STATUSES}
     contact_outcomes = [

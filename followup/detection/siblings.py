@@ -7,6 +7,9 @@ is also in this mailbox stands for the question here too. Detection then opens n
 for it, and a closure here (a reply sent from this mailbox) closes that task. The task kept is
 the one of the mailbox whose detection saw the mail first (a mailbox is detected right after
 its own sync, so that is the one that received it first).
+
+A customer gone quiet (dormant, an anniversary) is one task the same way, keyed on the
+contact's address: `followup.detection.apply.TaskApplier.load_sibling_contact_tasks`.
 """
 
 from __future__ import annotations

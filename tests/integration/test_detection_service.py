@@ -503,6 +503,29 @@ def test_a_mail_to_two_teammates_is_one_task_whoever_answers(db_engine, account_
     assert [t.status for t in tasks(db_engine).values()] == [TaskStatus.RESOLVED]
 
 
+def test_a_customer_gone_quiet_is_one_task_across_a_users_mailboxes_and_mail_in_either_ends_it(
+        db_engine, account_id):
+    sales = second_mailbox(db_engine, ME, SALES)
+    for account in (account_id, sales):  # the same order, synced into both mailboxes
+        add_thread(db_engine, account, "Order",
+                   inn(MON, "We'll take 200 units.", label="sale", needs_reply=False, to_addrs=[ME, SALES],
+                       message_id_header="order@acme.com"),
+                   out(MON + timedelta(hours=1), "Thanks, all sorted!", message_id_header="thanks@seller.com"))
+    quiet = MON + timedelta(days=91)
+    detect(db_engine, account_id, quiet)
+    detect(db_engine, sales, quiet + timedelta(hours=1), full=True)
+    [task] = [t for t in tasks(db_engine).values() if t.kind == "dormant_customer"]
+    assert task.account_id == account_id and task.status == TaskStatus.OPEN
+
+    # Dana writes again, to the sales mailbox only.
+    add_thread(db_engine, sales, "Reorder", inn(quiet + timedelta(days=1), "Same again, please.", to_addrs=[SALES]))
+    detect(db_engine, sales, quiet + timedelta(days=1, hours=1))
+    [task] = [t for t in tasks(db_engine).values() if t.kind == "dormant_customer"]
+    assert task.status == TaskStatus.RESOLVED
+    detect(db_engine, account_id, quiet + timedelta(days=2), full=True)  # still quiet in the first mailbox
+    assert [t.status for t in tasks(db_engine).values() if t.kind == "dormant_customer"] == [TaskStatus.RESOLVED]
+
+
 def test_mailboxes_of_other_teams_keep_their_own_tasks(db_engine, account_id):
     with session_scope(db_engine) as session:
         other_team = Team(name="Elsewhere")
