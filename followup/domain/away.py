@@ -52,14 +52,11 @@ Tuesday" is until Monday), or None."""
 _DAY_MONTH = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?(?=\s|$)")
 
 
-@lru_cache(maxsize=4096)
 def parse_day(phrase: str, base: date, languages: tuple[str, ...] = LANGUAGES) -> date | None:
     """The day a short phrase names ("Friday", "12 May", "18.11.", "vendredi"), on or after
     `base` (the mail's own date in its own zone), or None. The one home of date reading.
     `languages`: those the phrase may be in, when the caller knows (each one dateparser
     tries costs time)."""
-    import dateparser  # loaded on the first notice with a date, not for every detection pass
-
     short = _DAY_MONTH.match(phrase)
     if short:  # "18.11." without a year reads as the time 18:11: give it the notice's year
         day, month = int(short.group(1)), int(short.group(2))
@@ -75,12 +72,64 @@ def parse_day(phrase: str, base: date, languages: tuple[str, ...] = LANGUAGES) -
     words = phrase.split()
     # "30 November with limited access": try the phrase, then fewer words from its end.
     for end in range(min(len(words), 5), 0, -1):
-        found = dateparser.parse(" ".join(words[:end]), languages=list(languages), settings={
-            "RELATIVE_BASE": datetime.combine(base, datetime.min.time()),
-            "PREFER_DATES_FROM": "future", "DATE_ORDER": "DMY",
-        })
-        if found is not None:
-            day = found.date()
+        day = _read(" ".join(words[:end]), base, languages)
+        if day is not None:
             limit = MAX_AWAY_DAYS if any(c.isdigit() for c in phrase) else MAX_AWAY_DAYS_WITHOUT_A_DAY
             return day if 0 <= (day - base).days <= limit else None
     return None
+
+
+# Reading a phrase costs dateparser about a millisecond, and mail repeats the same few phrases
+# ("on Friday", "bis Freitag", "by 12 March") against thousands of different days. Most of them
+# read the same *distance* from any base of the same weekday, so each phrase is read against two
+# canonical bases of that weekday, far apart in the calendar, and when both give the same distance
+# that distance is the reading for every base of that weekday. The bases differ in what a
+# relative-looking reading could still hang on: the day of the month (12-18 against 18-24),
+# the month's length ("next month": 31 days against 30) and the year's (2004 is a leap year,
+# 2001 not), so "the 20th", "next month", "next year" or "12 March" give different distances
+# and are read against the mail's own day instead.
+_CANONICAL_BASES = tuple((date(2004, 1, 12) + timedelta(days=w), date(2001, 6, 18) + timedelta(days=w))
+                         for w in range(7))
+"""For each weekday (Monday first): a day in mid-January of a leap year and one in late June."""
+
+_BASE_DEPENDENT = object()
+"""The phrase's reading hangs on more than the base's weekday: read it against the base itself."""
+
+
+def _read(phrase: str, base: date, languages: tuple[str, ...]) -> date | None:
+    """dateparser's reading of `phrase` against `base`, from the canonical bases where it can be."""
+    if not _reads_at_all(phrase, languages):
+        return None
+    distance = _distance_by_weekday(phrase, languages, base.weekday())
+    if distance is _BASE_DEPENDENT:
+        return _dateparser_day(phrase, base, languages)
+    return base + distance
+
+
+@lru_cache(maxsize=16384)
+def _reads_at_all(phrase: str, languages: tuple[str, ...]) -> bool:
+    """Whether dateparser reads the phrase at all: a matter of its words, not of the base (most
+    phrases tried are not dates: "le devis avant le 20" before "20 mars"), so two bases settle it."""
+    return any(_dateparser_day(phrase, canonical, languages) is not None for canonical in _CANONICAL_BASES[0])
+
+
+@lru_cache(maxsize=16384)
+def _distance_by_weekday(phrase: str, languages: tuple[str, ...], weekday: int) -> timedelta | object:
+    """The distance the phrase reads from any base of that weekday, or `_BASE_DEPENDENT`."""
+    first, second = _CANONICAL_BASES[weekday]
+    day_first, day_second = _dateparser_day(phrase, first, languages), _dateparser_day(phrase, second, languages)
+    if day_first is None or day_second is None or day_first - first != day_second - second:
+        return _BASE_DEPENDENT
+    return day_first - first
+
+
+@lru_cache(maxsize=16384)
+def _dateparser_day(phrase: str, base: date, languages: tuple[str, ...]) -> date | None:
+    """The one call to dateparser: dates preferred from `base` on, days before months."""
+    import dateparser  # loaded on the first phrase to read, not for every detection pass
+
+    found = dateparser.parse(phrase, languages=list(languages), settings={
+        "RELATIVE_BASE": datetime.combine(base, datetime.min.time()),
+        "PREFER_DATES_FROM": "future", "DATE_ORDER": "DMY",
+    })
+    return None if found is None else found.date()
