@@ -11,6 +11,7 @@ applies. About a millisecond a phrase once its language data is loaded, and memo
 from __future__ import annotations
 
 import re
+from bisect import bisect_right, insort
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -102,7 +103,7 @@ def _read(phrase: str, base: date, languages: tuple[str, ...]) -> date | None:
         return None
     distance = _distance_by_weekday(phrase, languages, base.weekday())
     if distance is _BASE_DEPENDENT:
-        return _dateparser_day(phrase, base, languages)
+        return _read_against(phrase, base, languages)
     return base + distance
 
 
@@ -110,26 +111,59 @@ def _read(phrase: str, base: date, languages: tuple[str, ...]) -> date | None:
 def _reads_at_all(phrase: str, languages: tuple[str, ...]) -> bool:
     """Whether dateparser reads the phrase at all: a matter of its words, not of the base (most
     phrases tried are not dates: "le devis avant le 20" before "20 mars"), so two bases settle it."""
-    return any(_dateparser_day(phrase, canonical, languages) is not None for canonical in _CANONICAL_BASES[0])
+    return any(_dateparser_reading(phrase, canonical, languages)[0] is not None
+               for canonical in _CANONICAL_BASES[0])
 
 
 @lru_cache(maxsize=16384)
 def _distance_by_weekday(phrase: str, languages: tuple[str, ...], weekday: int) -> timedelta | object:
     """The distance the phrase reads from any base of that weekday, or `_BASE_DEPENDENT`."""
     first, second = _CANONICAL_BASES[weekday]
-    day_first, day_second = _dateparser_day(phrase, first, languages), _dateparser_day(phrase, second, languages)
+    day_first = _dateparser_reading(phrase, first, languages)[0]
+    day_second = _dateparser_reading(phrase, second, languages)[0]
     if day_first is None or day_second is None or day_first - first != day_second - second:
         return _BASE_DEPENDENT
     return day_first - first
 
 
-@lru_cache(maxsize=16384)
-def _dateparser_day(phrase: str, base: date, languages: tuple[str, ...]) -> date | None:
-    """The one call to dateparser: dates preferred from `base` on, days before months."""
-    import dateparser  # loaded on the first phrase to read, not for every detection pass
+_YEARLESS: dict[tuple[str, tuple[str, ...]], list[tuple[date, date]]] = {}
+"""For a day and month without a year ("12 March", "20 mars"): (base, the day read) pairs. With
+dates preferred in the future dateparser reads the first such day after the base, so the same
+day holds for every base from that one up to the day before it: one reading a year."""
 
-    found = dateparser.parse(phrase, languages=list(languages), settings={
+YEARLESS_PHRASES = 4096
+"""Day-and-month phrases whose readings are remembered (then the memo starts afresh)."""
+
+
+def _read_against(phrase: str, base: date, languages: tuple[str, ...]) -> date | None:
+    """The reading against the base itself, or a year-less day already read from an earlier base."""
+    key = (phrase, languages)
+    known = _YEARLESS.get(key, ())
+    at = bisect_right(known, (base, date.max)) - 1  # the latest base read on or before this one
+    if at >= 0 and base < known[at][1]:
+        return known[at][1]
+    day, parts = _dateparser_reading(phrase, base, languages)
+    if day is not None and day > base and parts == ("month", "day"):
+        if key not in _YEARLESS and len(_YEARLESS) >= YEARLESS_PHRASES:
+            _YEARLESS.clear()
+        insort(_YEARLESS.setdefault(key, []), (base, day))
+    return day
+
+
+@lru_cache(maxsize=16384)
+def _dateparser_reading(phrase: str, base: date, languages: tuple[str, ...]) -> tuple[date | None, tuple[str, ...]]:
+    """The one call to dateparser: the day (dates preferred from `base` on, days before months)
+    and the parts of it the phrase names (("month", "day") for "12 March")."""
+    from dateparser import DateDataParser  # loaded on the first phrase to read, not for every detection pass
+
+    found = DateDataParser(languages=list(languages), settings={
         "RELATIVE_BASE": datetime.combine(base, datetime.min.time()),
-        "PREFER_DATES_FROM": "future", "DATE_ORDER": "DMY",
-    })
-    return None if found is None else found.date()
+        "PREFER_DATES_FROM": "future", "DATE_ORDER": "DMY", "PARSERS": PARSERS,
+    }).get_date_data(phrase)
+    return (None, ()) if found.date_obj is None else (found.date_obj.date(), tuple(found.parts or ()))
+
+
+PARSERS = ["relative-time", "absolute-time"]
+"""dateparser's readers of words and of written dates; not its Unix timestamps or digits without
+separators ("20261203"), which no one writes for a day in a mail, and which cost a third of a
+reading."""
