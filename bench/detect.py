@@ -35,6 +35,7 @@ from sqlalchemy import func, select, update  # noqa: E402
 
 from followup.db.session import make_engine, session_scope, upgrade  # noqa: E402
 from followup.detection.service import detect_account  # noqa: E402
+from followup.domain.away import dateparser_readings  # noqa: E402
 from followup.db.models import FollowUpTask, MailAccount, Message, Thread, User  # noqa: E402
 
 OWN = "rep@seller.example"
@@ -172,6 +173,7 @@ def main() -> None:
               f"changed {report.changed:>5,}")
 
     line("full pass (first)", *timed(engine, account_id, NOW, True))
+    print(f"{'':<44} days read by dateparser: {dateparser_readings():,}")
     line("full pass (again: nothing to change)", *timed(engine, account_id, NOW, True))
     line("incremental pass, no new mail", *timed(engine, account_id, NOW, False))
     add_new_mail(engine, account_id, thread_ids, args.new, args.seed)

@@ -45,7 +45,7 @@ PROMISE_PHRASES: dict[str, tuple[str, str]] = {
 
 PROMISE_CUES: dict[str, tuple[str, ...]] = {
     # language: lower-case pieces of which every match of its opener contains one
-    "en": ("'ll", "’ll", " will", " shall"),
+    "en": ("'ll", "’ll", "will", "shall"),  # not " will": a cue starting with a space is tried at every space
     "de": ("werde", "schicke", "sende"),
     "fr": ("enverr", "ferai", "ferons", "vais", "allons"),
     "es": ("enviar", "mandar", "vamos", "voy a"),
