@@ -27,18 +27,21 @@ def started_clause(at):
     return or_(FollowUpTask.kind.not_in([str(k) for k in STARTS_WHEN_DUE]), FollowUpTask.due_at <= at)
 
 
+def awake_clause(at):
+    """Open, or snoozed and woken up by `at`."""
+    return or_(FollowUpTask.status == TaskStatus.OPEN,
+               and_(FollowUpTask.status == TaskStatus.SNOOZED, FollowUpTask.snooze_until <= at))
+
+
 def open_task_clause(at):
-    """What every open count and list means: open, or snoozed and woken up, and started."""
-    return and_(
-        or_(FollowUpTask.status == TaskStatus.OPEN,
-            and_(FollowUpTask.status == TaskStatus.SNOOZED, FollowUpTask.snooze_until <= at)),
-        started_clause(at),
-    )
+    """What every open count and list means: awake and started."""
+    return and_(awake_clause(at), started_clause(at))
 
 
 def upcoming_task_clause(at):
-    """Open but not started yet ("from Thu 3 Dec"): listed as upcoming, out of the open count."""
-    return and_(FollowUpTask.status == TaskStatus.OPEN, FollowUpTask.kind.in_([str(k) for k in STARTS_WHEN_DUE]),
+    """Awake but not started yet ("from Thu 3 Dec"): listed as upcoming, out of the open count.
+    A check-in snoozed to a day before its window opens is upcoming once that day comes."""
+    return and_(awake_clause(at), FollowUpTask.kind.in_([str(k) for k in STARTS_WHEN_DUE]),
                 FollowUpTask.due_at > at)
 
 

@@ -270,6 +270,20 @@ def test_counts_are_recounted_after_the_users_own_change_and_kept_briefly_otherw
     assert '<span class="count" data-kind="all">3</span>' in page, re.findall(r"data-kind=\"all\">\d+", page)
 
 
+def test_a_checkin_snoozed_to_before_its_window_is_upcoming_once_it_wakes(client, web_rt, rep):
+    from followup.tasks import list_open_tasks
+
+    thread, _ = add_thread(web_rt, rep["account"], "Order 78")
+    add_task(web_rt, rep["account"], thread, kind=TaskKind.POST_SALE_CHECKIN, due=NOW + timedelta(days=5),
+             status=TaskStatus.SNOOZED, snooze_until=NOW - timedelta(hours=1),
+             nudge="Sale closed Tue 10 Mar — ask Bea how it went (from Sun 15 Mar)")
+    client.login("rep@example.com")
+    assert "ask Bea how it went" not in client.get("/").get_data(as_text=True)  # not open yet
+    assert "ask Bea how it went" in client.get("/?view=upcoming").get_data(as_text=True)
+    with db(web_rt) as session:
+        assert TaskKind.POST_SALE_CHECKIN in [t.kind for t in list_open_tasks(session, now=NOW + timedelta(days=5))]
+
+
 def test_a_checkin_whose_window_opens_later_is_upcoming_on_every_page(client, web_rt, rep):
     from followup.tasks import list_open_tasks
 
