@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import select
 
 from followup.bootstrap import Runtime
@@ -59,24 +59,28 @@ def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:
     on: such a message is stored as ``other`` with ``classify_error`` set, so it is not pending
     again and the messages after it are still labelled.
     """
-    classifier = evidence_to_json = None
+    pending = (Message.account_id == account_id, Message.classified_at.is_(None))
+    with session_scope(rt.engine) as session:
+        if session.exec(select(Message.id).where(*pending).limit(1)).first() is None:
+            return 0, []
+    # Imported here, once there is mail to label: importing nlp loads spaCy (~0.7 s), which a
+    # no-change sync must not pay.
+    from nlp import BODY_CHARS, evidence_to_json, load_classifier
+
+    classifier = load_classifier(active_model_path(rt.settings))
+    # The model reads the body's first BODY_CHARS characters only (one more tells it where the
+    # text was cut), so only those are read from the database.
+    body_start = func.substr(Message.body_text, 1, BODY_CHARS + 1)
     total, errors = 0, []
     while True:
         # One batch per transaction: no transaction is held while the model runs.
         with session_scope(rt.engine) as session:
             rows = session.exec(
-                select(Message.id, Message.thread_id, Message.subject, Message.body_text)
-                .where(Message.account_id == account_id, Message.classified_at.is_(None))
-                .order_by(Message.id).limit(CLASSIFY_BATCH)
+                select(Message.id, Message.thread_id, Message.subject, body_start)
+                .where(*pending).order_by(Message.id).limit(CLASSIFY_BATCH)
             ).all()
         if not rows:
             return total, errors
-        if classifier is None:
-            # Imported here, once there is mail to label: importing nlp loads spaCy (~0.7 s),
-            # which a no-change sync must not pay.
-            from nlp import evidence_to_json, load_classifier
-
-            classifier = load_classifier(active_model_path(rt.settings))
         outcomes = classify_rows(classifier, rows)
         stamp = utcnow()
         table = Message.__table__

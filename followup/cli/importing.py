@@ -11,7 +11,7 @@ from followup.cli.context import echo_json, json_option, now_option, parse_now, 
 from followup.pipeline import process_account
 from followup.db.accounts import find_account
 from followup.db.session import session_scope
-from inbox_sync.importer import import_mailbox
+from inbox_sync.importer import default_parse_workers, import_mailbox
 from inbox_sync.mailbox_files import MailboxError, total_size
 
 
@@ -29,17 +29,19 @@ def import_command(path: Path, account_ref: str, now: str | None, as_json: bool)
     """
     when = parse_now(now)
     rt = runtime()
+    workers = default_parse_workers()
     with session_scope(rt.engine) as session:
         account_id = find_account(session, account_ref).id
     try:
         if sys.stderr.isatty() and not as_json:
             with click.progressbar(length=total_size(path), label=f"importing {path.name}",
                                    file=sys.stderr) as bar:
-                summary = import_mailbox(rt.engine, account_id, path, on_progress=bar.update)
+                summary = import_mailbox(rt.engine, account_id, path, on_progress=bar.update,
+                                         parse_workers=workers)
                 bar.update(max(bar.length - bar.pos, 0))  # separators between messages
             click.echo("classifying the new mail and detecting follow-ups ...", err=True)
         else:
-            summary = import_mailbox(rt.engine, account_id, path)
+            summary = import_mailbox(rt.engine, account_id, path, parse_workers=workers)
     except MailboxError as exc:
         raise click.ClickException(str(exc)) from None
     processed = process_account(rt, account_id, when)

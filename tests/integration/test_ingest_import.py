@@ -151,3 +151,30 @@ def test_a_single_message_file_imports(db_engine, tmp_path):
     for path in (indented, garbled):
         summary = import_mailbox(db_engine, account_id, path)
         assert (summary.read, summary.stored, summary.failed) == (1, 1, 0)
+
+
+def _stored(engine, account_id: int) -> list[tuple]:
+    """What the thread view shows of each stored message, with its thread's other messages."""
+    with session_scope(engine) as session:
+        messages = session.exec(select(Message).where(Message.account_id == account_id)).all()
+        threads: dict[int, set[str]] = {}
+        for m in messages:
+            threads.setdefault(m.thread_id, set()).add(m.message_id_header)
+        return sorted((m.message_id_header, m.direction, m.subject, m.body_text, m.quoted_text, m.language,
+                       m.is_auto_reply, m.is_bulk, m.parse_warnings, sorted(threads[m.thread_id]))
+                      for m in messages)
+
+
+def test_parsing_in_worker_processes_stores_what_parsing_here_does(db_engine, tmp_path):
+    mbox = tmp_path / "fixtures.mbox"
+    count = write_fixture_mbox(mbox)
+    here = add_import_account(db_engine)
+    workers = add_import_account(db_engine, address="rep2@acme.test")
+    first = import_mailbox(db_engine, here, mbox, batch_size=3)
+    # Small batches: many in flight at once, each stored in mailbox order all the same.
+    second = import_mailbox(db_engine, workers, mbox, batch_size=3, parse_workers=2)
+    assert (second.read, second.stored, second.warnings, second.threads) == \
+        (count, first.stored, first.warnings, first.threads)
+    mine, theirs = _stored(db_engine, here), _stored(db_engine, workers)
+    assert len(mine) == first.stored
+    assert [row[:1] + row[2:] for row in mine] == [row[:1] + row[2:] for row in theirs]

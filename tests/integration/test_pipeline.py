@@ -80,3 +80,26 @@ def test_a_message_the_classifier_fails_on_is_stored_as_other_and_the_rest_goes_
     assert result.classify_errors == [{"message_id": log_id, "error": messages["Server log"].classify_error}]
     assert kinds == ["complaint", "needs_reply"]  # detection ran for the others
     assert process_account(runtime, account_id, NOW).classified == 0  # not pending again
+
+
+def test_a_long_mail_gets_the_label_and_evidence_of_its_whole_body(runtime):
+    # Only the start of the body is read from the database; the label and the evidence (offsets
+    # into the stored body) are those the classifier gives the whole body.
+    from nlp import BODY_CHARS, load_classifier
+
+    opening = "Hello,\n\nMy order #4471 arrived broken and I want a refund. " + "The box was crushed " * 48
+    cut_here = "Could you send a quote for 200 units? " + "We also need spare parts and manuals. " * 80
+    body = opening[:BODY_CHARS - 20] + " " + cut_here  # a word straddles the cut
+    assert len(body) > 3 * BODY_CHARS
+    with session_scope(runtime.engine) as session:
+        account_id = rep_account_with_a_quote_request(session, runtime)
+        add_message(session, account_id, "Order 4471", body, NOW - timedelta(days=1))
+    process_account(runtime, account_id, NOW)
+    whole = load_classifier().classify("Order 4471", body)
+    with session_scope(runtime.engine) as session:
+        stored = session.exec(select(Message).where(Message.subject == "Order 4471")).one()
+        assert (stored.label, stored.needs_reply) == (whole.label, whole.needs_reply)
+        assert abs(stored.confidence - whole.confidence) < 1e-6
+        assert stored.evidence == [{"kind": e.kind, "text": e.text, "start": e.start, "end": e.end}
+                                   for e in whole.evidence]
+        assert all(body[e["start"]:e["end"]] == e["text"] for e in stored.evidence if ":" not in e["kind"])

@@ -155,3 +155,23 @@ def test_compose_input_cuts_the_body_at_a_word_end():
     assert len(body) <= nlp.BODY_CHARS and words.startswith(body) and body.endswith("refund")
     unbroken = "x" * 3000  # no space to cut at: cut at the limit
     assert compose_input("", unbroken) == "x" * nlp.BODY_CHARS
+
+
+def test_a_long_running_classifier_forgets_the_words_it_read_and_labels_the_same(monkeypatch):
+    from nlp import classifier as module
+
+    reloads = []
+
+    def reload():
+        reloads.append(1)
+        return module.load_pipeline()
+
+    clf = module.Classifier(module.load_pipeline(), reload=reload)
+    known = ("Damaged delivery", "My order #48213 arrived damaged and nobody has answered. I want a refund.")
+    before = clf.classify(*known)
+    monkeypatch.setattr(module, "MAX_LEXEMES", len(clf.nlp.vocab) + 1_000)
+    made_up = [f"zq{n}xw" for n in range(3_000)]  # words no mail had before: each a new lexeme
+    list(clf.classify_many([("", " ".join(made_up[i:i + 100])) for i in range(0, 3_000, 100)], batch_size=10))
+    assert reloads
+    assert len(clf.nlp.vocab) <= module.MAX_LEXEMES + 1_000
+    assert clf.classify(*known) == before
