@@ -99,19 +99,19 @@ def main() -> None:
         mean_words = sum(len(t.split()) for _, t in emails) / len(emails)
         list(clf.nlp.pipe(texts[:500], batch_size=args.batch_size))  # warm up
 
+        # No memory_zone, as the product classifies (nlp.classifier: inside one the tokenizer
+        # caches nothing); the ceiling is measured the same way.
         def pipe() -> None:
-            with clf.nlp.memory_zone():  # as a long-running worker does, so the string store does not grow
-                for _ in clf.nlp.pipe(texts, batch_size=args.batch_size):
-                    pass
+            for _ in clf.nlp.pipe(texts, batch_size=args.batch_size):
+                pass
 
         def many() -> None:
             for _ in clf.classify_many(emails, batch_size=args.batch_size):
                 pass
 
         def tokenize() -> None:
-            with clf.nlp.memory_zone():
-                for text in texts:
-                    clf.nlp.tokenizer(text)
+            for text in texts:
+                clf.nlp.tokenizer(text)
 
         def baseline() -> None:
             for _ in base.classify_many(emails):
