@@ -96,27 +96,25 @@ def render_rows(rows, *, user, at: datetime, links: dict, csrf: str, back: str) 
 
 def counts(user_id: int, count: Callable[[], dict[str, int]]) -> dict[str, int]:
     """The user's open counts per kind: `count()`'s result, reused as the module says."""
-    cache = _cache()
-    key = (user_id, session.get(CHANGE_STAMP))
-    kept = cache.counts.get(key)
-    if kept is not None and time.monotonic() - kept[0] < current_app.config["FOLLOWUP_COUNTS_TTL"]:
-        return kept[1]
-    result = count()
-    cache.counts.put(key, (time.monotonic(), result))
-    return result
+    return _kept(_cache().counts, user_id, count)
 
 
 def insights(user_id: int, compute: Callable, fresh: bool):
     """The lead's page's figures: computed afresh for the page (`fresh`), and reused by the four
     chart images the page loads right after it (within the TTL, in the same browser session),
     so that one view computes them once and the charts show the page's numbers."""
-    cache = _cache()
+    return _kept(_cache().insights, user_id, compute, fresh)
+
+
+def _kept(store: LRU, user_id: int, compute: Callable, fresh: bool = False):
+    """`compute()`'s result for the user's browser session, reused for `FOLLOWUP_COUNTS_TTL`
+    seconds until the user changes something (`CHANGE_STAMP`); `fresh` computes it anew."""
     key = (user_id, session.get(CHANGE_STAMP))
-    kept = None if fresh else cache.insights.get(key)
+    kept = None if fresh else store.get(key)
     if kept is not None and time.monotonic() - kept[0] < current_app.config["FOLLOWUP_COUNTS_TTL"]:
         return kept[1]
     result = compute()
-    cache.insights.put(key, (time.monotonic(), result))
+    store.put(key, (time.monotonic(), result))
     return result
 
 
