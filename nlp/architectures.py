@@ -17,14 +17,17 @@ from __future__ import annotations
 from functools import partial
 from typing import List, Optional, cast
 
+import numpy
+
 from spacy.attrs import LOWER, NORM
 from spacy.ml.models.textcat import resize_and_set_ref
 from spacy.tokens import Doc
 from spacy.util import registry
-from thinc.api import Linear, Logistic, Model, SparseLinear_v2, add, chain, resizable, softmax_activation, with_cpu
+from thinc.api import Linear, Logistic, Model, NumpyOps, SparseLinear_v2, add, chain, resizable, softmax_activation, with_cpu
 from thinc.layers.resizable import resize_linear_weighted
 from thinc.types import Floats2d
 
+from nlp.tokenizer import TokenColumns
 from nlp.word_vectors import mean_vectors
 
 NEG_VALUE = -5000.0  # the bias spaCy gives labels that are added after training
@@ -107,34 +110,109 @@ def extract_ngrams_multi(ngram_size: int, attr: str, values: str, l2_scale: floa
 
 
 def _extract_forward(model: Model, docs, is_train: bool):
-    ops, xp = model.ops, model.ops.xp
-    n_max, attr, mode = model.attrs["ngram_size"], model.attrs["attr"], model.attrs["values"]
-    attrs = {"LOWER": [LOWER], "NORM": [NORM], "LOWER+NORM": [LOWER, NORM]}[attr]
-    batch_keys, batch_vals = [], []
-    for doc in docs:
-        table = doc.to_array(attrs)
-        ngrams = []
-        for column, attr_id in enumerate(attrs):
-            unigrams = ops.asarray(xp.ascontiguousarray(table[:, column]) if len(attrs) > 1 else table)
-            if attr_id == NORM and len(attrs) > 1:
-                unigrams = unigrams ^ xp.uint64(_NORM_SALT)
-            ngrams.append(unigrams)
-            # thinc's ops.ngrams reads out of bounds on an empty array: a doc without words
-            # (an empty message) beside others in a batch crashed the whole batch.
-            for n in range(2, min(n_max, len(doc)) + 1):
-                ngrams.append(ops.ngrams(n, unigrams))
-        keys, counts = xp.unique(xp.concatenate(ngrams), return_counts=True)
-        if mode == "binary":
-            vals = xp.ones(counts.shape, dtype="f")
-        elif mode == "l2":
-            vals = counts.astype("f")
-            norm = float(xp.sqrt((vals * vals).sum())) or 1.0
-            vals = vals * (model.attrs["l2_scale"] / norm)
-        else:
-            vals = counts
-        batch_keys.append(keys)
-        batch_vals.append(vals)
-    lengths = ops.asarray([arr.shape[0] for arr in batch_keys], dtype="int32")
-    keys = xp.concatenate(batch_keys)
-    vals = ops.asarray(xp.concatenate(batch_vals), dtype="f")
-    return (keys, vals, lengths), lambda dY: []
+    attrs = ATTRS[model.attrs["attr"]]
+    if isinstance(docs, TokenColumns):
+        tables = docs.columns(attrs)
+    else:
+        tables = [doc.to_array(attrs).reshape(len(doc), len(attrs)) for doc in docs]
+    return ngram_features(tables, attrs, model.attrs["ngram_size"], model.attrs["values"],
+                          model.attrs["l2_scale"]), lambda dY: []
+
+
+ATTRS = {"LOWER": [LOWER], "NORM": [NORM], "LOWER+NORM": [LOWER, NORM]}
+"""The token attributes (the columns of ``doc.to_array``) each ``attr`` option reads."""
+_EMPTY = numpy.uint64(2**64 - 1)  # pads the batch's grid of keys; sorts after every real key
+MAX_PADDING = 4
+"""The batch is sorted as one grid of (docs x the longest doc's keys); when that grid would be more
+than this many times the keys themselves (one long doc among short ones), each doc is counted alone."""
+
+
+def ngram_features(tables: list[numpy.ndarray], attrs: list[int], ngram_size: int, values: str,
+                   l2_scale: float) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """The input of the sparse linear layer for a batch: each doc's distinct n-gram keys (sorted),
+    their values and the number per doc. ``tables`` holds each doc's ``doc.to_array(attrs)``
+    (one row per token, one column per attribute).
+
+    The same as counting each doc alone (:func:`_doc_ngrams`, the plain version), for the batch
+    at once: the n-grams of all docs are hashed in one call (those that cross from one doc into
+    the next dropped), and one sort of a docs x keys grid counts them."""
+    lengths = numpy.fromiter((len(t) for t in tables), dtype=numpy.int64, count=len(tables))
+    total = int(lengths.sum())
+    if not total:
+        return numpy.zeros(0, "uint64"), numpy.zeros(0, "f"), numpy.zeros(len(tables), "int32")
+    n_sizes = len(attrs) * ngram_size
+    width = int(lengths.max()) * n_sizes
+    if width * len(tables) > MAX_PADDING * total * n_sizes:
+        parts = [_doc_ngrams(table, attrs, ngram_size) for table in tables]
+        keys = numpy.concatenate([k for k, _ in parts])
+        counts = numpy.concatenate([c for _, c in parts])
+        per_doc = numpy.fromiter((len(k) for k, _ in parts), dtype=numpy.int64, count=len(parts))
+        return keys, _values(counts, per_doc, values, l2_scale), per_doc.astype("int32")
+    flat = numpy.concatenate(tables)
+    doc_of = numpy.repeat(numpy.arange(len(tables)), lengths)
+    position = numpy.arange(total) - numpy.repeat(numpy.cumsum(lengths) - lengths, lengths)
+    grid = numpy.full((len(tables), width), _EMPTY, dtype="uint64")
+    filled = numpy.zeros(len(tables), dtype=numpy.int64)  # keys written per doc so far
+    for column, attr_id in enumerate(attrs):
+        unigrams = _unigrams(flat[:, column], attr_id, attrs)
+        for n in range(1, ngram_size + 1):
+            if n == 1:
+                grams, docs, at = unigrams, doc_of, position
+            else:
+                if total < n:
+                    break
+                inside = position[: total - n + 1] <= lengths[doc_of[: total - n + 1]] - n
+                grams = NUMPY_OPS.ngrams(n, unigrams)[inside]
+                docs, at = doc_of[: total - n + 1][inside], position[: total - n + 1][inside]
+            grid[docs, filled[docs] + at] = grams
+            filled += numpy.maximum(lengths - (n - 1), 0)
+    grid.sort(axis=1)
+    first = numpy.ones(grid.shape, dtype=bool)  # the first of a run of equal keys
+    numpy.not_equal(grid[:, 1:], grid[:, :-1], out=first[:, 1:])
+    first &= numpy.arange(width) < filled[:, None]
+    per_doc = first.sum(axis=1)
+    starts = numpy.flatnonzero(first)
+    ends = numpy.empty_like(starts)  # a run ends where the next starts, or at its doc's last key
+    ends[:-1] = starts[1:]
+    has_keys = per_doc > 0
+    ends[numpy.cumsum(per_doc)[has_keys] - 1] = (numpy.arange(len(tables)) * width + filled)[has_keys]
+    return grid.ravel()[starts], _values(ends - starts, per_doc, values, l2_scale), per_doc.astype("int32")
+
+
+NUMPY_OPS = NumpyOps()
+
+
+def _unigrams(column: numpy.ndarray, attr_id: int, attrs: list[int]) -> numpy.ndarray:
+    unigrams = numpy.ascontiguousarray(column)
+    if attr_id == NORM and len(attrs) > 1:
+        unigrams = unigrams ^ numpy.uint64(_NORM_SALT)
+    return unigrams
+
+
+def _doc_ngrams(table: numpy.ndarray, attrs: list[int], ngram_size: int) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """One doc's distinct n-gram keys, sorted, and their counts: the plain version."""
+    ngrams = []
+    for column, attr_id in enumerate(attrs):
+        unigrams = _unigrams(table[:, column], attr_id, attrs)
+        ngrams.append(unigrams)
+        # thinc's ops.ngrams reads out of bounds on an empty array: a doc without words
+        # (an empty message) beside others in a batch crashed the whole batch.
+        for n in range(2, min(ngram_size, len(table)) + 1):
+            ngrams.append(NUMPY_OPS.ngrams(n, unigrams))
+    return numpy.unique(numpy.concatenate(ngrams), return_counts=True)
+
+
+def _values(counts: numpy.ndarray, per_doc: numpy.ndarray, values: str, l2_scale: float) -> numpy.ndarray:
+    """The n-grams' values from their counts, in float32 as the sparse layer reads them."""
+    if values == "binary":
+        return numpy.ones(counts.shape, dtype="f")
+    if values != "l2":
+        return counts.astype("f")
+    # A doc's sum of squared counts is a whole number: exact in float32 as in int64 (below
+    # 2**24), so the norm is the one a doc alone gets from float32 arithmetic.
+    running = numpy.zeros(len(counts) + 1, dtype=numpy.int64)
+    numpy.cumsum(counts * counts, out=running[1:])
+    ends = numpy.cumsum(per_doc)
+    norms = numpy.sqrt((running[ends] - running[ends - per_doc]).astype("f")).astype("f8")
+    scale = (l2_scale / numpy.where(norms > 0, norms, 1.0)).astype("f")
+    return counts.astype("f") * numpy.repeat(scale, per_doc)

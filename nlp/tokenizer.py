@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from spacy.attrs import NORM
+import numpy
+from spacy.attrs import LOWER, NORM
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -43,6 +44,33 @@ def doc_text(doc: Doc) -> str:
     if isinstance(text, str) and len(text) == (doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0):
         return text
     return doc.text
+
+
+class TokenColumns:
+    """A batch of docs with their tokens' ``LOWER`` and ``NORM`` read out once (``doc.to_array``
+    costs ~10 µs a doc, as much as the rest of a layer's work on it). The categoriser's layers
+    take it in place of the list of docs (:mod:`nlp.architectures`, :mod:`nlp.word_vectors`);
+    thinc passes it through as it is."""
+
+    ATTRS = (LOWER, NORM)
+
+    def __init__(self, docs: list[Doc]):
+        self.docs = docs
+        self.tables = [doc.to_array(self.ATTRS).reshape(len(doc), 2) for doc in docs]
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def columns(self, attrs: list[int]) -> list[numpy.ndarray]:
+        """Each doc's table of ``attrs`` (a subset of :data:`ATTRS`), as ``doc.to_array`` gives it."""
+        if list(attrs) == list(self.ATTRS):
+            return self.tables
+        picked = [self.ATTRS.index(attr) for attr in attrs]
+        return [table[:, picked] for table in self.tables]
+
+    def column(self, attr: int) -> list[numpy.ndarray]:
+        """Each doc's values of one attribute, as ``doc.to_array(attr)`` gives them."""
+        return [table[:, self.ATTRS.index(attr)] for table in self.tables]
 
 
 @registry.tokenizers("followup.TextKeepingTokenizer.v1")
