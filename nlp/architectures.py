@@ -31,6 +31,9 @@ from nlp.tokenizer import TokenColumns
 from nlp.word_vectors import mean_vectors
 
 NEG_VALUE = -5000.0  # the bias spaCy gives labels that are added after training
+READS_TOKEN_COLUMNS = "reads_token_columns"
+"""Set in the attrs of a model whose layers take a :class:`nlp.tokenizer.TokenColumns` in place
+of its docs (see :func:`predict`)."""
 
 
 @registry.architectures("followup.TextCatBOWLower.v1")
@@ -77,8 +80,17 @@ def build_bow_lower(
         model.set_dim("nO", cast(int, nO))
     model.set_ref("output_layer", sparse_linear)
     model.attrs["multi_label"] = not exclusive_classes
+    model.attrs[READS_TOKEN_COLUMNS] = True
     model.attrs["resize_output"] = partial(_resize_output, resizable_layer=resizable_layer, dense=dense)
     return model
+
+
+def predict(textcat, docs: list[Doc]):
+    """``textcat.predict(docs)`` (spaCy's text categoriser), reading the docs' tokens once when
+    its model is one of these; any other model gets the docs as spaCy would give them."""
+    if not any(len(doc) for doc in docs) or not textcat.model.attrs.get(READS_TOKEN_COLUMNS):
+        return textcat.predict(docs)  # spaCy scores a batch without a word as zeros
+    return textcat.model.predict(TokenColumns(docs))
 
 
 def _zeros(ops, shape):

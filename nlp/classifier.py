@@ -23,9 +23,10 @@ from typing import Iterable, Iterator
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import TextCategorizer
 from spacy.tokens import Doc
 
-from nlp import architectures as _architectures  # noqa: F401  (registers the architecture)
+from nlp import architectures  # also registers the architecture
 from nlp import evidence as _evidence  # noqa: F401  (registers the evidence factory)
 from nlp import tokenizer as _tokenizer  # noqa: F401  (registers the tokenizer)
 from nlp.evidence import EVIDENCE_KEY
@@ -163,7 +164,7 @@ def classification_from_doc(doc: Doc, subject: str | None, text: str | None) -> 
         key = (kind, start, end)
         if key not in seen:
             seen.add(key)
-            evidence.append(Evidence(kind=kind, text=value, start=start, end=end))
+            evidence.append(Evidence(kind, value, start, end))  # by position: half the time of keywords
     score = float(doc.cats.get(NEEDS_REPLY, 0.0))
     needs = decide_needs_reply(score, [e.kind for e in evidence if not e.kind.startswith(SUBJECT_PREFIX)])
     return Classification(label=label, confidence=cats[label], needs_reply=needs, evidence=evidence,
@@ -187,17 +188,17 @@ class Classifier:
 
     def classify_many(self, items: Iterable[tuple[str | None, str | None]],
                       batch_size: int = 256) -> Iterator[Classification]:
-        """Classify (subject, text) pairs in batches through ``nlp.pipe``, in order."""
+        """Classify (subject, text) pairs in batches (as ``nlp.pipe`` would: :func:`run_pipeline`), in order."""
         batch: list[tuple[str | None, str | None]] = []
         for item in items:
             batch.append(item)
             if len(batch) >= batch_size:
-                yield from self._run(batch, batch_size)
+                yield from self._run(batch)
                 batch = []
         if batch:
-            yield from self._run(batch, batch_size)
+            yield from self._run(batch)
 
-    def _run(self, batch: list[tuple[str | None, str | None]], batch_size: int) -> list[Classification]:
+    def _run(self, batch: list[tuple[str | None, str | None]]) -> list[Classification]:
         texts = [compose_input(s, t) for s, t in batch]
         # No spaCy memory_zone: inside one the tokenizer caches nothing and makes every word's
         # lexeme again, which made classifying 3x slower (2,300 vs 6,000 messages per
@@ -205,8 +206,20 @@ class Classifier:
         with self._lock:
             if self._reload is not None and len(self.nlp.vocab) > MAX_LEXEMES:
                 self.nlp = self._reload()
-            docs = self.nlp.pipe(texts, batch_size=batch_size)
+            docs = run_pipeline(self.nlp, texts)
             return [classification_from_doc(doc, s, t) for doc, (s, t) in zip(docs, batch)]
+
+
+def run_pipeline(nlp: Language, texts: list[str]) -> list[Doc]:
+    """``list(nlp.pipe(texts))`` for one batch, the categoriser reading each doc's tokens once for
+    all its layers (:func:`nlp.architectures.predict`)."""
+    docs = [nlp.make_doc(text) for text in texts]
+    for _, component in nlp.pipeline:
+        if isinstance(component, TextCategorizer):
+            component.set_annotations(docs, architectures.predict(component, docs))
+        else:
+            docs = list(component.pipe(docs)) if hasattr(component, "pipe") else [component(doc) for doc in docs]
+    return docs
 
 
 def load_pipeline(path: str | Path | None = None) -> Language:
