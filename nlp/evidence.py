@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterable
 
@@ -101,6 +102,7 @@ ID_WORDS = {"order", "orders", "po", "p.o.", "booking", "reservation", "confirma
             "invoice", "invoices", "inv", "bill", "receipt", "statement"}
 INVOICE_WORDS = {"invoice", "invoices", "inv", "bill", "receipt", "statement"}
 ID_MARKS = {"#", "no", "no.", "number", "nr", "nr.", "num", "id", ":", "n°"}
+ID_MARKS_OR_NOTHING = ID_MARKS | {""}  # a word of only colons is skipped too
 MONTH_SET = set(MONTHS)
 ORDINAL = ("st", "nd", "rd", "th")
 NUMERIC_DATE = re.compile(r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?)$")
@@ -185,7 +187,7 @@ def number_spans(text: str) -> list[tuple[str, int, int]]:
             out.append(("money", ls, nxt.start() + len(after)))
             continue
         k = 0
-        while k < len(before) and before[k][0].strip(":") in ID_MARKS | {""}:
+        while k < len(before) and before[k][0].strip(":") in ID_MARKS_OR_NOTHING:
             k += 1
         if k < len(before):
             word = before[k][0].rstrip(":#")
@@ -235,6 +237,9 @@ NOT_IMPERATIVE_NEXT = {"is", "was", "are", "were", "quality", "center", "centre"
                        "of", "for", "and", "to", "from"}
 
 
+_span_order = itemgetter(1, 2)  # (start, end)
+
+
 class EvidenceRules:
     """The component: ``(kind, start_char, end_char)`` triples in ``doc.user_data["evidence"]``.
 
@@ -259,10 +264,11 @@ class EvidenceRules:
         found: list[tuple[str, int, int]] = []
         kinds = self.kinds
         for match_id, start, end in self.phrases(doc):
-            last = doc[end - 1]
-            found.append((kinds[match_id], doc[start].idx, last.idx + len(last)))
+            first = doc[start]  # a Token is made on each access: one when the phrase is one word
+            last = first if end - start == 1 else doc[end - 1]
+            found.append((kinds[match_id], first.idx, last.idx + len(last)))
         found.extend(text_spans(doc_text(doc)))
-        found.sort(key=lambda t: (t[1], t[2]))
+        found.sort(key=_span_order)
         doc.user_data[EVIDENCE_KEY] = found
         if self.write_spans:
             doc.spans[SPANS_KEY] = evidence_spans(doc)
