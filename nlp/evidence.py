@@ -289,15 +289,16 @@ class EvidenceRules:
 
 
 ENDERS = ".!?\n"
+SENTENCE_END = re.compile(r"[.!?\n][?!.]*")  # the first ender and the marks right after it: "?!", "..."
 
 
 def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
     """Start and end of the sentence around ``pos`` (an index in it)."""
-    start = max(text.rfind(c, 0, pos) for c in ENDERS) + 1
-    ends = [i for i in (text.find(c, pos) for c in ENDERS) if i != -1]
-    end = min(ends) + 1 if ends else len(text)
-    while end < len(text) and text[end] in "?!.":
-        end += 1
+    # Spelled out, not a loop over ENDERS: this runs for every question and request.
+    start = max(text.rfind(".", 0, pos), text.rfind("!", 0, pos), text.rfind("?", 0, pos),
+                text.rfind("\n", 0, pos)) + 1
+    ender = SENTENCE_END.search(text, pos)
+    end = ender.end() if ender else len(text)
     while start < end and text[start] in " \t\r\n\"'-*>•":
         start += 1
     while end > start and text[end - 1] in " \t\r\n":
