@@ -103,3 +103,46 @@ def test_word_vector_rows_are_found_by_hash_as_by_binary_search():
     keys = np.concatenate([table.keys, unknown, table.keys[::-7]])
     found = np.searchsorted(table.keys, keys).clip(0, len(table.keys) - 1)
     assert np.array_equal(table.rows(keys), np.where(table.keys[found] == keys, found, -1))
+
+
+def test_classify_many_gives_what_nlp_pipe_gives():
+    """The product's path (nlp.classifier.run_pipeline, the categoriser reading TokenColumns) against
+    spaCy's own nlp.pipe, on every dev text: the same scores to the bit, the same evidence."""
+    from nlp.classifier import classification_from_doc
+
+    clf = load_classifier()
+    items = []
+    for name in ("dev.jsonl", "dev_multilingual.jsonl"):
+        for line in (ROOT / "nlp" / "corpus" / name).open(encoding="utf-8"):
+            row = json.loads(line)
+            items.append((row.get("subject"), row["text"]))
+    items += [("", ""), (None, None), ("Hi", " "), ("Re: ok?", "?")]
+    docs = clf.nlp.pipe([compose_input(s, t) for s, t in items], batch_size=256)
+    plain = [classification_from_doc(doc, s, t) for doc, (s, t) in zip(docs, items)]
+    assert list(clf.classify_many(items)) == plain
+
+
+def plain_sentence_bounds(text: str, pos: int) -> tuple[int, int]:
+    """nlp.evidence._sentence_bounds as it was before it was spelled out (2026.12.02)."""
+    start = max(text.rfind(c, 0, pos) for c in ".!?\n") + 1
+    ends = [i for i in (text.find(c, pos) for c in ".!?\n") if i != -1]
+    end = min(ends) + 1 if ends else len(text)
+    while end < len(text) and text[end] in "?!.":
+        end += 1
+    while start < end and text[start] in " \t\r\n\"'-*>•":
+        start += 1
+    while end > start and text[end - 1] in " \t\r\n":
+        end -= 1
+    return start, end
+
+
+def test_sentence_bounds_are_the_plain_ones():
+    import random
+
+    from nlp.evidence import _sentence_bounds
+
+    rng = random.Random(0)
+    for _ in range(20_000):
+        text = "".join(rng.choice("ab ?!.\n\t\r\"'-*>•") for _ in range(rng.randint(1, 14)))
+        pos = rng.randrange(len(text))
+        assert _sentence_bounds(text, pos) == plain_sentence_bounds(text, pos), (text, pos)
