@@ -162,22 +162,26 @@ def ngram_features(tables: list[numpy.ndarray], attrs: list[int], ngram_size: in
         return keys, _values(counts, per_doc, values, l2_scale), per_doc.astype("int32")
     flat = numpy.concatenate(tables)
     doc_of = numpy.repeat(numpy.arange(len(tables)), lengths)
-    position = numpy.arange(total) - numpy.repeat(numpy.cumsum(lengths) - lengths, lengths)
-    grid = numpy.full((len(tables), width), _EMPTY, dtype="uint64")
+    ends = numpy.cumsum(lengths)
+    # Each token's cell in the flattened grid: its doc's row, its position in the doc.
+    cell = numpy.arange(total) + numpy.repeat(numpy.arange(len(tables)) * width - (ends - lengths), lengths)
+    grid = numpy.full(len(tables) * width, _EMPTY, dtype="uint64")
     filled = numpy.zeros(len(tables), dtype=numpy.int64)  # keys written per doc so far
     for column, attr_id in enumerate(attrs):
         unigrams = _unigrams(flat[:, column], attr_id, attrs)
         for n in range(1, ngram_size + 1):
-            if n == 1:
-                grams, docs, at = unigrams, doc_of, position
-            else:
-                if total < n:
-                    break
-                inside = position[: total - n + 1] <= lengths[doc_of[: total - n + 1]] - n
-                grams = NUMPY_OPS.ngrams(n, unigrams)[inside]
-                docs, at = doc_of[: total - n + 1][inside], position[: total - n + 1][inside]
-            grid[docs, filled[docs] + at] = grams
+            if total < n:
+                break
+            grams = unigrams if n == 1 else NUMPY_OPS.ngrams(n, unigrams)
+            for k in range(1, n):
+                # The n-grams that start k tokens before a doc's end run into the next doc: made
+                # empty, they land past this doc's keys, where the next n-grams written overwrite
+                # them or the sort puts them after every key.
+                crossing = ends - k
+                grams[crossing[(lengths >= k) & (crossing < len(grams))]] = _EMPTY
+            grid[cell[: len(grams)] + filled[doc_of[: len(grams)]]] = grams
             filled += numpy.maximum(lengths - (n - 1), 0)
+    grid = grid.reshape(len(tables), width)
     grid.sort(axis=1)
     first = numpy.ones(grid.shape, dtype=bool)  # the first of a run of equal keys
     numpy.not_equal(grid[:, 1:], grid[:, :-1], out=first[:, 1:])
