@@ -177,7 +177,7 @@ def number_spans(text: str) -> list[tuple[str, int, int]]:
         if prev in CURRENCY_SIGNS or (prev == " " and ls > 1 and text[ls - 2] in CURRENCY_SIGNS):
             out.append(("money", ls - (1 if prev != " " else 2), e))
             continue
-        before = _last_words(text, ls, 3)
+        before = _last_words(text, ls, 1)  # three words only when the first is an ID mark (below)
         if before and before[0][0] in CURRENCY_CODES:
             out.append(("money", before[0][1], e))
             continue
@@ -186,6 +186,8 @@ def number_spans(text: str) -> list[tuple[str, int, int]]:
         if after in CURRENCY_WORDS:
             out.append(("money", ls, nxt.start() + len(after)))
             continue
+        if before and before[0][0].strip(":") in ID_MARKS_OR_NOTHING:
+            before = _last_words(text, ls, 3)  # "order no. 5521": the word before the mark
         k = 0
         while k < len(before) and before[k][0].strip(":") in ID_MARKS_OR_NOTHING:
             k += 1
