@@ -166,7 +166,8 @@ def classification_from_doc(doc: Doc, subject: str | None, text: str | None) -> 
             seen.add(key)
             evidence.append(Evidence(kind, value, start, end))  # by position: half the time of keywords
     score = float(doc.cats.get(NEEDS_REPLY, 0.0))
-    needs = decide_needs_reply(score, [e.kind for e in evidence if not e.kind.startswith(SUBJECT_PREFIX)])
+    # A generator: the kinds are read only when the score alone does not decide.
+    needs = decide_needs_reply(score, (e.kind for e in evidence if not e.kind.startswith(SUBJECT_PREFIX)))
     return Classification(label=label, confidence=cats[label], needs_reply=needs, evidence=evidence,
                           classified_text=text, scores=cats, needs_reply_score=score)
 
