@@ -89,7 +89,10 @@ def test_one_long_doc_among_short_ones_is_counted_alone(docs):
 def test_the_categoriser_scores_token_columns_as_it_scores_docs(docs):
     from nlp.tokenizer import TokenColumns
 
+    from nlp.architectures import READS_TOKEN_COLUMNS
+
     model = load_classifier().nlp.get_pipe("textcat").model
+    assert model.attrs.get(READS_TOKEN_COLUMNS)  # the shipped model takes the fast path
     for start in range(0, len(docs), 256):
         batch = docs[start:start + 256]
         assert np.array_equal(model.predict(TokenColumns(batch)), model.predict(batch))
