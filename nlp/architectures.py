@@ -10,6 +10,10 @@ the lemma-like lexeme norm set by ``followup.TextKeepingTokenizer.v2``, and ``va
 "binary" replaces the raw n-gram counts (see :func:`extract_ngrams_multi`), and ``vectors``
 names a static word-vector table (:mod:`nlp.word_vectors`) whose mean over the document's
 words feeds the same output beside the n-grams.
+
+Inference reads a batch at once: the n-grams of all its docs are hashed and counted together
+(:func:`ngram_features`, the same keys and values as a doc at a time), and :func:`predict` gives
+the model each doc's tokens read once (:class:`nlp.tokenizer.TokenColumns`) for both its layers.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The text categoriser's n-grams are counted for a whole batch at once, and the word vectors
 looked up for it at once (nlp.architectures, nlp.word_vectors): here each is checked against
 the plain version, a document at a time, on the team's dev splits (English and the six other
-languages) and the bench's long and short mail."""
+languages), and the product's path (Classifier.classify_many) against spaCy's nlp.pipe."""
 
 import json
 from pathlib import Path
