@@ -223,16 +223,20 @@ def time_command(work: Path, mbox: Path) -> None:
     env.update(FOLLOWUP_DATA_DIR=str(work / "data"), FOLLOWUP_DATABASE_URL=url, FOLLOWUP_SECRET_KEY=SECRET_KEY)
     followup = str(Path(sys.executable).with_name("followup"))
     t = time.perf_counter()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([followup, "import", str(mbox), "--account", str(account_id), "--json", "--now", NOW],
                           capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # The command's CPU with its parse workers': steadier than the wall time on a busy machine.
+    cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
     if done.returncode not in (0, 1):  # 1: some message failed, still a finished import
         raise SystemExit(f"followup import failed ({done.returncode}):\n{done.stderr[-3000:]}")
     report = json.loads(done.stdout)
     processed = report["processed"]
     print(f"the command `followup import` (interpreter start, parse, thread, store, classifier, detection): "
           f"{report['read']} messages in {elapsed:.1f}s = {report['read'] / elapsed:,.0f} messages/s "
-          f"(target >= 2,000); classified {processed['classified']}, "
+          f"(target >= 2,000), {cpu:.1f} CPU-s = {report['read'] / cpu:,.0f} messages per CPU-second; classified {processed['classified']}, "
           f"tasks opened {processed['detection']['opened']}, detection {processed['detection']['seconds']}s; "
           f"machine load average {os.getloadavg()[0]:.1f}")
     print(f"fingerprint of the stored results: {fingerprint(db)}")
