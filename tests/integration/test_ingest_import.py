@@ -11,6 +11,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from followup.db.models import Message, Thread
@@ -209,3 +210,22 @@ def test_labelling_each_batch_as_it_is_stored_labels_as_labelling_after_the_impo
     report = process_account(runtime, during, NOW, classifier)
     assert report.classified == count and report.classify_errors == []
     assert _labels(db_engine, during) == _labels(db_engine, after)
+
+
+def test_a_model_that_does_not_load_fails_the_command_after_every_batch_is_stored(runtime, db_engine, tmp_path,
+                                                                               monkeypatch):
+    import nlp
+    from followup.pipeline import PendingClassifier, process_account
+
+    def unreadable(path=None):
+        raise OSError("the model folder cannot be read")
+
+    monkeypatch.setattr(nlp, "load_classifier", unreadable)
+    mbox = tmp_path / "fixtures.mbox"
+    count = write_fixture_mbox(mbox)
+    account_id = add_import_account(db_engine)
+    classifier = PendingClassifier(runtime, account_id)
+    summary = import_mailbox(db_engine, account_id, mbox, batch_size=3, after_batch=classifier)
+    assert (summary.read, summary.stored, summary.failed) == (count, count, 0)
+    with pytest.raises(OSError, match="cannot be read"):
+        process_account(runtime, account_id, NOW, classifier)
