@@ -42,7 +42,7 @@ def import_command(path: Path, account_ref: str, now: str | None, as_json: bool)
                 summary = import_mailbox(rt.engine, account_id, path, on_progress=bar.update,
                                          parse_workers=workers, after_batch=classifier)
                 bar.update(max(bar.length - bar.pos, 0))  # separators between messages
-            click.echo("classifying the new mail and detecting follow-ups ...", err=True)
+            click.echo("labelling what is left and detecting follow-ups ...", err=True)
         else:
             summary = import_mailbox(rt.engine, account_id, path, parse_workers=workers,
                                      after_batch=classifier)
