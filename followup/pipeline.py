@@ -43,13 +43,52 @@ class ProcessReport:
                 "detection": self.detection.to_dict()}
 
 
-def process_account(rt: Runtime, account_id: int, now: datetime | None = None) -> ProcessReport:
-    """Classify what is unclassified, then run an incremental detection pass."""
+class PendingClassifier:
+    """Labels an account's pending mail each time it is called, adding up what the passes did.
+
+    The import calls it after each batch it stores, so the model runs while the next batch
+    is parsed in a worker process rather than after the whole mailbox is stored; then
+    `process_account` labels what is left (`finish`) and reports the sum."""
+
+    def __init__(self, rt: Runtime, account_id: int) -> None:
+        self.rt = rt
+        self.account_id = account_id
+        self.classified = 0
+        self.errors: list[dict] = []
+        self.failure: Exception | None = None
+
+    def __call__(self) -> None:
+        """One pass. What it fails with (a model that does not load) is kept for `finish` to
+        raise: the import goes on storing, as it did when labelling came after it."""
+        if self.failure is not None:
+            return
+        try:
+            self._label()
+        except Exception as exc:  # raised again by finish(), once every batch is stored
+            self.failure = exc
+
+    def finish(self) -> None:
+        """The last pass; raises what an earlier pass failed with."""
+        if self.failure is not None:
+            raise self.failure
+        self._label()
+
+    def _label(self) -> None:
+        classified, errors = classify_pending(self.rt, self.account_id)
+        self.classified += classified
+        self.errors += errors
+
+
+def process_account(rt: Runtime, account_id: int, now: datetime | None = None,
+                    classifier: PendingClassifier | None = None) -> ProcessReport:
+    """Classify what is unclassified, then run an incremental detection pass. `classifier`:
+    the one that already labelled part of the mail (its count and errors are reported)."""
     now = now or utcnow()
-    classified, errors = classify_pending(rt, account_id)
+    classifier = classifier or PendingClassifier(rt, account_id)
+    classifier.finish()
     with session_scope(rt.engine) as session:
         report = detect_account(session, account_id, now)
-    return ProcessReport(classified, report, errors)
+    return ProcessReport(classifier.classified, report, classifier.errors)
 
 
 def classify_pending(rt: Runtime, account_id: int) -> tuple[int, list[dict]]:

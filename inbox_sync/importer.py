@@ -69,14 +69,19 @@ def import_mailbox(
     batch_size: int = BATCH_SIZE,
     on_progress: Callable[[int], None] | None = None,
     parse_workers: int = 0,
+    after_batch: Callable[[], None] | None = None,
 ) -> ImportSummary:
     """Import every message at `path` (raises MailboxError when it is not a mailbox).
 
-    `parse_workers`: processes that parse while this one stores (0: parse here)."""
+    `parse_workers`: processes that parse while this one stores (0: parse here).
+    `after_batch`: called after each batch is committed, while the workers parse ahead (the
+    command labels the batch's mail there)."""
     summary = ImportSummary()
     batches = _batches(read_mailbox(Path(path), on_skip=summary.skipped.append), batch_size)
     for batch, parsed in _parsed(batches, parse_workers):
         _store_batch(engine, account_id, batch, parsed, summary)
+        if after_batch:
+            after_batch()
         if on_progress:
             on_progress(sum(m.size for m in batch))
     with session_scope(engine) as session:

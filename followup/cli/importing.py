@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from followup.cli.context import echo_json, json_option, now_option, parse_now, runtime
-from followup.pipeline import process_account
+from followup.pipeline import PendingClassifier, process_account
 from followup.db.accounts import find_account
 from followup.db.session import session_scope
 from inbox_sync.importer import default_parse_workers, import_mailbox
@@ -32,19 +32,23 @@ def import_command(path: Path, account_ref: str, now: str | None, as_json: bool)
     workers = default_parse_workers()
     with session_scope(rt.engine) as session:
         account_id = find_account(session, account_ref).id
+    # Each batch is labelled as soon as it is stored, so that a parse worker parses the next
+    # one meanwhile (labelling after the whole import left the worker idle).
+    classifier = PendingClassifier(rt, account_id)
     try:
         if sys.stderr.isatty() and not as_json:
             with click.progressbar(length=total_size(path), label=f"importing {path.name}",
                                    file=sys.stderr) as bar:
                 summary = import_mailbox(rt.engine, account_id, path, on_progress=bar.update,
-                                         parse_workers=workers)
+                                         parse_workers=workers, after_batch=classifier)
                 bar.update(max(bar.length - bar.pos, 0))  # separators between messages
-            click.echo("classifying the new mail and detecting follow-ups ...", err=True)
+            click.echo("labelling what is left and detecting follow-ups ...", err=True)
         else:
-            summary = import_mailbox(rt.engine, account_id, path, parse_workers=workers)
+            summary = import_mailbox(rt.engine, account_id, path, parse_workers=workers,
+                                     after_batch=classifier)
     except MailboxError as exc:
         raise click.ClickException(str(exc)) from None
-    processed = process_account(rt, account_id, when)
+    processed = process_account(rt, account_id, when, classifier)
     for skipped in summary.skipped:
         click.echo(f"skipped: {skipped}", err=True)
     for error in summary.errors:

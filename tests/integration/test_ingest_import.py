@@ -11,6 +11,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from followup.db.models import Message, Thread
@@ -178,3 +179,53 @@ def test_parsing_in_worker_processes_stores_what_parsing_here_does(db_engine, tm
     mine, theirs = _stored(db_engine, here), _stored(db_engine, workers)
     assert len(mine) == first.stored
     assert [row[:1] + row[2:] for row in mine] == [row[:1] + row[2:] for row in theirs]
+
+
+def _labels(engine, account_id: int) -> list[tuple]:
+    """What the thread view and detection read of each message's classification."""
+    with session_scope(engine) as session:
+        return sorted((m.message_id_header, m.label, round(m.confidence or 0, 6), m.needs_reply, m.evidence,
+                       m.model_version) for m in session.exec(select(Message).where(Message.account_id == account_id)))
+
+
+def test_labelling_each_batch_as_it_is_stored_labels_as_labelling_after_the_import(runtime, db_engine, tmp_path):
+    from followup.pipeline import PendingClassifier, process_account
+
+    mbox = tmp_path / "fixtures.mbox"
+    count = write_fixture_mbox(mbox)
+    after = add_import_account(db_engine)
+    during = add_import_account(db_engine, address="rep2@acme.test")
+    import_mailbox(db_engine, after, mbox, batch_size=3)
+    process_account(runtime, after, NOW)
+    classifier = PendingClassifier(runtime, during)
+    labelled_at_each_batch = []
+
+    def label_the_batch():
+        classifier()
+        labelled_at_each_batch.append(classifier.classified)
+
+    import_mailbox(db_engine, during, mbox, batch_size=3, parse_workers=1, after_batch=label_the_batch)
+    # Each call labelled the batch just stored, while the worker parsed the next one.
+    assert labelled_at_each_batch == [min(count, 3 * (i + 1)) for i in range((count + 2) // 3)]
+    report = process_account(runtime, during, NOW, classifier)
+    assert report.classified == count and report.classify_errors == []
+    assert _labels(db_engine, during) == _labels(db_engine, after)
+
+
+def test_a_model_that_does_not_load_fails_the_command_after_every_batch_is_stored(runtime, db_engine, tmp_path,
+                                                                               monkeypatch):
+    import nlp
+    from followup.pipeline import PendingClassifier, process_account
+
+    def unreadable(path=None):
+        raise OSError("the model folder cannot be read")
+
+    monkeypatch.setattr(nlp, "load_classifier", unreadable)
+    mbox = tmp_path / "fixtures.mbox"
+    count = write_fixture_mbox(mbox)
+    account_id = add_import_account(db_engine)
+    classifier = PendingClassifier(runtime, account_id)
+    summary = import_mailbox(db_engine, account_id, mbox, batch_size=3, after_batch=classifier)
+    assert (summary.read, summary.stored, summary.failed) == (count, count, 0)
+    with pytest.raises(OSError, match="cannot be read"):
+        process_account(runtime, account_id, NOW, classifier)

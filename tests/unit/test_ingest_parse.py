@@ -149,3 +149,12 @@ def test_the_language_of_subject_and_own_text():
                                     "la marchandise sera exp\u00e9di\u00e9e demain."))
     assert quoted.language == "en"  # the reader's own words, not the quote
     assert parse_message(msg(*headers, "Subject: ", body="")).language is None
+
+
+def test_the_language_is_that_of_the_mails_opening_not_of_a_long_paste_after_it():
+    headers = ("From: a@x.example", "Date: Mon, 2 Mar 2026 09:00:00 +0000", "Subject: Fehler beim Import")
+    german = ("Guten Tag Herr Becker,\r\n\r\nbeim Import der Bestellung bekommen wir seit gestern "
+              "den folgenden Fehler. K\u00f6nnen Sie bitte nachsehen, woran das liegt?\r\n\r\n")
+    log = "ERROR the order could not be imported because the customer record was not found\r\n" * 20
+    assert len(german) < 300 < len(german + log)
+    assert parse_message(msg(*headers, body=german + log)).language == "de"
