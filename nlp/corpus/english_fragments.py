@@ -19,10 +19,11 @@ REGISTERS = {
     "other": [("email", 18), ("colleague", 32), ("news", 10), ("bulk", 10), ("social", 10), ("tweet", 12),
               ("utterance", 8), ("casual", 7), ("seller", 9), ("reply", 5)],
 }
-TWEETS = {"inquiry": L.TWEET_INQUIRY + L.TWEET_INQUIRY_2 + [x.lower() for x in L.INQUIRY_WIDE[-12:]] + L.INQUIRY_SITUATION,
-          "sale": L.TWEET_SALE + [x.lower() for x in L.SALE_WIDE[-6:]],
-          "complaint": L.TWEET_COMPLAINT + L.TWEET_COMPLAINT_2 + L.COMPLAINT_WIDE[-8:] + L.COMPLAINT_INDIRECT,
-          "other": L.TWEET_OTHER + L.OTHER_TWEET_WIDE + L.TWEET_OTHER_2 + L.OTHER_PRAISE}
+TWEETS = {"inquiry": L.TWEET_INQUIRY + L.TWEET_INQUIRY_2 + [x.lower() for x in L.INQUIRY_WIDE[-12:]] + L.INQUIRY_SITUATION
+                      + L.TWEET_INQUIRY_3,
+          "sale": L.TWEET_SALE + [x.lower() for x in L.SALE_WIDE[-6:]] + L.TWEET_SALE_2,
+          "complaint": L.TWEET_COMPLAINT + L.TWEET_COMPLAINT_2 + L.COMPLAINT_WIDE[-8:] + L.COMPLAINT_INDIRECT + L.TWEET_COMPLAINT_3,
+          "other": L.TWEET_OTHER + L.OTHER_TWEET_WIDE + L.TWEET_OTHER_2 + L.OTHER_PRAISE + L.TWEET_OTHER_3}
 ACTIONS = {"inquiry": L.INQUIRY_ACTIONS, "sale": L.SALE_ACTIONS, "complaint": L.COMPLAINT_ACTIONS,
            "other": L.OTHER_ACTIONS}
 ASKS = re.compile(r"\?|\b(please(?! note| find| see)|pls|can you|could you|can i|fix it|sort it out|i want"

@@ -80,7 +80,7 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
         if rng.random() < 0.3:
             extra = pick.one(TWEETS[label])
             text += rng.choice([" ", ". ", "! "]) + slots.fill(extra)
-        needs = bool(ASKS.search(text))
+        needs = label == "inquiry" or bool(ASKS.search(text))  # an inquiry tweet asks, "?" or not
         if rng.random() < 0.4:
             text = text[0].upper() + text[1:]
         handle = "@" + slots.values["handle"]
@@ -94,8 +94,8 @@ def compose(label: str, register: str, rng: random.Random, pick: Picker) -> dict
     elif register == "colleague":
         n_ask = rng.choice([0, 0, 1, 1, 2])
         n_tell = rng.choice([1, 1, 2, 3, 4, 6]) if n_ask < 2 else rng.choice([0, 1, 3])
-        parts = ([(x, True) for x in pick.some(L.COLLEAGUE_ASK + L.OTHER_ASK + L.PROPOSE, n_ask)]
-                 + [(x, False) for x in pick.some(L.COLLEAGUE_TELL + L.OTHER_TELL + L.OTHER_WIDE
+        parts = ([(x, True) for x in pick.some(L.COLLEAGUE_ASK + L.COLLEAGUE_ASK_2 + L.OTHER_ASK + L.PROPOSE, n_ask)]
+                 + [(x, False) for x in pick.some(L.COLLEAGUE_TELL + L.COLLEAGUE_TELL_2 + L.OTHER_TELL + L.OTHER_WIDE
                                                   + L.OTHER_BUSINESS_TROUBLE + L.OTHER_BUSINESS_TROUBLE_2 + L.OTHER_MEMO, n_tell)])
         rng.shuffle(parts)
         if rng.random() < 0.5:
@@ -255,9 +255,10 @@ def frame(rng: random.Random, pick: Picker, ask: bool) -> str:
 
 
 def sentence_rows(rng: random.Random, pick: Picker, n: int) -> list[dict]:
-    asks = L.NR_ASK + L.INQUIRY_ASK + L.SALE_ASK + L.COMPLAINT_ASK + L.OTHER_ASK + L.COLLEAGUE_ASK + L.COLLEAGUE_ASK + L.PROPOSE
+    asks = (L.NR_ASK + L.INQUIRY_ASK + L.SALE_ASK + L.COMPLAINT_ASK + L.OTHER_ASK + L.COLLEAGUE_ASK + L.COLLEAGUE_ASK
+            + L.COLLEAGUE_ASK_2 + L.PROPOSE)
     tells = (L.NR_TELL + L.OTHER_BUSINESS_TROUBLE + L.OTHER_BUSINESS_TROUBLE_2 + L.OTHER_MEMO + L.OTHER_PRAISE + L.OTHER_WIDE + L.OTHER_TWEET_WIDE + L.OTHER_TELL + L.OTHER_BULK + L.OTHER_SOCIAL + L.SALE_TELL + L.COMPLAINT_TELL
-             + L.INQUIRY_TELL + L.NARRATIVE_MIDDLE + L.FILLER + L.COLLEAGUE_TELL + L.NEWS + L.NARRATIVE_MORE)
+             + L.INQUIRY_TELL + L.NARRATIVE_MIDDLE + L.FILLER + L.COLLEAGUE_TELL + L.COLLEAGUE_TELL_2 + L.NEWS + L.NARRATIVE_MORE)
     rows = []
     for i in range(n):
         slots = Slots(rng)

@@ -6,7 +6,7 @@ import pytest
 
 from nlp.corpus import sources
 from nlp.corpus.sources import parakweet_fold, training_rows
-from nlp.training import CORPUS_DIR, SOURCE_WEIGHTS, corpus_rows, read_jsonl
+from nlp.training import CORPUS_DIR, SOURCE_WEIGHTS, TRAIN_MULTILINGUAL, corpus_rows, read_jsonl
 from tests.paths import REPO_ROOT
 
 NEEDS_REPLY_DEV = REPO_ROOT.parent / "shared" / "eval" / "needs_reply_dev.jsonl"
@@ -54,7 +54,9 @@ def test_parakweet_fold_is_stable_and_about_a_fifth():
 
 
 def test_shipped_corpus_reads_every_real_source_at_its_weight():
-    team = [row for row in read_jsonl(CORPUS_DIR / "train.jsonl") if row["text"].strip() or row.get("subject")]
+    team = [row for row in read_jsonl(CORPUS_DIR / "train.jsonl")
+            + (read_jsonl(CORPUS_DIR / "train_multilingual.jsonl") if TRAIN_MULTILINGUAL else [])
+            if row["text"].strip() or row.get("subject")]
     real = sources.real_rows()
     assert set(real) == {"bitext", "cfpb", "enron", "parakweet"} and all(real.values())
     rows = corpus_rows(CORPUS_DIR)
