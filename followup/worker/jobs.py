@@ -9,13 +9,13 @@ that the job runner records a failure (and can retry).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from rq import get_current_job
 
 from followup.bootstrap import Runtime, bootstrap
-from followup.pipeline import PendingClassifier, process_account
+from followup.pipeline import process_account
 from followup.db.session import session_scope
 from followup.db.models import MailAccount
 from followup.db.types import utcnow
@@ -46,15 +46,10 @@ def sync_account(account_id: int, *, runtime: Runtime | None = None,
     rt = runtime or bootstrap()
     options = options or SyncOptions()
     if options.lock_dir is None:
-        options = replace(options, lock_dir=rt.settings.lock_dir)
-    # Inline, each stored batch is labelled while the next is fetched and parsed (as the import
-    # does); rq workers queue the labelling on the `nlp` queue instead (`process_account_job`).
-    classifier = PendingClassifier(rt, int(account_id)) if process else None
-    if classifier is not None and options.after_batch is None:
-        options = replace(options, after_batch=classifier)
+        options = SyncOptions(**{**options.__dict__, "lock_dir": rt.settings.lock_dir})
     report = sync_mailbox(rt.engine, int(account_id), secret_key=rt.settings.secret_key, options=options)
-    if classifier is not None:
-        processed = process_account(rt, int(account_id), utcnow(), classifier)
+    if process:  # rq workers queue it on the `nlp` queue instead (`process_account_job`)
+        processed = process_account(rt, int(account_id), utcnow())
         report.pipeline = processed.to_dict() | {"nudges": nudge_account(int(account_id), runtime=rt).to_dict()}
     return report
 

@@ -224,8 +224,6 @@ class FolderSync:
                 self.report.locations_added += int(bool(result.location_added))
         if refusals:
             self._record_refusals(batch, [(messages[r.index].uid, r.error) for r in refusals])
-        if self.options.after_batch is not None:
-            self.options.after_batch()
         return len(batch)
 
     def _record_refusals(self, batch: list[int], refused: list[tuple[int, str]]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from followup.errors import FollowupError
 
@@ -59,9 +58,6 @@ class SyncOptions:
     lock_dir: Path | None = None
     prefetch: bool = True
     parallel_parse_min: int = PARALLEL_PARSE_MIN  # 0: never parse in a helper process
-    after_batch: Callable[[], None] | None = None
-    """Called after each batch is committed, while the next ones are fetched and parsed (the
-    inline sync labels the stored mail there). It must not raise: the sync would retry it."""
 
 
 @dataclass
