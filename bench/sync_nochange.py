@@ -1,12 +1,13 @@
 """What a no-change `followup sync --all` costs beyond the command's own start-up.
 
-    .venv/bin/python bench/sync_nochange.py [--count 500] [--runs 7]
+    .venv/bin/python bench/sync_nochange.py [--count 500] [--runs 7] [--writeback]
 
 Starts a throwaway Dovecot on loopback (tests/services/dovecot.py), fills INBOX and Sent
 with `--count` messages (the generator of bench/sync.py), runs a first `followup sync --all`
 (classifier and detection included) so that everything is stored, then alternates, `--runs`
 times, fresh processes of `followup --help` (interpreter, imports of the command line) and
 `followup sync --all` with nothing new on the server. Prints both medians and the difference.
+With `--writeback` the account has write-back on (the keyword pass then runs every time).
 Target (issue 20): the difference < 0.5 s; the no-change sync must not load spaCy.
 """
 
@@ -60,6 +61,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--profile", type=Path, default=None, help="Also write a cProfile of one no-change sync here.")
+    parser.add_argument("--writeback", action="store_true", help="Switch write-back on for the account.")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="followup-bench-nochange-"))
@@ -78,7 +80,8 @@ def main() -> None:
             [followup, "account", "add", "--user", bench_sync.OWN, "--imap-host", server.host,
              "--port", str(server.port), "--security", "none", "--login", user, "--address", bench_sync.OWN,
              "--internal-domain", "acme.example",
-             "--since", (datetime.now(timezone.utc) - timedelta(days=365)).strftime("%Y-%m-%d"), "--json"],
+             "--since", (datetime.now(timezone.utc) - timedelta(days=365)).strftime("%Y-%m-%d"), "--json",
+             *(["--writeback"] if args.writeback else [])],
             input=password + "\n", text=True, env=env, check=True, capture_output=True)
         first, _ = timed([followup, "sync", "--all", "--json"], env)
         print(f"Dovecot on {server.host}:{server.port}: {n_inbox + n_sent} messages; first `followup sync --all` "
@@ -91,7 +94,7 @@ def main() -> None:
             elapsed, out = timed([followup, "sync", "--all", "--json"], env)
             syncs.append(elapsed)
             sync_cpu.append(CPU["last"])
-        report = json.loads(out)
+        [report] = json.loads(out)
         med = statistics.median
         help_t, sync_t = med(helps), med(syncs)
         print(f"median of {args.runs}: `followup --help` {help_t:.3f}s wall ({med(help_cpu):.3f}s CPU), "
@@ -105,7 +108,12 @@ def main() -> None:
         if args.profile:
             subprocess.run([sys.executable, "-m", "cProfile", "-o", str(args.profile), followup, "sync", "--all"],
                            capture_output=True, env=env, check=True)
-        print(f"last no-change report: {json.dumps(report)[:300]}")
+        pipeline = report["pipeline"]
+        print(f"inside the last no-change sync: IMAP {report['seconds']:.3f}s, detection "
+              f"{pipeline['detection']['seconds']:.3f}s over {pipeline['detection']['threads']} threads, "
+              f"write-back {json.dumps(pipeline['nudges']['writeback'])}")
+        if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+            print("PYTHONDONTWRITEBYTECODE is set: each process compiles the project's modules from source")
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -22,7 +22,6 @@ from followup.db.oauth_grants import connect_account
 from followup.db.session import session_scope
 from followup.db.users import find_user
 from followup.oauth_providers import CALLBACK_PATH, load_providers, redirect_uri
-from inbox_sync.oauth import finish_authorization, start_authorization
 
 DEFAULT_WAIT = 600
 """Seconds to wait for the browser's redirect before giving up."""
@@ -46,6 +45,9 @@ def account_connect(provider_name: str, user_email: str, paste: bool, wait: int)
     with session_scope(rt.engine) as session:
         if find_user(session, user_email) is None:
             raise click.ClickException(f"no user {user_email!r} (add one with `followup user add`)")
+    # Imported here: authlib and its crypto (0.3 s) only for this command, not for every `followup`.
+    from inbox_sync.oauth import finish_authorization, start_authorization
+
     callback = redirect_uri(rt.settings.base_url)
     pending = start_authorization(provider, callback)
     listener = None if paste else _listen(callback)

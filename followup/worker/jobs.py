@@ -21,7 +21,6 @@ from followup.db.models import MailAccount
 from followup.db.types import utcnow
 from followup.domain.vocabulary import SyncStatus
 from inbox_sync.imap_errors import ImapError
-from inbox_sync.oauth import NeedsSignIn
 from inbox_sync.sync.reports import SyncOptions, SyncReport
 from inbox_sync.sync.account import sync_mailbox
 from followup.nudges.digest_mail import send_digest
@@ -104,6 +103,8 @@ def _record_writeback_error(rt: Runtime, account_id: int, error: str) -> None:
 
 def sync_account_job(account_id: int) -> dict:
     """Sync one account under the cross-machine lock, then queue classify + detect."""
+    from inbox_sync.oauth import NeedsSignIn  # authlib: not for the command line's inline sync
+
     rt = bootstrap()
     conn = connect(rt.settings)
     job = get_current_job()

@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from inbox_sync.folders import FolderPlan, discover_folders
 from inbox_sync.imap_connection import ConnectionSettings, ImapConnection, connect
 from inbox_sync.imap_errors import ImapError, RETRYABLE_ERRORS, classify_error
-from inbox_sync.oauth import NeedsSignIn
 from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -120,6 +119,9 @@ def _begin(engine, account_id, secret_key, options, now) -> tuple[ConnectionSett
             raise NotSyncable(f"account {account_id} is import-only (no IMAP server)")
         if account.sync_status == SyncStatus.NEEDS_SIGNIN:
             # Retrying cannot help until the user connects the mailbox again (which resets it).
+            # Imported here: inbox_sync.oauth brings authlib, which a password account never needs.
+            from inbox_sync.oauth import NeedsSignIn
+
             raise NeedsSignIn(account.last_error or f"{account.name}: sign in again on the Mailboxes page")
         if account.sync_since is None:
             account.sync_since = (now - timedelta(days=options.window_days)).date()

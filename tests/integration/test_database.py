@@ -8,7 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from followup.db.accounts import account_password, create_account, find_account
-from followup.db.session import current_revision, head_revision, session_scope, upgrade
+from followup.db.session import (
+    current_revision, head_revision, newest_migration, session_scope, stored_revision, upgrade,
+)
 from followup.db.models import FollowUpTask, MailAccount, Message, TaskEvent, Thread, User
 from followup.db.users import UserError, create_user, verify_password
 
@@ -107,3 +109,9 @@ def test_deleting_an_account_takes_its_mail_and_tasks_with_it(db_engine):
         for model in (Message, Thread, FollowUpTask, TaskEvent):
             assert session.exec(select(model)).all() == []
         assert session.exec(select(User)).one().email == "a@example.com"
+
+
+def test_the_newest_migration_file_is_alembics_head(db_engine):
+    # ensure_schema trusts the file names instead of importing Alembic on every command.
+    assert newest_migration() == head_revision(db_engine)
+    assert stored_revision(db_engine) == current_revision(db_engine)
